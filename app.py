@@ -1,0 +1,17 @@
+"""Hugging Face Spaces entry point: ``python app.py`` serves the lab on 0.0.0.0:7860.
+
+GRADIO_SERVER_NAME and GRADIO_SERVER_PORT override the address, as Gradio reads them.
+"""
+
+import os
+
+from s2s_viz.ui import build_app
+
+demo = build_app()
+
+if __name__ == "__main__":
+    demo.launch(
+        server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"),
+        server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        max_file_size="10mb",
+    )

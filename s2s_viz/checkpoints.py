@@ -1,0 +1,243 @@
+"""Checkpoints: a ``NAME.keras`` file plus a ``NAME.json`` card, and the registry of every model we can load.
+
+The card holds what a person (and the loader) needs beside the weights: the model config, vocabularies,
+translation direction, data file and its SHA-256, split rule, training history, metrics, time, machine and
+package version, and the SHA-256 of the ``.keras`` file it belongs to, so a card that does not match its
+weights is caught.
+
+Writes are atomic: each file is written to a temporary name in the same folder and renamed over the old one,
+so a process killed mid-save leaves the previous checkpoint loadable and no partial file is ever listed.
+
+Loading is safe: only a plain name (letters, digits, ``.``, ``_``, ``-``; at most 64) or an existing path is
+accepted, the model's config is checked before Keras sees it (no ``Lambda`` layer, no class that is neither
+Keras's nor ours), and Keras loads it in safe mode: no code from a file ever runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import re
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+REQUIRED_CARD_FIELDS = ("name", "kind", "architecture")
+KNOWN_CARD_FIELDS = {
+    "name", "kind", "architecture", "model_config", "source_vocab", "target_vocab", "direction", "data",
+    "training", "metrics", "package_version", "created", "weights_sha256", "machine", "command", "labels",
+}
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used; the message names the file and what is wrong."""
+
+
+def shipped_dir() -> Path:
+    return Path(os.environ.get("S2S_VIZ_CHECKPOINTS", SHIPPED_DIR))
+
+
+def user_dir() -> Path:
+    return Path(os.environ.get("S2S_VIZ_USER_MODELS", Path.home() / ".cache" / "s2s-viz" / "models"))
+
+
+def check_name(name: str) -> str:
+    if not isinstance(name, str) or not NAME_PATTERN.match(name) or ".." in name:
+        shown = repr(name)[:80]
+        raise CheckpointError(
+            f"invalid model name {shown}: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
+    return name
+
+
+def machine_description() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    description = f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}"
+    try:
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if gpus:
+            names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
+            description += ", GPU: " + ", ".join(names)
+    except Exception:  # no TensorFlow or no device query: the CPU description stands
+        pass
+    return description
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _atomic_write_bytes(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        with open(temporary, "rb") as synced:
+            os.fsync(synced.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def save(model, card: dict, directory: str | Path, name: str) -> Path:
+    """Save ``model`` and its ``card`` as ``directory/NAME.keras`` and ``NAME.json``, atomically."""
+    check_name(name)
+    from . import __version__
+
+    directory = Path(directory)
+    weights_path = directory / f"{name}.keras"
+    card = {**card, "name": name, "package_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    card.setdefault("machine", machine_description())
+
+    def write_model(temporary: Path) -> None:
+        keras_file = temporary.with_suffix(".keras")
+        model.save(keras_file)
+        os.replace(keras_file, temporary)
+        card["weights_sha256"] = _sha256(temporary)
+
+    _atomic_write_bytes(weights_path, write_model)
+    _atomic_write_bytes(directory / f"{name}.json", lambda p: p.write_text(json.dumps(card, indent=2, ensure_ascii=False)))
+    return weights_path
+
+
+def _walk_classes(node, found: list) -> None:
+    if isinstance(node, dict):
+        if "class_name" in node:
+            found.append((node.get("module"), node.get("class_name"), node.get("registered_name")))
+        for value in node.values():
+            _walk_classes(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _walk_classes(value, found)
+
+
+def _check_keras_file(path: Path) -> None:
+    """Refuse a ``.keras`` file that is not a Keras archive or names a class that is neither Keras's nor ours."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError, EOFError) as error:
+        raise CheckpointError(f"{path}: not a readable .keras file ({error.__class__.__name__}: {error})") from error
+    classes: list = []
+    # compile_config is never read: models are loaded with compile=False.
+    _walk_classes({key: value for key, value in config.items() if key != "compile_config"}, classes)
+    for module, class_name, registered in classes:
+        ours = isinstance(registered, str) and registered.startswith("s2s_viz>")
+        keras_own = isinstance(module, str) and (module == "keras" or module.startswith("keras."))
+        if class_name == "Lambda" or class_name == "function" or not (ours or keras_own or module is None):
+            raise CheckpointError(
+                f"{path}: refused: it contains {class_name!r} from {module!r}, which is neither a Keras class nor "
+                f"one of s2s-viz's; loading it could run code from the file"
+            )
+
+
+def read_card(path: Path) -> dict:
+    try:
+        card = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CheckpointError(f"{path}: unreadable card ({error})") from error
+    if not isinstance(card, dict):
+        raise CheckpointError(f"{path}: the card must be a JSON object")
+    missing = [key for key in REQUIRED_CARD_FIELDS if key not in card]
+    if missing:
+        raise CheckpointError(f"{path}: the card lacks {', '.join(missing)}")
+    card["unknown_fields"] = sorted(set(card) - KNOWN_CARD_FIELDS - {"unknown_fields"})
+    return card
+
+
+def resolve(name_or_path: str | Path) -> tuple[Path, Path]:
+    """The ``.keras`` and ``.json`` paths of a model given by name (shipped or user-trained) or by path."""
+    text = str(name_or_path)
+    if "\x00" in text:
+        raise CheckpointError("invalid model name: it contains a NUL byte")
+    candidate = Path(text)
+    if candidate.suffix in (".keras", ".json") and candidate.exists():
+        return candidate.with_suffix(".keras"), candidate.with_suffix(".json")
+    check_name(text)
+    for directory in (user_dir(), shipped_dir()):
+        weights = directory / f"{text}.keras"
+        if weights.is_file():
+            return weights, directory / f"{text}.json"
+    known = ", ".join(info.name for info in list_models() if not info.broken) or "none"
+    raise CheckpointError(f"no model named {text!r}; available: {known}")
+
+
+def load_keras(weights: Path, card: dict):
+    """The Keras model of a checkpoint, after every check."""
+    import keras
+
+    from . import models  # noqa: F401  (registers our layers with Keras)
+
+    if not weights.is_file():
+        raise CheckpointError(f"{weights}: missing")
+    expected = card.get("weights_sha256")
+    if expected and expected != _sha256(weights):
+        raise CheckpointError(f"{weights}: the card does not match its weights (SHA-256 differs); retrain or re-save")
+    _check_keras_file(weights)
+    try:
+        return keras.saving.load_model(weights, safe_mode=True, compile=False)
+    except Exception as error:  # Keras raises many kinds for a bad archive: all mean the same here
+        raise CheckpointError(f"{weights}: Keras could not load it ({error.__class__.__name__}: {str(error)[:300]})") from error
+
+
+@dataclass
+class ModelInfo:
+    name: str
+    kind: str
+    architecture: str
+    path: str
+    origin: str  # "shipped" or "user"
+    broken: str | None = None  # why it cannot be loaded, if so
+    card: dict | None = None
+
+
+def list_models(kind: str | None = None) -> list[ModelInfo]:
+    """Every model in the shipped and user folders; unreadable ones are listed as broken, with why."""
+    found: dict[str, ModelInfo] = {}
+    for origin, directory in (("shipped", shipped_dir()), ("user", user_dir())):
+        if not directory.is_dir():
+            continue
+        for card_path in sorted(directory.glob("*.json")):
+            name = card_path.stem
+            if not NAME_PATTERN.match(name):
+                continue
+            weights = card_path.with_suffix(".keras")
+            try:
+                card = read_card(card_path)
+                broken = None if weights.is_file() else f"{weights.name} is missing"
+            except CheckpointError as error:
+                card, broken = None, str(error)
+            info = ModelInfo(
+                name=name,
+                kind=(card or {}).get("kind", "unknown"),
+                architecture=(card or {}).get("architecture", "unknown"),
+                path=str(weights),
+                origin=origin,
+                broken=broken,
+                card=card,
+            )
+            found[name] = info
+    infos = sorted(found.values(), key=lambda info: (info.origin != "shipped", info.name))
+    return [info for info in infos if kind is None or info.kind == kind]

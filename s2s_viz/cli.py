@@ -1,0 +1,293 @@
+"""The ``s2s-viz`` command (also ``python -m s2s_viz``): train, translate, evaluate, bench, data stats, list."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import runpy
+import shlex
+import sys
+import threading
+import time
+import tomllib
+from pathlib import Path
+
+from . import __version__
+
+
+def _print_json(value) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+# ---- train ---------------------------------------------------------------------------------------------
+def _progress_printer():
+    def on_event(event: dict) -> None:
+        kind = event["type"]
+        if kind == "batch":
+            line = (
+                f"\repoch {event['epoch']} batch {event['batch']}/{event['steps_per_epoch']} "
+                f"loss {event.get('loss', float('nan')):.4f} acc {event.get('masked_accuracy', float('nan')):.3f} "
+                f"ETA {event['eta_s'] / 60:5.1f} min   "
+            )
+            print(line, end="", file=sys.stderr, flush=True)
+        elif kind == "epoch":
+            metrics = " ".join(f"{k} {v:.4f}" for k, v in event.items() if isinstance(v, float) and k != "elapsed_s")
+            print(f"\nepoch {event['epoch']} done in {event['elapsed_s']:.0f} s: {metrics}; saved {event['checkpoint']}", file=sys.stderr)
+        elif kind in ("done", "stopped"):
+            print(f"\n{kind}{': ' + event['reason'] if event.get('reason') else ''}; checkpoint {event['checkpoint']}", file=sys.stderr)
+        elif kind == "error":
+            print(f"\ntraining failed: {event['message']}", file=sys.stderr)
+
+    return on_event
+
+
+def _train_settings(args) -> dict:
+    settings: dict = {}
+    if args.config:
+        with open(args.config, "rb") as handle:
+            settings = tomllib.load(handle)
+    for key in ("name", "data", "direction", "epochs", "batch_size", "learning_rate", "seed", "limit", "time_budget_s", "first_lines"):
+        value = getattr(args, key, None)
+        if value is not None:
+            settings[key] = value
+    model = dict(settings.get("model", {}))
+    for key in ("cell", "latent_dim", "num_layers", "attention", "teacher_forcing_ratio"):
+        value = getattr(args, key, None)
+        if value is not None:
+            model[key] = value
+    if args.bidirectional:
+        model["bidirectional"] = True
+    settings["model"] = model
+    if args.architecture:
+        settings["architecture"] = args.architecture
+    return settings
+
+
+def cmd_train(args) -> int:
+    settings = _train_settings(args)
+    command = "s2s-viz " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    stop = threading.Event()
+    kind = settings.pop("kind", "translator")
+    if kind == "digits":
+        from .digits_training import DigitTrainConfig, train_digits
+
+        config = DigitTrainConfig.from_dict(settings)
+        runner = lambda: train_digits(config, args.output, on_event=_progress_printer(), stop=stop, command=command)  # noqa: E731
+    else:
+        from .training import TranslatorTrainConfig, train_translator
+
+        config = TranslatorTrainConfig.from_dict(settings)
+        runner = lambda: train_translator(config, args.output, on_event=_progress_printer(), stop=stop, command=command)  # noqa: E731
+    try:
+        result = runner()
+    except KeyboardInterrupt:
+        stop.set()
+        print("\ninterrupted: the checkpoint of the last completed epoch is kept", file=sys.stderr)
+        return 130
+    if args.evaluate and kind != "digits":
+        from . import checkpoints, load
+        from .evaluation import evaluate_translator
+
+        translator = load(str(result.path))
+        metrics = evaluate_translator(translator)
+        card = {**translator.card, "metrics": metrics}
+        card.pop("unknown_fields", None)
+        checkpoints.save(translator.model, card, Path(result.path).parent, config.name)
+        _print_json(metrics)
+    return 0
+
+
+# ---- translate, evaluate, list ---------------------------------------------------------------------------
+def cmd_translate(args) -> int:
+    from . import load
+    from .translator import InputError
+
+    translator = load(args.model)
+    texts = args.text or [line.rstrip("\n") for line in sys.stdin]
+    for text in texts:
+        try:
+            result = translator.translate(text, strategy=args.strategy, beam_width=args.beam_width, temperature=args.temperature, seed=args.seed)
+        except InputError as error:
+            print(f"error: {error}", file=sys.stderr)
+            continue
+        if result.notice:
+            print(f"note: {result.notice}", file=sys.stderr)
+        print(result.text)
+        if args.steps:
+            for step in result.steps:
+                top = "  ".join(f"{token!r} {p:.2f}" for token, p in step.top)
+                print(f"  {step.index:3d} {step.token!r:6} {step.probability:.3f}   {top}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from . import list_models, load
+    from .evaluation import evaluate_translator
+
+    names = [m.name for m in list_models(kind="translator") if not m.broken] if args.all else [args.model]
+    if not names or names == [None]:
+        print("error: name a model with --model or use --all", file=sys.stderr)
+        return 2
+    rows = []
+    for name in names:
+        translator = load(name)
+        metrics = evaluate_translator(translator, limit=args.limit, strategy=args.strategy)
+        rows.append({"model": name, "parameters": translator.model.count_params(), **metrics})
+    if args.json:
+        _print_json(rows if args.all else rows[0])
+    else:
+        print(f"{'model':28} {'params':>9} {'chrF':>6} {'BLEU':>6} {'exact%':>7} {'loss/char':>9}  split")
+        for row in rows:
+            print(f"{row['model']:28} {row['parameters']:9d} {row['chrf']:6.1f} {row['bleu']:6.1f} {row['exact_match']:7.2f} {row['loss_per_char']:9.3f}  {row['split']}")
+    return 0
+
+
+def cmd_list(args) -> int:
+    from . import list_models
+
+    for info in list_models():
+        status = f"BROKEN: {info.broken}" if info.broken else (info.card or {}).get("metrics", {}) or ""
+        print(f"{info.name:28} {info.kind:10} {info.architecture:12} {info.origin:8} {status}")
+    return 0
+
+
+# ---- data stats ------------------------------------------------------------------------------------------
+def cmd_data_stats(args) -> int:
+    import resource
+
+    import numpy as np
+
+    from .data import pairs as pairs_module
+    from .data import sources
+    from .data.vocab import CharVocab
+
+    started = time.monotonic()
+    path = sources.fra_path(args.path)
+    counts = {}
+    for split in ("train", "validation", "test"):
+        counts[split] = len(pairs_module.read_pairs(path, split=split, direction=args.direction))
+    everything = pairs_module.read_pairs(path, split="all", direction=args.direction)
+    source_vocab = CharVocab.build(everything.sources)
+    target_vocab = CharVocab.build(everything.targets, with_start_end=True)
+    source_ids = [np.asarray(source_vocab.encode(s), dtype=np.int16) for s in everything.sources]
+    target_ids = [np.asarray(target_vocab.encode(t, add_start_end=True), dtype=np.int16) for t in everything.targets]
+    source_lengths = np.array([len(s) for s in source_ids])
+    target_lengths = np.array([len(t) for t in target_ids])
+    percentiles = [50, 90, 99, 100]
+    stats = {
+        "file": str(path),
+        "sha256": pairs_module.file_sha256(path),
+        "lines": everything.lines_read,
+        "pairs_loaded": len(everything),
+        "malformed_lines": everything.bad_line_count,
+        "malformed_report": everything.report(),
+        "reserved_pairs_skipped": everything.lines_read - everything.bad_line_count - len(everything),
+        "split_sizes": counts,
+        "source_vocab_size": len(source_vocab.tokens),
+        "target_vocab_size_with_start_end": len(target_vocab.tokens),
+        "source_length_percentiles": {p: int(np.percentile(source_lengths, p)) for p in percentiles},
+        "target_length_percentiles_with_start_end": {p: int(np.percentile(target_lengths, p)) for p in percentiles},
+        "encoded_bytes": int(sum(a.nbytes for a in source_ids) + sum(a.nbytes for a in target_ids)),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "seconds": round(time.monotonic() - started, 2),
+    }
+    if args.json:
+        _print_json(stats)
+    else:
+        for key, value in stats.items():
+            print(f"{key:42} {value}")
+    return 0
+
+
+# ---- bench -----------------------------------------------------------------------------------------------
+def cmd_bench(args) -> int:
+    folder = Path(args.benchmarks_dir)
+    available = sorted(p.stem.removeprefix("bench_") for p in folder.glob("bench_*.py"))
+    if args.name not in available:
+        print(f"error: no benchmark {args.name!r} in {folder}; available: {', '.join(available) or 'none'}", file=sys.stderr)
+        return 2
+    sys.argv = [str(folder / f"bench_{args.name}.py"), *args.rest]
+    runpy.run_path(sys.argv[0], run_name="__main__")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="s2s-viz", description=__doc__)
+    parser.add_argument("--version", action="version", version=__version__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a model (progress, ETA; Ctrl-C keeps the last good checkpoint)")
+    train.add_argument("--config", help="a TOML file of training settings (configs/NAME.toml)")
+    train.add_argument("--output", default=None, help="folder for the checkpoint (default: the user model folder)")
+    train.add_argument("--name")
+    train.add_argument("--architecture", choices=["rnn_seq2seq", "transformer"])
+    train.add_argument("--data", help="fra, toy:copy, toy:reverse, toy:dates, or a path to a Tatoeba-format file")
+    train.add_argument("--direction", choices=["en-fr", "fr-en"])
+    train.add_argument("--cell", choices=["lstm", "gru"])
+    train.add_argument("--latent-dim", type=int)
+    train.add_argument("--num-layers", type=int)
+    train.add_argument("--bidirectional", action="store_true")
+    train.add_argument("--attention", choices=["none", "additive", "dot", "general", "learned"])
+    train.add_argument("--teacher-forcing-ratio", type=float, help="1 = teacher forcing, 0 = reinjection")
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--learning-rate", type=float)
+    train.add_argument("--seed", type=int)
+    train.add_argument("--limit", type=int, help="at most this many training pairs")
+    train.add_argument("--first-lines", type=int, help="read only the first N lines of the data file")
+    train.add_argument("--time-budget-s", type=float, help="stop after this many seconds (at a batch end)")
+    train.add_argument("--evaluate", action="store_true", help="evaluate on the test split afterwards and record it in the card")
+    train.set_defaults(func=cmd_train)
+
+    translate = commands.add_parser("translate", help="translate text (arguments or standard input)")
+    translate.add_argument("text", nargs="*")
+    translate.add_argument("--model", default="lstm-char-en-fr")
+    translate.add_argument("--strategy", default="greedy", choices=["greedy", "beam", "sample"])
+    translate.add_argument("--beam-width", type=int, default=4)
+    translate.add_argument("--temperature", type=float, default=1.0)
+    translate.add_argument("--seed", type=int, default=None)
+    translate.add_argument("--steps", action="store_true", help="print the per-step trace")
+    translate.set_defaults(func=cmd_translate)
+
+    evaluate = commands.add_parser("evaluate", help="chrF, BLEU, exact match and loss per character on the test split")
+    evaluate.add_argument("--model")
+    evaluate.add_argument("--all", action="store_true", help="every translation model, as one table")
+    evaluate.add_argument("--limit", type=int, help="only the first N test sentences")
+    evaluate.add_argument("--strategy", default="greedy", choices=["greedy", "beam"])
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(func=cmd_evaluate)
+
+    bench = commands.add_parser("bench", help="run a benchmark from benchmarks/ (results written with the machine)")
+    bench.add_argument("name")
+    bench.add_argument("rest", nargs=argparse.REMAINDER)
+    bench.add_argument("--benchmarks-dir", default=os.environ.get("S2S_VIZ_BENCHMARKS", "benchmarks"))
+    bench.set_defaults(func=cmd_bench)
+
+    data = commands.add_parser("data", help="data set tools")
+    data_commands = data.add_subparsers(dest="data_command", required=True)
+    stats = data_commands.add_parser("stats", help="load and encode a whole pairs file; print its statistics")
+    stats.add_argument("path", nargs="?")
+    stats.add_argument("--direction", default="en-fr", choices=["en-fr", "fr-en"])
+    stats.add_argument("--json", action="store_true")
+    stats.set_defaults(func=cmd_data_stats)
+
+    listing = commands.add_parser("list", help="shipped and user-trained models")
+    listing.set_defaults(func=cmd_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .checkpoints import CheckpointError
+    from .data import DataError, DataUnavailable
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CheckpointError, DataError, DataUnavailable, ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

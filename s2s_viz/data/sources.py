@@ -1,0 +1,87 @@
+"""Where data comes from, in order: an explicit path, ``$S2S_VIZ_DATA``, the Keras cache, a download.
+
+``$S2S_VIZ_DATA`` is a folder laid out like the project's ``shared/data``: ``fra-eng/fra.txt`` and
+``mnist/mnist.npz``. Downloads go to the Keras cache (``~/.keras/datasets``) with a short timeout; when
+everything fails the error says exactly what to do. The toy tasks (``s2s_viz.data.toy``) need none of this.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import urllib.request
+import zipfile
+from pathlib import Path
+
+DATA_ENV = "S2S_VIZ_DATA"
+FRA_URL = "http://download.tensorflow.org/data/fra-eng.zip"
+MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+DOWNLOAD_TIMEOUT_S = 10
+
+
+class DataUnavailable(FileNotFoundError):
+    """No copy of a data set could be found or downloaded; the message says what to do."""
+
+
+def keras_cache() -> Path:
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
+
+
+def _candidates(relative: str, cache_names: list[str]) -> list[Path]:
+    found = []
+    if os.environ.get(DATA_ENV):
+        found.append(Path(os.environ[DATA_ENV]) / relative)
+    found += [keras_cache() / name for name in cache_names]
+    return found
+
+
+def _download(url: str, destination: Path) -> None:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+        with tempfile.NamedTemporaryFile(dir=destination.parent, delete=False) as handle:
+            shutil.copyfileobj(response, handle)
+    os.replace(handle.name, destination)
+
+
+def _find(relative: str, cache_names: list[str], url: str, explicit: str | Path | None, unpack=None) -> Path:
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_file():
+            raise DataUnavailable(f"{path}: no such file")
+        return path
+    candidates = _candidates(relative, cache_names)
+    for path in candidates:
+        if path.is_file():
+            return path
+    target = keras_cache() / cache_names[0]
+    try:
+        download = target if unpack is None else target.with_suffix(".zip")
+        _download(url, download)
+        if unpack is not None:
+            unpack(download, target)
+        return target
+    except Exception as error:  # any network or file failure means the same thing to the user
+        looked = ", ".join(str(path) for path in candidates)
+        raise DataUnavailable(
+            f"could not find {relative} (looked in {looked}) nor download it from {url} ({error}). "
+            f"Download it by hand and either set {DATA_ENV} to a folder holding {relative} or pass its path "
+            f"explicitly; the toy tasks (copy, reverse, dates) work without any download."
+        ) from error
+
+
+def _unzip_fra(archive: Path, target: Path) -> None:
+    with zipfile.ZipFile(archive) as bundle:
+        member = next(name for name in bundle.namelist() if name.endswith("fra.txt"))
+        with bundle.open(member) as source, target.open("wb") as out:
+            shutil.copyfileobj(source, out)
+
+
+def fra_path(path: str | Path | None = None) -> Path:
+    """The Tatoeba English-French file ``fra.txt``."""
+    return _find("fra-eng/fra.txt", ["fra-eng/fra.txt", "fra.txt"], FRA_URL, path, unpack=_unzip_fra)
+
+
+def mnist_path(path: str | Path | None = None) -> Path:
+    """MNIST in the Keras ``mnist.npz`` layout."""
+    return _find("mnist/mnist.npz", ["mnist.npz"], MNIST_URL, path)

@@ -1,0 +1,214 @@
+"""Decoding, one explicit step at a time: greedy, beam search, temperature sampling and teacher-forced scoring.
+
+Every translator model offers the same two methods, and nothing else is used here:
+
+* ``model.encode(source_ids) -> (memory, states)`` reads the source once;
+* ``model.decode_step(token_ids, states, memory) -> (logits, states, alpha)`` is **one step** of the decoder:
+  the previous token ids ``(B,)`` and states in, the next token's logits ``(B, V)``, the new states and the
+  step's attention ``(B, S)`` out.
+
+Greedy search, sampling and teacher-forced scoring are one loop over that step, compiled with ``tf.function``
+into a single graph (``tf.while_loop``) so that a sentence costs one call rather than one ``predict`` per
+character; they differ only in how the next input is chosen (the most likely token, a sample, or the
+reference's next token). Beam search keeps ``k`` hypotheses as a batch of ``k`` and calls the same compiled
+step once per output position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+
+GREEDY, SAMPLE, FORCED = "greedy", "sample", "forced"
+TOP_K = 5
+_NEVER = -1e9
+
+
+@dataclass
+class DecodeOutput:
+    """Arrays of one decoding run over a batch (numpy)."""
+
+    tokens: np.ndarray  # (B, L) ids, 0 after the end symbol
+    top_ids: np.ndarray  # (B, L, k) the k most likely ids at each step
+    top_probs: np.ndarray  # (B, L, k) their probabilities
+    chosen_probs: np.ndarray  # (B, L) probability of the chosen (or fed) token
+    reference_probs: np.ndarray  # (B, L) probability given to the reference's token at each step
+    attention: np.ndarray  # (B, L, S)
+    lengths: np.ndarray  # (B,) steps taken, the end symbol included
+
+
+def _forbid(logits, forbidden_ids):
+    """Padding and the start symbol are never outputs."""
+    vocab = tf.shape(logits)[-1]
+    penalty = tf.reduce_sum(tf.one_hot(forbidden_ids, vocab), axis=0) * _NEVER  # (V,)
+    return logits + penalty
+
+
+def _batch_major(x):
+    """(L, B, ...) -> (B, L, ...)"""
+    return tf.transpose(x, [1, 0, *range(2, x.shape.rank)])
+
+
+class StepDecoder:
+    """Compiled decoding loops over one model's ``decode_step``."""
+
+    def __init__(self, model, start_id: int, end_id: int):
+        self.model = model
+        self.start_id = int(start_id)
+        self.end_id = int(end_id)
+        self._forbidden = tf.constant([0, self.start_id], dtype=tf.int32)
+        self._loops = {mode: tf.function(self._make_loop(mode), reduce_retracing=True) for mode in (GREEDY, SAMPLE, FORCED)}
+        self._encode = tf.function(self.model.encode, reduce_retracing=True)
+        self._step = tf.function(self._log_probs_step, reduce_retracing=True)
+
+    # ---- greedy, sampling and forced decoding: one compiled loop -------------------------------------
+    def _make_loop(self, mode: str):
+        model, end_id = self.model, self.end_id
+
+        def loop(source_ids, reference_ids, max_steps, temperature, seed):
+            memory, states = model.encode(source_ids)
+            batch = tf.shape(source_ids)[0]
+            tokens = tf.fill([batch], self.start_id)
+            finished = tf.zeros([batch], tf.bool)
+            arrays = [
+                tf.TensorArray(dtype, size=max_steps)
+                for dtype in (tf.int32, tf.int32, tf.float32, tf.float32, tf.float32, tf.float32)
+            ]
+
+            def body(t, tokens, states, finished, arrays):
+                logits, states, alpha = model.decode_step(tokens, states, memory)  # (B, V), (B, S)
+                logits = _forbid(logits, self._forbidden)
+                probs = tf.nn.softmax(logits, axis=-1)  # (B, V)
+                if mode == GREEDY:
+                    chosen = tf.argmax(logits, axis=-1, output_type=tf.int32)
+                elif mode == SAMPLE:
+                    chosen = tf.random.stateless_categorical(logits / temperature, 1, seed=tf.stack([seed, t]))[:, 0]
+                    chosen = tf.cast(chosen, tf.int32)
+                else:
+                    chosen = reference_ids[:, t]
+                chosen = tf.where(finished, 0, chosen)
+                top = tf.math.top_k(probs, k=TOP_K)
+                values = (
+                    chosen,
+                    top.indices,
+                    top.values,
+                    tf.gather(probs, chosen, batch_dims=1),
+                    tf.gather(probs, reference_ids[:, t], batch_dims=1),
+                    alpha,
+                )
+                arrays = [array.write(t, value) for array, value in zip(arrays, values)]
+                finished = finished | tf.equal(chosen, end_id) | tf.equal(chosen, 0)
+                return t + 1, chosen, states, finished, arrays
+
+            def cond(t, tokens, states, finished, arrays):
+                return tf.logical_and(t < max_steps, tf.logical_not(tf.reduce_all(finished)))
+
+            steps, _, _, _, arrays = tf.while_loop(cond, body, (tf.constant(0), tokens, states, finished, arrays))
+            return steps, [_batch_major(array.stack()) for array in arrays]
+
+        return loop
+
+    def run(
+        self,
+        source_ids: np.ndarray,
+        max_steps: int,
+        mode: str = GREEDY,
+        reference_ids: np.ndarray | None = None,
+        temperature: float = 1.0,
+        seed: int = 0,
+    ) -> DecodeOutput:
+        """Decode a batch. ``reference_ids`` ``(B, >= max_steps)`` are the next tokens to score (and, in forced
+        mode, to feed)."""
+        source_ids = np.asarray(source_ids, dtype=np.int32)
+        batch = source_ids.shape[0]
+        if reference_ids is None:
+            reference_ids = np.zeros((batch, max_steps), dtype=np.int32)
+        reference = np.zeros((batch, max_steps), dtype=np.int32)
+        width = min(max_steps, reference_ids.shape[1])
+        reference[:, :width] = reference_ids[:, :width]
+        steps, (tokens, top_ids, top_probs, chosen_probs, reference_probs, attention) = self._loops[mode](
+            tf.constant(source_ids),
+            tf.constant(reference),
+            tf.constant(max_steps, tf.int32),
+            tf.constant(max(temperature, 1e-4), tf.float32),
+            tf.constant(seed, tf.int32),
+        )
+        tokens = tokens.numpy()
+        is_end = (tokens == self.end_id) | (tokens == 0)
+        lengths = np.where(is_end.any(axis=1), is_end.argmax(axis=1) + 1, tokens.shape[1])
+        lengths = np.minimum(lengths, int(steps))
+        return DecodeOutput(
+            tokens,
+            top_ids.numpy(),
+            top_probs.numpy(),
+            chosen_probs.numpy(),
+            reference_probs.numpy(),
+            attention.numpy(),
+            lengths,
+        )
+
+    # ---- beam search: the same step, k hypotheses as a batch -----------------------------------------
+    def _log_probs_step(self, tokens, states, memory):
+        logits, states, alpha = self.model.decode_step(tokens, states, memory)
+        logits = _forbid(logits, self._forbidden)
+        return tf.nn.log_softmax(logits, axis=-1), states, alpha
+
+    def beam(self, source_ids: np.ndarray, max_steps: int, beam_width: int = 4, length_penalty: float = 1.0):
+        """Beam search for one source ``(1, S)``.
+
+        Keeps the ``beam_width`` best partial hypotheses by summed log-probability; a hypothesis that emits the
+        end symbol is set aside, and the search stops once ``beam_width`` have ended. Ended hypotheses are
+        ranked by ``score / length**length_penalty`` (length normalisation), so a long sentence is not beaten by
+        a short one just for having fewer factors. With ``beam_width=1`` this is greedy search.
+
+        Returns the best hypothesis: ``(token ids, per-step log-probabilities over the vocabulary, attention)``.
+        """
+        k = beam_width
+        memory, states = self._encode(tf.constant(np.asarray(source_ids, dtype=np.int32)))
+        memory = tf.nest.map_structure(lambda x: tf.repeat(x, k, axis=0), memory)
+        states = tf.nest.map_structure(lambda x: tf.repeat(x, k, axis=0), states)
+        alive = [_Hypothesis(0.0, [], [], [])]
+        finished: list[_Hypothesis] = []
+        for _ in range(max_steps):
+            last = [h.tokens[-1] if h.tokens else self.start_id for h in alive]
+            tokens = np.array(last + [last[0]] * (k - len(alive)), dtype=np.int32)
+            log_probs, states, alpha = self._step(tf.constant(tokens), states, memory)
+            log_probs, alpha = log_probs.numpy(), alpha.numpy()  # (k, V), (k, S)
+            candidates = []
+            for index, hypothesis in enumerate(alive):
+                for token in np.argsort(-log_probs[index])[: k + 1]:
+                    candidates.append((hypothesis.score + float(log_probs[index, token]), index, int(token)))
+            candidates.sort(key=lambda c: -c[0])
+            next_alive, parents = [], []
+            for score, index, token in candidates:
+                parent = alive[index]
+                extended = _Hypothesis(
+                    score,
+                    [*parent.tokens, token],
+                    [*parent.log_probs, log_probs[index]],
+                    [*parent.attention, alpha[index]],
+                )
+                if token == self.end_id:
+                    finished.append(extended)
+                elif len(next_alive) < k:
+                    next_alive.append(extended)
+                    parents.append(index)
+                if len(next_alive) == k:
+                    break
+            if len(finished) >= k or not next_alive:
+                break
+            alive = next_alive
+            order = np.array(parents + [parents[0]] * (k - len(parents)), dtype=np.int32)
+            states = tf.nest.map_structure(lambda x, order=order: tf.gather(x, order), states)
+        best = max(finished or alive, key=lambda h: h.score / max(len(h.tokens), 1) ** length_penalty)
+        return np.array(best.tokens, dtype=np.int32), np.stack(best.log_probs), np.stack(best.attention)
+
+
+@dataclass
+class _Hypothesis:
+    score: float
+    tokens: list
+    log_probs: list
+    attention: list

@@ -1,0 +1,71 @@
+"""Quality figures as ``shared/eval/PROTOCOL.md`` fixes them: chrF and BLEU (sacrebleu, corpus level, default
+settings), exact match against any reference, and the loss per real target character (teacher forced, padding
+left out)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .data import pairs as pairs_module
+from .data import sources
+
+LOSS_BATCH = 256
+
+
+def corpus_scores(hypotheses: list[str], references: list[list[str]]) -> dict:
+    """chrF, BLEU and exact match of hypotheses against one or more references each."""
+    import sacrebleu
+
+    width = max(len(r) for r in references)
+    streams = [[refs[i] if i < len(refs) else refs[0] for refs in references] for i in range(width)]
+    chrf = sacrebleu.corpus_chrf(hypotheses, streams).score
+    bleu = sacrebleu.corpus_bleu(hypotheses, streams).score
+    exact = np.mean([pairs_module.normalize(h) in {pairs_module.normalize(r) for r in refs} for h, refs in zip(hypotheses, references)])
+    return {"chrf": round(chrf, 2), "bleu": round(bleu, 2), "exact_match": round(100 * float(exact), 2)}
+
+
+def loss_per_character(translator, sources_text: list[str], targets_text: list[str]) -> float:
+    """Teacher-forced cross-entropy averaged over real target characters (end symbol included, padding not)."""
+    import keras
+
+    total, count = 0.0, 0
+    for start in range(0, len(sources_text), LOSS_BATCH):
+        source = translator.source_vocab.encode_batch(sources_text[start : start + LOSS_BATCH])
+        source = source[:, : translator.max_source_length]
+        decoder_input = translator.target_vocab.encode_batch(targets_text[start : start + LOSS_BATCH], add_start_end=True)
+        decoder_target = np.zeros_like(decoder_input)
+        decoder_target[:, :-1] = decoder_input[:, 1:]
+        logits = translator.model((source, decoder_input), training=False)
+        losses = keras.losses.sparse_categorical_crossentropy(decoder_target, logits, from_logits=True).numpy()
+        mask = decoder_target != 0
+        total += float(losses[mask].sum())
+        count += int(mask.sum())
+    return total / max(count, 1)
+
+
+def evaluate_translator(translator, limit: int | None = None, data_path=None, strategy: str = "greedy") -> dict:
+    """Scores on the protocol's test-short split (or, for a toy-task model, 1,000 generated pairs)."""
+    direction = translator.card.get("direction", "en-fr")
+    if str(direction).startswith("toy:"):
+        from .data import toy
+
+        generated = toy.make_pairs(direction.split(":", 1)[1], 1000, seed=12345)
+        sources_text, references = generated.sources, [[t] for t in generated.targets]
+        split = "1,000 generated pairs (seed 12345)"
+        sha = None
+    else:
+        path = sources.fra_path(data_path)
+        test = pairs_module.read_test_short(path, direction=direction)
+        sources_text, references = test.sources, test.references
+        split = "test-short"
+        sha = pairs_module.file_sha256(path)[:12]
+    if limit is not None:
+        sources_text, references = sources_text[:limit], references[:limit]
+    if strategy == "greedy":
+        hypotheses = translator.translate_batch(sources_text)
+    else:
+        hypotheses = [translator.translate(s, strategy=strategy).text if s.strip() else "" for s in sources_text]
+    scores = corpus_scores(hypotheses, references)
+    scores["loss_per_char"] = round(loss_per_character(translator, sources_text, [r[0] for r in references]), 4)
+    scores.update(split=split, sentences=len(sources_text), decoding=strategy, data_sha256_prefix=sha)
+    return scores

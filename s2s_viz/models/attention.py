@@ -1,0 +1,98 @@
+"""Attention for RNN encoder-decoders: at decoding step i, which source positions j should the decoder read?
+
+For each decoding step i, with the previous decoder state ``s_{i-1}`` and the encoder outputs ``h_j``:
+
+    e_ij     = a(s_{i-1}, h_j)          a score: how well does source position j fit what the decoder needs now
+    alpha_ij = softmax_j(e_ij)          the scores made into weights that sum to 1 over the source
+    c_i      = sum_j alpha_ij h_j       the context vector: a weighted average of the encoder outputs
+
+Four scores ``a``:
+
+* ``additive`` (Bahdanau et al. 2015): ``e_ij = v . tanh(W s_{i-1} + U h_j)``
+* ``dot`` (Luong et al. 2015): ``e_ij = s_{i-1} . h_j`` (decoder and encoder sizes must agree)
+* ``general`` (Luong et al. 2015): ``e_ij = s_{i-1} W h_j``
+* ``learned``: ``e_ij = w . h_j + b``, a Dense layer that scores each encoder position from the encoder
+  output alone, like a squeeze-and-excitation block over time. It does not look at ``s_{i-1}``, so every
+  decoding step gets the same weights: compare its heatmap (identical rows) with the others'.
+
+Source padding is masked: its score is set to a large negative number before the softmax and its weight is
+then exactly 0.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+KINDS = ("additive", "dot", "general", "learned")
+_MASKED_SCORE = -1e9
+
+
+@keras.saving.register_keras_serializable(package="s2s_viz")
+class SeqAttention(keras.layers.Layer):
+    """Attention of a decoder state over encoder outputs.
+
+    Args:
+        kind: ``"additive"``, ``"dot"``, ``"general"`` or ``"learned"`` (see the module docstring).
+        units: size of the additive score's hidden layer (``W``, ``U`` and ``v``).
+
+    Call arguments:
+        query: the previous decoder state ``s_{i-1}``, ``(B, d_s)``.
+        values: the encoder outputs ``h``, ``(B, S, d_h)``.
+        keys: ``prepare(values)``, computed once per source sentence rather than at every step.
+        mask: ``(B, S)``, true at real source positions.
+
+    Returns:
+        ``(context, alpha)``: ``c_i`` of shape ``(B, d_h)`` and ``alpha_i`` of shape ``(B, S)``.
+    """
+
+    def __init__(self, kind: str = "additive", units: int = 128, **kwargs):
+        super().__init__(**kwargs)
+        if kind not in KINDS:
+            raise ValueError(f"unknown attention {kind!r}; choose one of {', '.join(KINDS)}")
+        self.kind = kind
+        self.units = units
+
+    def build(self, query_dim: int, value_dim: int):
+        if self.kind == "additive":
+            self.W = self.add_weight(shape=(query_dim, self.units), name="W")
+            self.U = self.add_weight(shape=(value_dim, self.units), name="U")
+            self.v = self.add_weight(shape=(self.units,), name="v")
+        elif self.kind == "general":
+            self.W = self.add_weight(shape=(query_dim, value_dim), name="W")
+        elif self.kind == "learned":
+            self.w = self.add_weight(shape=(value_dim,), name="w")
+            self.b = self.add_weight(shape=(), initializer="zeros", name="b")
+        elif query_dim != value_dim:
+            raise ValueError(f"dot attention needs equal decoder and encoder sizes, got {query_dim} and {value_dim}")
+        self.built = True
+
+    def prepare(self, values):
+        """The part of the score that depends on the source only, computed once: ``U h`` or ``w . h + b``."""
+        if self.kind == "additive":
+            return ops.matmul(values, self.U)  # (B, S, units)
+        if self.kind == "learned":
+            return ops.sum(values * self.w, axis=-1) + self.b  # (B, S)
+        return values  # (B, S, d_h)
+
+    def scores(self, query, keys):
+        """``e_i``: one score per source position, ``(B, S)``."""
+        if self.kind == "additive":
+            hidden = ops.tanh(ops.expand_dims(ops.matmul(query, self.W), 1) + keys)  # (B, S, units)
+            return ops.sum(hidden * self.v, axis=-1)  # (B, S)
+        if self.kind == "learned":
+            return keys  # (B, S): the same at every step
+        if self.kind == "general":
+            query = ops.matmul(query, self.W)  # (B, d_h)
+        return ops.sum(ops.expand_dims(query, 1) * keys, axis=-1)  # (B, S)
+
+    def call(self, query, values, keys, mask):
+        e = self.scores(query, keys)  # (B, S)
+        mask = ops.cast(mask, e.dtype)
+        e = ops.where(mask > 0, e, _MASKED_SCORE)
+        alpha = ops.softmax(e, axis=-1) * mask  # (B, S), exactly 0 on padding
+        context = ops.sum(ops.expand_dims(alpha, -1) * values, axis=1)  # (B, d_h)
+        return context, alpha
+
+    def get_config(self):
+        return {**super().get_config(), "kind": self.kind, "units": self.units}

@@ -1,0 +1,327 @@
+"""The encoder-decoder RNN of the keras-io ``lstm_seq2seq`` example, grown up.
+
+The story, as the example tells it: an **encoder** RNN reads the source sentence one character at a time and
+keeps only its final state, a summary of the sentence. That state becomes the ``initial_state`` of a
+**decoder** RNN, which writes the target one character at a time, each step predicting the next character
+from the previous one. An LSTM carries two state vectors (the hidden state ``h`` and the cell state ``c``); a
+GRU carries one (``h``). The encoder's states are handed over layer by layer (encoder layer k -> decoder
+layer k), so stacking keeps that correspondence. A bidirectional encoder reads the sentence both ways; its
+forward and backward final states are concatenated and projected back to the decoder's size (``bridges``).
+
+**What the decoder is fed** is the point of the lab's second view:
+
+* *teacher forcing* (``teacher_forcing_ratio=1``): at step t the decoder input is the *gold* character
+  t-1. Every step learns in parallel from a correct prefix; fast and stable.
+* *reinjection* (``teacher_forcing_ratio=0``): the decoder input is its *own* prediction of the previous
+  step. As in the seed, the fed-back prediction is the probability distribution (a soft one-hot), so the
+  gradient flows through it: this is trained with real gradients through ``fit``.
+* *scheduled sampling* (``0 < ratio < 1``): at each step and for each sentence, gold with probability
+  ``ratio``, own prediction otherwise.
+
+With attention (``attention != "none"``) the decoder also reads a context vector ``c_i`` computed from all the
+encoder outputs at every step (see ``attention.py``); the context enters the first decoder layer's input and
+the output layer.
+
+The model takes integer ids (0 = padding) and turns them into one-hot vectors inside the graph (or, for the
+word-level variant, looks them up in an Embedding layer). ``call`` returns logits ``(B, T, V)``; the loss
+(``masked_loss``) covers only real target characters, up to and including the end symbol ``\\n``, never
+the padding after it, which would be trivially predicted and hide how well the model really does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from .attention import KINDS as ATTENTION_KINDS
+from .attention import SeqAttention
+
+CELLS = ("lstm", "gru")
+
+
+@dataclass
+class RNNSeq2SeqConfig:
+    """Everything that defines the architecture; goes into the checkpoint card as it is."""
+
+    source_vocab_size: int
+    target_vocab_size: int
+    cell: str = "lstm"
+    latent_dim: int = 256
+    num_layers: int = 1
+    bidirectional: bool = False
+    dropout: float = 0.0
+    embedding_dim: int = 0  # 0: one-hot inputs (the seed's char model); > 0: an Embedding layer (word level)
+    attention: str = "none"
+    attention_units: int = 128
+    teacher_forcing_ratio: float = 1.0
+
+    def validate(self) -> None:
+        checks = [
+            (self.cell in CELLS, f"cell must be one of {', '.join(CELLS)}, got {self.cell!r}"),
+            (2 <= self.source_vocab_size <= 100_000, "source_vocab_size must be in 2..100000"),
+            (2 <= self.target_vocab_size <= 100_000, "target_vocab_size must be in 2..100000"),
+            (1 <= self.latent_dim <= 4096, f"latent_dim must be in 1..4096, got {self.latent_dim}"),
+            (1 <= self.num_layers <= 4, f"num_layers must be in 1..4, got {self.num_layers}"),
+            (0.0 <= self.dropout < 1.0, f"dropout must be in [0, 1), got {self.dropout}"),
+            (0 <= self.embedding_dim <= 2048, f"embedding_dim must be in 0..2048, got {self.embedding_dim}"),
+            (
+                self.attention in ("none", *ATTENTION_KINDS),
+                f"attention must be none or one of {', '.join(ATTENTION_KINDS)}, got {self.attention!r}",
+            ),
+            (1 <= self.attention_units <= 4096, "attention_units must be in 1..4096"),
+            (
+                0.0 <= self.teacher_forcing_ratio <= 1.0,
+                f"teacher_forcing_ratio must be in [0, 1], got {self.teacher_forcing_ratio}",
+            ),
+            (
+                not (self.attention == "dot" and self.bidirectional),
+                "dot attention needs equal encoder and decoder sizes; with a bidirectional encoder use general",
+            ),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+
+
+@keras.saving.register_keras_serializable(package="s2s_viz")
+class TokenEmbedding(keras.layers.Layer):
+    """Ids -> vectors: one-hot (``dim == 0``, the seed's char input) or a learned embedding (``dim > 0``).
+
+    ``soft(probs)`` embeds a probability distribution instead of an id: the expected vector, which is how
+    reinjection feeds the decoder's own prediction back with a gradient.
+    """
+
+    def __init__(self, vocab_size: int, dim: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size = vocab_size
+        self.dim = dim
+
+    @property
+    def output_dim(self) -> int:
+        return self.dim or self.vocab_size
+
+    def build(self, input_shape=None):
+        if self.dim:
+            self.embeddings = self.add_weight(shape=(self.vocab_size, self.dim), name="embeddings")
+        self.built = True
+
+    def call(self, ids):
+        if self.dim:
+            return ops.take(self.embeddings, ops.cast(ids, "int32"), axis=0)
+        return ops.one_hot(ids, self.vocab_size)
+
+    def soft(self, probs):
+        return ops.matmul(probs, self.embeddings) if self.dim else probs
+
+    def get_config(self):
+        return {**super().get_config(), "vocab_size": self.vocab_size, "dim": self.dim}
+
+
+def state_count(cell: str) -> int:
+    """An LSTM carries two state vectors (h, c); a GRU one (h)."""
+    return 2 if cell == "lstm" else 1
+
+
+@keras.saving.register_keras_serializable(package="s2s_viz")
+class RNNSeq2Seq(keras.Model):
+    """Encoder-decoder LSTM/GRU, optionally stacked, bidirectional and with attention.
+
+    Call arguments:
+        inputs: ``(source_ids, decoder_input_ids)``, both int ``(B, S)`` and ``(B, T)``, 0 = padding.
+
+    Returns:
+        logits ``(B, T, target_vocab_size)`` for the next character at every decoder step.
+
+    The step-by-step interface used by every decoding strategy (``s2s_viz.decoding``):
+    ``encode(source_ids) -> (memory, states)`` and
+    ``decode_step(token_ids, states, memory) -> (logits, states, alpha)``.
+    """
+
+    has_attention_weights = True
+
+    def __init__(self, config: dict, **kwargs):
+        super().__init__(**kwargs)
+        self.spec = RNNSeq2SeqConfig(**config)
+        self.spec.validate()
+        spec = self.spec
+        self.has_attention_weights = spec.attention != "none"
+        rnn = keras.layers.LSTM if spec.cell == "lstm" else keras.layers.GRU
+        self.source_embedding = TokenEmbedding(spec.source_vocab_size, spec.embedding_dim, name="source_embedding")
+        self.target_embedding = TokenEmbedding(spec.target_vocab_size, spec.embedding_dim, name="target_embedding")
+        self.encoder_layers = []
+        for index in range(spec.num_layers):
+            layer = rnn(spec.latent_dim, return_sequences=True, return_state=True, name=f"encoder_{index}")
+            if spec.bidirectional:
+                layer = keras.layers.Bidirectional(layer, name=f"bi_encoder_{index}")
+            self.encoder_layers.append(layer)
+        self.bridges = [
+            [keras.layers.Dense(spec.latent_dim, name=f"bridge_{index}_{k}") for k in range(state_count(spec.cell))]
+            for index in range(spec.num_layers if spec.bidirectional else 0)
+        ]
+        self.decoder_layers = [
+            rnn(spec.latent_dim, return_sequences=True, return_state=True, name=f"decoder_{index}")
+            for index in range(spec.num_layers)
+        ]
+        self.attention = (
+            SeqAttention(spec.attention, spec.attention_units, name="attention") if self.has_attention_weights else None
+        )
+        self.dropout = keras.layers.Dropout(spec.dropout, name="dropout")
+        self.output_layer = keras.layers.Dense(spec.target_vocab_size, name="output")
+        self.feedback_seed = keras.random.SeedGenerator(0)
+        self.build()
+
+    @property
+    def encoder_output_dim(self) -> int:
+        return self.spec.latent_dim * (2 if self.spec.bidirectional else 1)
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        spec = self.spec
+        self.source_embedding.build()
+        self.target_embedding.build()
+        width = self.source_embedding.output_dim
+        for layer in self.encoder_layers:
+            layer.build((None, None, width))
+            width = self.encoder_output_dim
+        for row in self.bridges:
+            for bridge in row:
+                bridge.build((None, 2 * spec.latent_dim))
+        context_dim = self.encoder_output_dim if self.attention is not None else 0
+        width = self.target_embedding.output_dim + context_dim
+        for layer in self.decoder_layers:
+            layer.build((None, None, width))
+            width = spec.latent_dim
+        if self.attention is not None:
+            self.attention.build(spec.latent_dim, self.encoder_output_dim)
+        self.output_layer.build((None, spec.latent_dim + context_dim))
+        self.built = True
+
+    # ---- encoder -------------------------------------------------------------------------------------
+    def encode(self, source_ids, training=False):
+        """Read the source. Returns ``(memory, states)``.
+
+        ``memory`` holds the encoder outputs ``(B, S, d_h)``, the source mask ``(B, S)`` and the attention's
+        precomputed keys; ``states`` is one list of state tensors per decoder layer (``[h, c]`` or ``[h]``).
+        """
+        x = self.source_embedding(source_ids)  # (B, S, V) or (B, S, E)
+        mask = ops.not_equal(source_ids, 0)  # (B, S)
+        states = []
+        for index, layer in enumerate(self.encoder_layers):
+            if index:
+                x = self.dropout(x, training=training)
+            outputs = layer(x, mask=mask, training=training)
+            x, layer_states = outputs[0], list(outputs[1:])  # x: (B, S, d_h)
+            if self.spec.bidirectional:
+                half = len(layer_states) // 2
+                forward, backward = layer_states[:half], layer_states[half:]
+                layer_states = [
+                    bridge(ops.concatenate([f, b], axis=-1))
+                    for bridge, f, b in zip(self.bridges[index], forward, backward)
+                ]
+            states.append(layer_states)
+        memory = {"outputs": x, "mask": mask}
+        if self.attention is not None:
+            memory["keys"] = self.attention.prepare(x)
+        return memory, states
+
+    # ---- one decoder step: used by every strategy and by reinjection training --------------------------
+    def decode_step(self, token_ids, states, memory, training=False):
+        """One step from the previous token ids ``(B,)``. Returns ``(logits (B, V), states, alpha (B, S))``."""
+        return self._step(self.target_embedding(token_ids), states, memory, training)
+
+    def _step(self, x, states, memory, training=False):
+        """One decoder step from an embedded input ``x`` ``(B, E)``."""
+        alpha = None
+        if self.attention is not None:
+            s_previous = states[-1][0]  # (B, d_s): the top layer's last hidden state
+            context, alpha = self.attention(s_previous, memory["outputs"], memory["keys"], memory["mask"])
+            x = ops.concatenate([x, context], axis=-1)  # (B, E + d_h)
+        new_states = []
+        for layer, layer_states in zip(self.decoder_layers, states):
+            x, cell_states = layer.cell(x, list(layer_states), training=False)
+            new_states.append(list(cell_states))
+        if self.attention is not None:
+            x = ops.concatenate([x, context], axis=-1)  # (B, d_s + d_h)
+        logits = self.output_layer(self.dropout(x, training=training))  # (B, V)
+        if alpha is None:
+            alpha = ops.zeros(ops.shape(memory["mask"]), dtype=logits.dtype)
+        return logits, new_states, alpha
+
+    # ---- the whole decoder, for training ----------------------------------------------------------------
+    def call(self, inputs, training=False):
+        source_ids, decoder_input_ids = inputs
+        memory, states = self.encode(source_ids, training=training)
+        ratio = self.spec.teacher_forcing_ratio
+        if ratio >= 1.0 and self.attention is None:
+            return self._teacher_forced(decoder_input_ids, states, training)
+        return self._stepwise(decoder_input_ids, states, memory, ratio, training)[0]
+
+    def _teacher_forced(self, decoder_input_ids, states, training):
+        """All steps at once: the decoder reads the gold sequence (the fast path of plain teacher forcing)."""
+        x = self.target_embedding(decoder_input_ids)  # (B, T, V)
+        for layer, layer_states in zip(self.decoder_layers, states):
+            x = layer(x, initial_state=layer_states, training=training)[0]  # (B, T, d_s)
+        return self.output_layer(self.dropout(x, training=training))  # (B, T, V)
+
+    def _stepwise(self, decoder_input_ids, states, memory, teacher_forcing_ratio, training):
+        """Step by step, feeding gold with probability ``teacher_forcing_ratio`` and the own prediction else.
+
+        Returns logits ``(B, T, V)`` and attention ``(B, T, S)``.
+        """
+        gold = ops.transpose(self.target_embedding(decoder_input_ids), (1, 0, 2))  # (T, B, E)
+        steps, batch = ops.shape(gold)[0], ops.shape(gold)[1]
+        if teacher_forcing_ratio >= 1.0:
+            use_gold = ops.ones((steps, batch, 1))
+        else:
+            coins = keras.random.uniform((steps, batch, 1), seed=self.feedback_seed)
+            use_gold = ops.cast(coins < teacher_forcing_ratio, "float32")  # (T, B, 1)
+        # Step 0 is always the start symbol: the "previous prediction" we start from is that one-hot.
+        first_probs = ops.one_hot(decoder_input_ids[:, 0], self.spec.target_vocab_size)  # (B, V)
+
+        source_length = ops.shape(memory["mask"])[1]
+        vocab = self.spec.target_vocab_size
+
+        def step(carry, inputs):
+            layer_states, previous_probs, _, _ = carry
+            gold_t, use_gold_t = inputs
+            own_t = self.target_embedding.soft(previous_probs)  # (B, E): the fed-back prediction
+            x = use_gold_t * gold_t + (1.0 - use_gold_t) * own_t
+            logits, layer_states, alpha = self._step(x, layer_states, memory, training)
+            return layer_states, ops.softmax(logits, axis=-1), logits, alpha
+
+        # tf.scan stacks the whole carry over time; the logits and alpha ride along in it.
+        start = (states, first_probs, ops.zeros((batch, vocab)), ops.zeros((batch, source_length)))
+        _, _, logits, alpha = tf.scan(step, (gold, use_gold), initializer=start)  # (T, B, V), (T, B, S)
+        return ops.transpose(logits, (1, 0, 2)), ops.transpose(alpha, (1, 0, 2))
+
+    def attention_weights(self, source_ids, decoder_input_ids):
+        """Teacher-forced attention ``(B, T, S)`` for a source and a gold decoder input."""
+        memory, states = self.encode(source_ids)
+        return self._stepwise(decoder_input_ids, states, memory, 1.0, False)[1]
+
+    def get_config(self):
+        return {"config": asdict(self.spec), "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="s2s_viz")
+def masked_loss(y_true, logits):
+    """Cross-entropy averaged over real target positions only (id != 0): the characters and the end symbol."""
+    mask = ops.cast(ops.not_equal(y_true, 0), "float32")
+    loss = keras.losses.sparse_categorical_crossentropy(y_true, logits, from_logits=True)
+    return ops.sum(loss * mask) / ops.maximum(ops.sum(mask), 1.0)
+
+
+@keras.saving.register_keras_serializable(package="s2s_viz")
+def masked_accuracy(y_true, logits):
+    """Share of real target positions whose most likely character is the right one."""
+    mask = ops.cast(ops.not_equal(y_true, 0), "float32")
+    hits = ops.cast(ops.equal(ops.cast(y_true, "int32"), ops.cast(ops.argmax(logits, axis=-1), "int32")), "float32")
+    return ops.sum(hits * mask) / ops.maximum(ops.sum(mask), 1.0)

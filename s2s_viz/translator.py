@@ -1,0 +1,253 @@
+"""A translation model with its vocabularies: text in, text and a per-step trace out.
+
+``Translator`` is what ``s2s_viz.load`` returns for every translation model (plain RNN, attention RNN,
+Transformer): the app, the CLI and tests talk to this, never to a Keras model directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .data.vocab import CharVocab, Unknown
+from .decoding import FORCED, GREEDY, SAMPLE, StepDecoder
+
+STRATEGIES = ("greedy", "beam", "sample")
+MAX_BEAM_WIDTH = 16
+BATCH_SIZE = 512
+
+
+class InputError(ValueError):
+    """Input the model cannot take, with a message that says what to change."""
+
+
+@dataclass
+class Step:
+    """One decoding step: the token chosen, how likely it was, and the runners-up."""
+
+    index: int
+    token: str
+    probability: float
+    top: list[tuple[str, float]]
+
+
+@dataclass
+class TranslationResult:
+    text: str
+    steps: list[Step]
+    attention: np.ndarray | None  # (target_steps, source_length); each row sums to 1
+    unknown_chars: list[Unknown]
+    source_tokens: list[str] = field(default_factory=list)  # what the model actually read
+    notice: str = ""  # truncation and unknown-character warnings, for people
+    strategy: str = GREEDY
+
+
+@dataclass
+class ForcingStep:
+    index: int
+    reference: str  # the reference token expected at this step
+    forced_prediction: str  # the model's best guess when fed the reference prefix
+    forced_reference_probability: float
+    free_prediction: str  # what the model wrote when fed its own output
+    free_reference_probability: float
+
+
+@dataclass
+class ForcingComparison:
+    """Teacher forcing vs reinjection for one source and reference, step by step."""
+
+    source: str
+    reference: str
+    free_text: str
+    steps: list[ForcingStep]
+    first_divergence: int | None  # first step where the free-running output leaves the reference
+
+
+def _describe_unknown(unknown: list[Unknown]) -> str:
+    shown = unknown[:10]
+    chars = ", ".join(repr(u.token) for u in shown)
+    positions = ", ".join(str(u.position) for u in shown)
+    more = f" (and {len(unknown) - len(shown)} more)" if len(unknown) > len(shown) else ""
+    return f"unknown characters {chars} at positions {positions}{more}; they are not in this model's vocabulary and were skipped"
+
+
+class Translator:
+    """A trained translation model, ready to translate.
+
+    Args:
+        model: a Keras model with ``encode`` and ``decode_step`` (see ``s2s_viz.decoding``).
+        source_vocab, target_vocab: the vocabularies it was trained with.
+        card: the checkpoint card (config, data, training history, metrics).
+    """
+
+    def __init__(self, model, source_vocab: CharVocab, target_vocab: CharVocab, card: dict):
+        self.model = model
+        self.source_vocab = source_vocab
+        self.target_vocab = target_vocab
+        self.card = card
+        data = card.get("data", {})
+        self.max_source_length = int(data.get("max_source_length") or 100)
+        self.max_target_length = int(data.get("max_target_length") or 100)
+        self.decoder = StepDecoder(model, target_vocab.start_id, target_vocab.end_id)
+
+    @property
+    def name(self) -> str:
+        return self.card.get("name", "unnamed")
+
+    @property
+    def has_attention(self) -> bool:
+        return bool(getattr(self.model, "has_attention_weights", False))
+
+    @property
+    def max_steps(self) -> int:
+        return self.max_target_length + 2  # the characters, the end symbol and one step of slack
+
+    # ---- input ---------------------------------------------------------------------------------------
+    def prepare(self, text: str) -> tuple[list[int], list[Unknown], str]:
+        """Ids the model reads, the unknown characters, and a notice for people. Raises ``InputError``."""
+        if not isinstance(text, str):
+            raise InputError(f"expected text, got {type(text).__name__}")
+        if not text.strip():
+            raise InputError("the input is empty: type a sentence to translate")
+        notices = []
+        unknown = self.source_vocab.find_unknown(text)
+        if unknown:
+            notices.append(_describe_unknown(unknown))
+        ids = self.source_vocab.encode(text)
+        if not ids:
+            raise InputError("nothing left to translate: " + _describe_unknown(unknown))
+        if len(ids) > self.max_source_length:
+            notices.append(
+                f"input truncated to the model's limit of {self.max_source_length} "
+                f"{self.source_vocab.level}s (it had {len(ids)})"
+            )
+            ids = ids[: self.max_source_length]
+        return ids, unknown, "; ".join(notices)
+
+    # ---- translation ---------------------------------------------------------------------------------
+    def translate(
+        self,
+        text: str,
+        strategy: str = "greedy",
+        beam_width: int = 4,
+        temperature: float = 1.0,
+        seed: int | None = None,
+        length_penalty: float = 1.0,
+    ) -> TranslationResult:
+        """Translate one text. ``strategy`` is ``greedy``, ``beam`` (``beam_width``) or ``sample``
+        (``temperature``, ``seed``: the same seed gives the same translation)."""
+        _check_strategy(strategy, beam_width, temperature)
+        ids, unknown, notice = self.prepare(text)
+        source = np.array([ids], dtype=np.int32)
+        if strategy == "beam":
+            tokens, log_probs, attention = self.decoder.beam(source, self.max_steps, int(beam_width), length_penalty)
+            probs = np.exp(log_probs)
+            top_ids = np.argsort(-probs, axis=1)[:, :5]
+            steps = [
+                self._step(t, int(token), float(probs[t, token]), top_ids[t], probs[t, top_ids[t]])
+                for t, token in enumerate(tokens)
+            ]
+        else:
+            mode = SAMPLE if strategy == "sample" else GREEDY
+            out = self.decoder.run(source, self.max_steps, mode, temperature=temperature, seed=seed or 0)
+            length = int(out.lengths[0])
+            tokens = out.tokens[0, :length]
+            attention = out.attention[0, :length]
+            steps = [
+                self._step(t, int(tokens[t]), float(out.chosen_probs[0, t]), out.top_ids[0, t], out.top_probs[0, t])
+                for t in range(length)
+            ]
+        return TranslationResult(
+            text=self.target_vocab.decode(tokens),
+            steps=steps,
+            attention=attention if self.has_attention else None,
+            unknown_chars=unknown,
+            source_tokens=[self.source_vocab.token(i) for i in ids],
+            notice=notice,
+            strategy=strategy,
+        )
+
+    def _step(self, index, token, probability, top_ids, top_probs) -> Step:
+        top = [(self.target_vocab.token(int(i)), float(p)) for i, p in zip(top_ids, top_probs)]
+        return Step(index, self.target_vocab.token(token), probability, top)
+
+    def translate_batch(self, texts: list[str], strategy: str = "greedy", temperature: float = 1.0, seed: int | None = None) -> list[str]:
+        """Translate many texts at once (greedy or sampling), in batches of similar length.
+
+        An empty or untranslatable text gives an empty translation rather than stopping the batch.
+        """
+        if strategy not in (GREEDY, SAMPLE):
+            raise InputError("translate_batch supports greedy and sample; use translate() for beam search")
+        _check_strategy(strategy, 1, temperature)
+        prepared = []
+        for text in texts:
+            try:
+                prepared.append(self.prepare(text)[0])
+            except InputError:
+                prepared.append([])
+        order = sorted(range(len(texts)), key=lambda i: len(prepared[i]))
+        results = [""] * len(texts)
+        mode = SAMPLE if strategy == "sample" else GREEDY
+        for start in range(0, len(order), BATCH_SIZE):
+            chunk = [i for i in order[start : start + BATCH_SIZE] if prepared[i]]
+            if not chunk:
+                continue
+            width = max(len(prepared[i]) for i in chunk)
+            source = np.zeros((len(chunk), width), dtype=np.int32)
+            for row, i in enumerate(chunk):
+                source[row, : len(prepared[i])] = prepared[i]
+            out = self.decoder.run(source, self.max_steps, mode, temperature=temperature, seed=seed or 0)
+            for row, i in enumerate(chunk):
+                results[i] = self.target_vocab.decode(out.tokens[row])
+        return results
+
+    def compare_forcing(self, source: str, reference: str) -> ForcingComparison:
+        """The decoder fed the reference (teacher forcing) vs fed its own output (reinjection), step by step.
+
+        At each step t: the reference token, what the model predicts when given the reference prefix, the
+        probability it gives the reference token then; what it wrote when running free, and the probability it
+        gave the reference token at that step of its own run. The gap between the two probability curves is
+        exposure bias made visible.
+        """
+        ids, _, _ = self.prepare(source)
+        if not reference.strip():
+            raise InputError("the reference is empty: type the expected translation")
+        source_ids = np.array([ids], dtype=np.int32)
+        gold = self.target_vocab.encode(reference, add_start_end=True)[: self.max_steps + 1]
+        next_ids = np.array([gold[1:]], dtype=np.int32)  # the reference token expected at each step
+        steps = len(gold) - 1
+        forced = self.decoder.run(source_ids, steps, FORCED, reference_ids=next_ids)
+        free = self.decoder.run(source_ids, steps, GREEDY, reference_ids=next_ids)
+        free_length = int(free.lengths[0])
+        rows, divergence = [], None
+        for t in range(steps):
+            free_token = self.target_vocab.token(int(free.tokens[0, t])) if t < free_length else ""
+            reference_token = self.target_vocab.token(int(next_ids[0, t]))
+            if divergence is None and free_token != reference_token:
+                divergence = t
+            rows.append(
+                ForcingStep(
+                    index=t,
+                    reference=reference_token,
+                    forced_prediction=self.target_vocab.token(int(forced.top_ids[0, t, 0])),
+                    forced_reference_probability=float(forced.reference_probs[0, t]),
+                    free_prediction=free_token,
+                    free_reference_probability=float(free.reference_probs[0, t]) if t < free_length else 0.0,
+                )
+            )
+        free_text = self.target_vocab.decode(free.tokens[0, :free_length])
+        return ForcingComparison(source, reference, free_text, rows, divergence)
+
+
+def _check_strategy(strategy: str, beam_width: int, temperature: float) -> None:
+    if strategy not in STRATEGIES:
+        raise InputError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    try:
+        beam_width, temperature = int(beam_width), float(temperature)
+    except (TypeError, ValueError) as error:
+        raise InputError("beam_width must be a whole number and temperature a number") from error
+    if strategy == "beam" and not 1 <= beam_width <= MAX_BEAM_WIDTH:
+        raise InputError(f"beam_width must be in 1..{MAX_BEAM_WIDTH}, got {beam_width}")
+    if strategy == "sample" and not 0.05 <= temperature <= 10:
+        raise InputError(f"temperature must be in 0.05..10, got {temperature}")

@@ -1,0 +1,66 @@
+"""What every tab shares: the loaded models (cached), the model pickers, and turning errors into messages."""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+import gradio as gr
+
+import s2s_viz
+from s2s_viz.checkpoints import CheckpointError
+
+DEFAULT_TRANSLATOR = "lstm-char-en-fr"
+MAX_TEXT = 100_000
+_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=16)
+def _load(name: str, stamp: str):
+    return s2s_viz.load(name)
+
+
+def get_model(name: str, kind: str = "translator"):
+    """A loaded model by name, cached (reloaded if its checkpoint changed); a clear ``gr.Error`` otherwise."""
+    if not name:
+        raise gr.Error("choose a model first")
+    infos = {info.name: info for info in s2s_viz.list_models()}
+    info = infos.get(name)
+    if info is None:
+        raise gr.Error(f"unknown model {str(name)[:80]!r}; available: {', '.join(sorted(infos)) or 'none'}")
+    if info.broken:
+        raise gr.Error(f"model {name!r} cannot be loaded: {info.broken}")
+    if info.kind != kind:
+        raise gr.Error(f"model {name!r} is a {info.kind} model, not a {kind} model")
+    stamp = (info.card or {}).get("weights_sha256", "") or (info.card or {}).get("created", "")
+    try:
+        with _lock:
+            return _load(name, stamp)
+    except CheckpointError as error:
+        raise gr.Error(str(error)) from error
+
+
+def model_names(kind: str = "translator", architecture: str | None = None) -> list[str]:
+    return [
+        info.name
+        for info in s2s_viz.list_models(kind=kind)
+        if not info.broken and (architecture is None or info.architecture == architecture)
+    ]
+
+
+def default_translator() -> str | None:
+    names = model_names()
+    return DEFAULT_TRANSLATOR if DEFAULT_TRANSLATOR in names else (names[0] if names else None)
+
+
+def check_text(text, what: str = "text") -> str:
+    if text is None or not isinstance(text, str):
+        raise gr.Error(f"the {what} is missing")
+    if len(text) > MAX_TEXT:
+        raise gr.Error(f"the {what} is {len(text):,} characters long; the limit is {MAX_TEXT:,}")
+    return text
+
+
+def refresh_choices(kind: str = "translator"):
+    names = model_names(kind)
+    return gr.update(choices=names)

@@ -1,0 +1,99 @@
+"""Translate: type a sentence, pick a model and a strategy, and watch it decoded one character at a time."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from s2s_viz import viz
+from s2s_viz.translator import InputError
+
+from .common import check_text, default_translator, get_model, model_names
+
+INTRO = """**A character-level translator writes its output one character at a time.** At each step it turns
+everything it has read into a probability for every character and picks one (greedy), keeps the k best
+partial sentences (beam), or draws one at random (sampling). With attention, the heatmap shows which source
+characters each output step read. *Try this:* translate `I am cold.`, then drag the step slider."""
+
+EXAMPLES = ["I am cold.", "Go away!", "I love you.", "We won.", "Where is the station?", "Tom is happy."]
+
+
+def translate(model_name: str, text: str, strategy: str = "greedy", beam_width: float = 4, temperature: float = 1.0, seed: float = 0):
+    """Translate ``text``; returns the text, a notice, the attention heatmap, the step table and the attention table."""
+    text = check_text(text)
+    translator = get_model(model_name)
+    try:
+        result = translator.translate(text, strategy=strategy, beam_width=int(beam_width), temperature=float(temperature), seed=int(seed))
+    except InputError as error:
+        raise gr.Error(str(error)) from error
+    targets = [s.token for s in result.steps]
+    if result.attention is not None:
+        figure = viz.attention_heatmap(result.attention, result.source_tokens, targets)
+        table = viz.attention_table(result.attention, result.source_tokens, targets)
+    else:
+        figure, table = None, None
+    notice = result.notice or ("" if result.attention is not None else "This model has no attention: it reads the source only through the encoder's final state.")
+    state = {"attention": result.attention, "source": result.source_tokens, "targets": targets}
+    return result.text, notice, figure, viz.steps_table(result.steps), table, state, gr.update(maximum=max(len(targets) - 1, 0), value=0)
+
+
+def replay(state: dict, step: float):
+    """The output so far at ``step`` and the heatmap with that step's row highlighted."""
+    if not state or state.get("targets") is None:
+        return "", None
+    step = int(step)
+    written = "".join(t for t in state["targets"][: step + 1] if t not in ("\n", "\t"))
+    figure = None
+    if state.get("attention") is not None:
+        figure = viz.attention_heatmap(state["attention"], state["source"], state["targets"], highlight_row=step)
+    return written, figure
+
+
+def compare(model_names_chosen: list[str], text: str):
+    """The same input through several models, side by side."""
+    text = check_text(text)
+    if not model_names_chosen:
+        raise gr.Error("pick at least one model to compare")
+    rows = []
+    for name in model_names_chosen[:3]:
+        translator = get_model(name)
+        try:
+            result = translator.translate(text)
+            rows.append({"model": name, "translation": result.text, "steps": len(result.steps), "notice": result.notice})
+        except InputError as error:
+            rows.append({"model": name, "translation": "", "steps": 0, "notice": str(error)})
+    import pandas as pd
+
+    return pd.DataFrame(rows)
+
+
+def build() -> None:
+    gr.Markdown(INTRO)
+    names = model_names()
+    with gr.Row():
+        model = gr.Dropdown(names, value=default_translator(), label="model", elem_id="translate-model")
+        strategy = gr.Radio(["greedy", "beam", "sample"], value="greedy", label="strategy")
+        beam_width = gr.Slider(1, 16, value=4, step=1, label="beam width")
+        temperature = gr.Slider(0.05, 3.0, value=1.0, step=0.05, label="temperature")
+        seed = gr.Number(value=0, precision=0, label="seed", minimum=0, maximum=2**31 - 1)
+    text = gr.Textbox(label="source sentence", value=EXAMPLES[0], max_length=5000, elem_id="translate-input")
+    gr.Examples(EXAMPLES, inputs=text)
+    button = gr.Button("Translate", variant="primary", elem_id="translate-button")
+    output = gr.Textbox(label="translation", interactive=False, elem_id="translate-output")
+    notice = gr.Markdown()
+    step = gr.Slider(0, 1, value=0, step=1, label="replay: decoding step")
+    written = gr.Textbox(label="written so far", interactive=False)
+    heatmap = gr.Plot(label="attention", elem_id="translate-heatmap")
+    steps = gr.Dataframe(label="steps: chosen character and top 5", interactive=False)
+    with gr.Accordion("attention as a table", open=False):
+        attention_table = gr.Dataframe(interactive=False)
+    state = gr.State({})
+    button.click(
+        translate, [model, text, strategy, beam_width, temperature, seed],
+        [output, notice, heatmap, steps, attention_table, state, step], api_name="translate",
+    )
+    step.release(replay, [state, step], [written, heatmap], api_name="replay")
+    with gr.Accordion("compare models side by side", open=False):
+        chosen = gr.CheckboxGroup(names, value=names[:3], label="models (up to 3)")
+        compare_button = gr.Button("Compare")
+        comparison = gr.Dataframe(interactive=False)
+        compare_button.click(compare, [chosen, text], comparison, api_name="compare")

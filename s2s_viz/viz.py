@@ -1,0 +1,124 @@
+"""Plotly figure builders: numbers in, figure out. No Gradio here, and no maths beyond layout."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+# Viridis is perceptually uniform and readable with the common colour-vision deficiencies.
+COLOUR_SCALE = "Viridis"
+
+
+def show_token(token: str) -> str:
+    """Make start, end, space and padding visible in axis labels."""
+    return {"\t": "<s>", "\n": "</s>", " ": "␣", "<pad>": "·"}.get(token, token)
+
+
+def _unique_labels(tokens: list[str]) -> list[str]:
+    """Plotly merges equal category labels; number them so every row and column keeps its place."""
+    return [f"{index}:{show_token(token)}" for index, token in enumerate(tokens)]
+
+
+def attention_heatmap(
+    weights: np.ndarray,
+    source_tokens: list[str],
+    target_tokens: list[str],
+    title: str = "Attention: which source characters each output step reads",
+    highlight_row: int | None = None,
+) -> go.Figure:
+    """A heatmap of ``weights[target_step, source_position]`` with hover showing both characters and the weight."""
+    weights = np.asarray(weights, dtype=float)
+    x, y = _unique_labels(source_tokens), _unique_labels(target_tokens)
+    hover = [[f"source {show_token(s)!s} ← output {show_token(t)!s}: {w:.3f}" for s, w in zip(source_tokens, row)] for t, row in zip(target_tokens, weights)]
+    figure = go.Figure(
+        go.Heatmap(z=weights, x=x, y=y, colorscale=COLOUR_SCALE, zmin=0, zmax=1, hovertext=hover, hoverinfo="text", colorbar={"title": "weight"})
+    )
+    if highlight_row is not None and 0 <= highlight_row < len(y):
+        figure.add_shape(
+            type="rect", xref="paper", x0=0, x1=1, yref="y", y0=highlight_row - 0.5, y1=highlight_row + 0.5,
+            line={"color": "#d62728", "width": 3},
+        )
+    figure.update_layout(title=title, xaxis_title="source (encoder positions j)", yaxis_title="output step i", yaxis_autorange="reversed", height=max(300, 22 * len(y) + 140), margin={"l": 60, "r": 20, "t": 60, "b": 60})
+    return figure
+
+
+def matrix_heatmap(matrix: np.ndarray, title: str, x_label: str = "", y_label: str = "", x_tokens=None, y_tokens=None, zmid=None, colorscale=COLOUR_SCALE) -> go.Figure:
+    """Any 2-D array as a heatmap (scores, probabilities, hidden states, position encodings)."""
+    matrix = np.asarray(matrix, dtype=float)
+    x = _unique_labels(x_tokens) if x_tokens is not None else None
+    y = _unique_labels(y_tokens) if y_tokens is not None else None
+    figure = go.Figure(go.Heatmap(z=matrix, x=x, y=y, colorscale=colorscale, zmid=zmid))
+    figure.update_layout(title=title, xaxis_title=x_label, yaxis_title=y_label, yaxis_autorange="reversed", height=360, margin={"l": 60, "r": 20, "t": 50, "b": 50})
+    return figure
+
+
+def steps_table(steps) -> pd.DataFrame:
+    """One row per decoding step: the chosen character, its probability, and the top 5."""
+    rows = []
+    for step in steps:
+        rows.append(
+            {
+                "step": step.index,
+                "chosen": show_token(step.token),
+                "p": round(step.probability, 4),
+                **{f"top {k + 1}": f"{show_token(token)} {p:.3f}" for k, (token, p) in enumerate(step.top)},
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def attention_table(weights: np.ndarray, source_tokens: list[str], target_tokens: list[str]) -> pd.DataFrame:
+    """The heatmap's numbers as a table (for screen readers and for copying)."""
+    frame = pd.DataFrame(np.round(np.asarray(weights, dtype=float), 3), columns=_unique_labels(source_tokens))
+    frame.insert(0, "output", _unique_labels(target_tokens))
+    return frame
+
+
+def forcing_figure(comparison) -> go.Figure:
+    """Probability of the reference character per step: fed the reference vs fed its own output."""
+    steps = [f"{s.index}:{show_token(s.reference)}" for s in comparison.steps]
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=steps, y=[s.forced_reference_probability for s in comparison.steps], mode="lines+markers", name="teacher forcing (fed the reference)"))
+    figure.add_trace(go.Scatter(x=steps, y=[s.free_reference_probability for s in comparison.steps], mode="lines+markers", name="reinjection (fed its own output)", line={"dash": "dash"}))
+    if comparison.first_divergence is not None:
+        figure.add_vline(x=comparison.first_divergence, line={"color": "#d62728", "dash": "dot"}, annotation_text="first divergence")
+    figure.update_layout(title="p(reference character) at each step", yaxis_title="probability", yaxis_range=[0, 1.02], xaxis_title="step: reference character", height=380, legend={"orientation": "h", "y": -0.3})
+    return figure
+
+
+def forcing_table(comparison) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "step": s.index,
+                "reference": show_token(s.reference),
+                "forced: predicted": show_token(s.forced_prediction),
+                "forced: p(ref)": round(s.forced_reference_probability, 3),
+                "free: wrote": show_token(s.free_prediction),
+                "free: p(ref)": round(s.free_reference_probability, 3),
+                "diverged": "◀" if s.index == comparison.first_divergence else "",
+            }
+            for s in comparison.steps
+        ]
+    )
+
+
+def curves_figure(history: dict[str, list[float]], title: str = "Training curves") -> go.Figure:
+    """Loss and accuracy per epoch (or per report) for one or several runs: ``{"run / metric": values}``."""
+    figure = go.Figure()
+    for name, values in history.items():
+        figure.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, mode="lines+markers", name=name, yaxis="y2" if "acc" in name else "y"))
+    figure.update_layout(
+        title=title, xaxis_title="epoch", yaxis={"title": "loss"}, yaxis2={"title": "accuracy", "overlaying": "y", "side": "right", "range": [0, 1]},
+        height=380, legend={"orientation": "h", "y": -0.3},
+    )
+    return figure
+
+
+def probability_bars(probabilities, labels=None, title: str = "Class probabilities") -> go.Figure:
+    probabilities = np.asarray(probabilities, dtype=float)
+    labels = labels or [str(i) for i in range(len(probabilities))]
+    figure = go.Figure(go.Bar(x=labels, y=probabilities, marker_color=["#d62728" if i == int(np.argmax(probabilities)) else "#1f77b4" for i in range(len(probabilities))]))
+    figure.update_layout(title=title, yaxis_range=[0, 1], height=300, margin={"t": 50, "b": 40})
+    return figure

@@ -1,0 +1,53 @@
+"""Shared fixtures: real data when ``S2S_VIZ_DATA`` (or ../shared/data) has it, tiny real models, temp folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if "S2S_VIZ_DATA" not in os.environ and (ROOT.parent / "shared" / "data").is_dir():
+    os.environ["S2S_VIZ_DATA"] = str(ROOT.parent / "shared" / "data")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def fra_file() -> Path | None:
+    folder = os.environ.get("S2S_VIZ_DATA")
+    path = Path(folder) / "fra-eng" / "fra.txt" if folder else None
+    return path if path and path.is_file() else None
+
+
+needs_fra = pytest.mark.skipif(fra_file() is None, reason="needs fra.txt under S2S_VIZ_DATA")
+
+
+@pytest.fixture(autouse=True)
+def user_models(tmp_path, monkeypatch):
+    """Every test gets its own empty user model folder."""
+    folder = tmp_path / "user-models"
+    monkeypatch.setenv("S2S_VIZ_USER_MODELS", str(folder))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_translator(tmp_path_factory):
+    """A small attention translator trained a few seconds on the built-in copy task, loaded from its checkpoint."""
+    import s2s_viz
+    from s2s_viz.training import TranslatorTrainConfig, train_translator
+
+    folder = tmp_path_factory.mktemp("tiny")
+    config = TranslatorTrainConfig(
+        name="tiny-copy",
+        data="toy:copy",
+        toy_count=2000,
+        validation_pairs=100,
+        epochs=2,
+        batch_size=64,
+        learning_rate=0.01,
+        max_source_length=12,
+        max_target_length=12,
+        model={"latent_dim": 32, "attention": "additive", "attention_units": 16},
+    )
+    result = train_translator(config, folder)
+    return s2s_viz.load(str(result.path))

@@ -1,0 +1,68 @@
+"""The ``s2s-viz`` command, run as a user runs it (a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from conftest import needs_fra
+
+
+def run(*args, env=None, input_text=None):
+    return subprocess.run(
+        [sys.executable, "-m", "s2s_viz", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        input=input_text,
+        timeout=300,
+    )
+
+
+def test_data_stats_reports_malformed_lines_and_splits(tmp_path):
+    path = tmp_path / "pairs.txt"
+    path.write_text("Go.\tVa !\nbroken line\nHi.\tSalut !\nRun!\tCours !\n", encoding="utf-8")
+    result = run("data", "stats", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    assert stats["malformed_lines"] == 1 and "line 2" in stats["malformed_report"]
+    assert sum(stats["split_sizes"].values()) == stats["pairs_loaded"] == 3
+
+
+@needs_fra
+def test_data_stats_on_the_whole_real_file_stays_small():
+    result = run("data", "stats", "--json")
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    assert stats["lines"] == 167130 and stats["malformed_lines"] == 0
+    assert stats["peak_rss_mb"] < 1024
+
+
+def test_train_translate_list_and_evaluate_a_toy_model(tmp_path):
+    env = {"S2S_VIZ_USER_MODELS": str(tmp_path)}
+    trained = run(
+        "train", "--data", "toy:reverse", "--name", "cli-reverse", "--epochs", "1", "--latent-dim", "16",
+        "--limit", "200", "--batch-size", "32", env=env,
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert "epoch 1 done" in trained.stderr and (tmp_path / "cli-reverse.keras").is_file()
+    listed = run("list", env=env)
+    assert "cli-reverse" in listed.stdout
+    translated = run("translate", "--model", "cli-reverse", "--steps", "abc", env=env)
+    assert translated.returncode == 0, translated.stderr
+    assert "'\\n'" in translated.stdout  # the trace shows the end symbol
+    evaluated = run("evaluate", "--model", "cli-reverse", "--limit", "20", "--json", env=env)
+    metrics = json.loads(evaluated.stdout)
+    assert set(metrics) >= {"chrf", "bleu", "exact_match", "loss_per_char"} and metrics["sentences"] == 20
+
+
+def test_bad_arguments_give_a_message_not_a_traceback(tmp_path):
+    env = {"S2S_VIZ_USER_MODELS": str(tmp_path)}
+    result = run("train", "--data", "toy:reverse", "--epochs", "0", env=env)
+    assert result.returncode == 1 and "epochs must be in 1..1000" in result.stderr and "Traceback" not in result.stderr
+    result = run("translate", "--model", "../../etc/passwd", "hi", env=env)
+    assert result.returncode == 1 and "invalid model name" in result.stderr
+    result = run("data", "stats", str(tmp_path / "missing.txt"))
+    assert result.returncode == 1 and "no such file" in result.stderr

@@ -1,0 +1,108 @@
+"""Decoding strategies and the Translator API on real (tiny) trained models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import fra_file, needs_fra
+
+import s2s_viz
+from s2s_viz.training import TranslatorTrainConfig, train_translator
+from s2s_viz.translator import InputError
+
+
+@needs_fra
+def test_teacher_forcing_overfits_twenty_real_pairs(tmp_path):
+    from s2s_viz.data import read_pairs
+
+    pairs = read_pairs(fra_file(), split="train", first_lines=400)
+    chosen: dict[str, str] = {}
+    for source, target in zip(pairs.sources, pairs.targets):
+        chosen.setdefault(source, target)  # one translation per source: reproducible exactly
+    sample = list(chosen.items())[:20]
+    data_file = tmp_path / "twenty.txt"
+    data_file.write_text("".join(f"{s}\t{t}\n" for s, t in sample), encoding="utf-8")
+    config = TranslatorTrainConfig(
+        name="overfit", data=str(data_file), validation_pairs=1, epochs=150, batch_size=20, learning_rate=0.01,
+        model={"latent_dim": 128},
+    )
+    translator = s2s_viz.load(str(train_translator(config, tmp_path).path))
+    outputs = translator.translate_batch([s for s, _ in sample])
+    assert outputs == [t for _, t in sample]
+
+
+def test_greedy_equals_beam_of_width_one(tiny_translator):
+    for text in ["hello", "abcdefg", "zzyx"]:
+        greedy = tiny_translator.translate(text, strategy="greedy")
+        beam = tiny_translator.translate(text, strategy="beam", beam_width=1)
+        assert greedy.text == beam.text
+        assert [s.token for s in greedy.steps] == [s.token for s in beam.steps]
+
+
+def test_beam_search_never_scores_worse_than_greedy(tiny_translator):
+    greedy = tiny_translator.translate("qwerty", strategy="greedy")
+    beam = tiny_translator.translate("qwerty", strategy="beam", beam_width=4)
+    logp = lambda result: sum(np.log(s.probability) for s in result.steps) / len(result.steps)  # noqa: E731
+    assert logp(beam) >= logp(greedy) - 1e-4
+
+
+def test_seeded_sampling_reproduces(tiny_translator):
+    first = tiny_translator.translate("abcdef", strategy="sample", temperature=2.0, seed=7).text
+    assert tiny_translator.translate("abcdef", strategy="sample", temperature=2.0, seed=7).text == first
+    others = {tiny_translator.translate("abcdef", strategy="sample", temperature=2.0, seed=s).text for s in range(8)}
+    assert len(others) > 1
+
+
+def test_trace_and_attention_shapes(tiny_translator):
+    result = tiny_translator.translate("abcd")
+    assert result.attention.shape == (len(result.steps), 4)
+    np.testing.assert_allclose(result.attention.sum(axis=1), 1.0, atol=1e-5)
+    assert result.steps[-1].token == "\n"
+    for step in result.steps:
+        assert len(step.top) == 5 and step.top[0][1] >= step.top[-1][1]
+        assert step.top[0][0] == step.token  # greedy picks the most likely
+
+
+def test_batch_equals_one_by_one(tiny_translator):
+    texts = ["abc", "hello", "x", "abcdefghij"]
+    assert tiny_translator.translate_batch(texts) == [tiny_translator.translate(t).text for t in texts]
+
+
+@pytest.mark.parametrize("text", ["", "   \t ", "😀😀", "\ud800"])
+def test_untranslatable_input_is_a_clear_error(tiny_translator, text):
+    with pytest.raises(InputError, match="empty|unknown characters"):
+        tiny_translator.translate(text)
+
+
+def test_unknown_characters_are_reported_and_skipped(tiny_translator):
+    result = tiny_translator.translate("ab😀c\td")
+    assert [(u.token, u.position) for u in result.unknown_chars] == [("😀", 2), ("\t", 4)]
+    assert "positions 2, 4" in result.notice
+    assert result.source_tokens == list("abcd")
+
+
+def test_huge_input_is_truncated_with_a_notice(tiny_translator):
+    result = tiny_translator.translate("a" * 5000)
+    assert "truncated" in result.notice and len(result.source_tokens) == tiny_translator.max_source_length
+
+
+def test_impossible_strategy_settings(tiny_translator):
+    with pytest.raises(InputError, match="beam_width must be in 1..16"):
+        tiny_translator.translate("abc", strategy="beam", beam_width=0)
+    with pytest.raises(InputError, match="unknown strategy"):
+        tiny_translator.translate("abc", strategy="best")
+    with pytest.raises(InputError, match="temperature"):
+        tiny_translator.translate("abc", strategy="sample", temperature=-1)
+
+
+def test_compare_forcing_marks_the_first_divergence(tiny_translator):
+    comparison = tiny_translator.compare_forcing("abcdef", "abcxyz")
+    assert [s.reference for s in comparison.steps] == list("abcxyz") + ["\n"]
+    free = comparison.free_text + "\n"
+    expected = next((i for i, (a, b) in enumerate(zip(free, "abcxyz\n")) if a != b), None)
+    assert comparison.first_divergence == expected
+    for step in comparison.steps:
+        assert 0.0 <= step.forced_reference_probability <= 1.0
+    # While the free run still agrees with the reference, both decoders saw the same prefix.
+    for step in comparison.steps[: comparison.first_divergence]:
+        assert step.forced_reference_probability == pytest.approx(step.free_reference_probability, abs=1e-5)
