@@ -41,6 +41,8 @@ class TranslationResult:
     source_tokens: list[str] = field(default_factory=list)  # what the model actually read
     notice: str = ""  # truncation and unknown-character warnings, for people
     strategy: str = GREEDY
+    # Transformers only: {"encoder_self", "decoder_self", "cross"} -> one (heads, rows, columns) array per layer
+    attention_maps: dict | None = None
 
 
 @dataclass
@@ -158,7 +160,15 @@ class Translator:
                 self._step(t, int(tokens[t]), float(out.chosen_probs[0, t]), out.top_ids[0, t], out.top_probs[0, t])
                 for t in range(length)
             ]
+        maps = None
+        if hasattr(self.model, "attention_maps"):
+            decoder_input = np.array([[self.target_vocab.start_id, *tokens[:-1]]], dtype=np.int32)
+            maps = {
+                kind: [np.asarray(layer)[0] for layer in layers]
+                for kind, layers in self.model.attention_maps(source, decoder_input).items()
+            }
         return TranslationResult(
+            attention_maps=maps,
             text=self.target_vocab.decode(tokens),
             steps=steps,
             attention=attention if self.has_attention else None,

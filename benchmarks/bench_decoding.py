@@ -1,0 +1,95 @@
+"""Decoding speed of a plain LSTM translator: the keras-io per-step ``predict`` loop vs our compiled loop.
+
+The keras-io example decodes with one ``decoder_model.predict`` call per character. We rebuild exactly that
+loop on the same weights (functional encoder and decoder models over the trained layers) and time it in the
+same run as our single-graph greedy loop (one sentence) and batched greedy decoding. Medians are reported.
+
+    s2s-viz bench decoding [--model lstm-char-en-fr] [--sentences 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import keras
+import numpy as np
+
+import s2s_viz
+from s2s_viz.bench import median, timed, write_result
+from s2s_viz.data import read_test_short, sources, toy
+
+
+def keras_io_models(model):
+    """The example's inference models: encoder ids -> states; (token, states) -> (probs, states)."""
+    source = keras.Input((None,), dtype="int32")
+    _, *states = model.encoder_layers[0](model.source_embedding(source), mask=keras.ops.not_equal(source, 0))
+    encoder = keras.Model(source, states)
+    token = keras.Input((1,), dtype="int32")
+    state_inputs = [keras.Input((model.spec.latent_dim,)) for _ in states]
+    outputs, *new_states = model.decoder_layers[0](model.target_embedding(token), initial_state=state_inputs)
+    probs = keras.ops.softmax(model.output_layer(outputs))
+    decoder = keras.Model([token, *state_inputs], [probs, *new_states])
+    return encoder, decoder
+
+
+def predict_loop(translator, encoder, decoder, text: str) -> str:
+    ids = np.array([translator.prepare(text)[0]], dtype=np.int32)
+    states = encoder.predict(ids, verbose=0)
+    token = np.array([[translator.target_vocab.start_id]], dtype=np.int32)
+    out = []
+    for _ in range(translator.max_steps):
+        probs, *states = decoder.predict([token, *states], verbose=0)
+        chosen = int(np.argmax(probs[0, -1, 2:]) + 2)  # never padding or the start symbol
+        if chosen == translator.target_vocab.end_id:
+            break
+        out.append(chosen)
+        token = np.array([[chosen]], dtype=np.int32)
+    return translator.target_vocab.decode(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default="lstm-char-en-fr")
+    parser.add_argument("--sentences", type=int, default=2000)
+    parser.add_argument("--predict-sentences", type=int, default=5)
+    args = parser.parse_args()
+    translator = s2s_viz.load(args.model)
+    model = translator.model
+    if translator.card.get("architecture") != "rnn_seq2seq" or model.spec.num_layers != 1 or model.spec.attention != "none" or model.spec.bidirectional:
+        raise SystemExit("the predict-loop baseline needs a plain one-layer RNN model")
+    try:
+        texts = read_test_short(sources.fra_path()).sources
+    except Exception:
+        texts = toy.make_pairs("copy", args.sentences).sources
+    texts = (texts * (args.sentences // len(texts) + 1))[: args.sentences]
+
+    encoder, decoder = keras_io_models(model)
+    predict_outputs = [predict_loop(translator, encoder, decoder, t) for t in texts[:1]]  # warm-up
+    predict_times = timed(lambda it=iter(texts[: args.predict_sentences]): predict_outputs.append(predict_loop(translator, encoder, decoder, next(it))), args.predict_sentences)
+    predict_steps = [len(translator.translate(t).steps) for t in texts[: args.predict_sentences]]
+
+    translator.translate(texts[0])  # trace once
+    sample = texts[:100]
+    single_times = timed(lambda it=iter(sample): translator.translate(next(it)), len(sample))
+    agree = sum(predict_loop(translator, encoder, decoder, t) == translator.translate(t).text for t in texts[:3])
+
+    translator.translate_batch(texts[:600])  # trace the batch shapes once
+    batch_times = timed(lambda: translator.translate_batch(texts), 3)
+    result = {
+        "model": args.model,
+        "parameters": int(model.count_params()),
+        "predict_loop_ms_per_sentence": round(1000 * median(predict_times), 1),
+        "predict_loop_ms_per_step": round(1000 * sum(predict_times) / sum(predict_steps), 2),
+        "compiled_greedy_ms_per_sentence": round(1000 * median(single_times), 2),
+        "speed_up": round(median(predict_times) / median(single_times), 1),
+        "batched_sentences_per_s": round(len(texts) / median(batch_times), 0),
+        "batched_ms_per_sentence": round(1000 * median(batch_times) / len(texts), 3),
+        "same_output_as_predict_loop": f"{agree}/3",
+        "sentences": {"predict_loop": args.predict_sentences, "single": len(sample), "batched": len(texts)},
+        "targets": {"compiled_greedy_ms_per_sentence": "<= 5", "batched_sentences_per_s": ">= 2000"},
+    }
+    write_result("decoding", result)
+
+
+if __name__ == "__main__":
+    main()

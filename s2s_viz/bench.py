@@ -1,0 +1,47 @@
+"""Helpers for the benchmarks in ``benchmarks/``: timing with medians, and results written with the machine."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from .checkpoints import machine_description
+
+
+def timed(function, repeats: int) -> list[float]:
+    """Wall-clock seconds of ``repeats`` calls."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def median(values) -> float:
+    return statistics.median(values)
+
+
+def write_result(name: str, payload: dict, folder: str | Path = "benchmarks/results") -> Path:
+    """Write ``folder/NAME.json`` with the machine, the command and the time, and print it."""
+    import keras
+    import tensorflow as tf
+
+    from . import __version__
+
+    record = {
+        "benchmark": name,
+        "machine": machine_description(),
+        "command": "s2s-viz bench " + " ".join([name, *sys.argv[1:]]),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "versions": {"s2s_viz": __version__, "tensorflow": tf.__version__, "keras": keras.__version__},
+        **payload,
+    }
+    path = Path(folder) / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2, ensure_ascii=False))
+    print(json.dumps(record, indent=2, ensure_ascii=False))
+    return path

@@ -1,0 +1,136 @@
+"""Attention and Transformer translators: they learn what attention should learn, and round-trip exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import s2s_viz
+from s2s_viz.models import TransformerTranslator
+from s2s_viz.models.attention import SeqAttention
+from s2s_viz.models.transformer import sinusoidal_encoding
+from s2s_viz.training import TranslatorTrainConfig, train_translator
+
+
+def test_padding_gets_exactly_zero_weight():
+    for kind in ("additive", "dot", "general", "learned"):
+        layer = SeqAttention(kind, units=8)
+        layer.build(6, 6)
+        values = np.random.default_rng(0).normal(size=(2, 5, 6)).astype("float32")
+        mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], dtype=bool)
+        context, alpha = layer(np.ones((2, 6), "float32"), values, layer.prepare(values), mask)
+        alpha = np.asarray(alpha)
+        assert np.all(alpha[0, 3:] == 0) and np.allclose(alpha.sum(axis=1), 1.0, atol=1e-6)
+        np.testing.assert_allclose(context[0], (alpha[0, :, None] * values[0]).sum(0), atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def reverse_model(tmp_path_factory):
+    config = TranslatorTrainConfig(
+        name="reverse", data="toy:reverse", toy_count=4000, validation_pairs=200, epochs=30, batch_size=64,
+        learning_rate=0.005, max_source_length=12, max_target_length=12, time_budget_s=60,
+        model={"latent_dim": 64, "attention": "additive", "attention_units": 32, "bidirectional": True},
+    )
+    result = train_translator(config, tmp_path_factory.mktemp("reverse"))
+    return s2s_viz.load(str(result.path))
+
+
+def test_additive_attention_learns_the_anti_diagonal_on_reverse(reverse_model):
+    hits = total = 0
+    for word in ["abcdefg", "hello", "qwertyui", "zyxwvu", "mnbvcxzl", "pattern"]:
+        result = reverse_model.translate(word)
+        steps = len(word)  # the end symbol's step is left out
+        argmax = result.attention[:steps].argmax(axis=1)
+        hits += int((argmax == np.arange(steps)[::-1]).sum())
+        total += steps
+    assert hits / total >= 0.9, hits / total
+
+
+def test_attention_round_trip_is_exact(reverse_model, tmp_path):
+    from s2s_viz import checkpoints
+
+    card = {k: v for k, v in reverse_model.card.items() if k != "unknown_fields"}
+    checkpoints.save(reverse_model.model, card, tmp_path, "copy-of-reverse")
+    loaded = s2s_viz.load(str(tmp_path / "copy-of-reverse.keras"))
+    a, b = reverse_model.translate("abcdef", strategy="beam"), loaded.translate("abcdef", strategy="beam")
+    assert a.text == b.text
+    np.testing.assert_allclose(a.attention, b.attention, atol=1e-6)
+
+
+def test_date_attention_is_monotonic_where_the_format_keeps_order(tmp_path):
+    config = TranslatorTrainConfig(
+        name="dates", data="toy:dates", toy_count=6000, validation_pairs=200, epochs=30, batch_size=64,
+        learning_rate=0.005, max_source_length=20, max_target_length=12, time_budget_s=75,
+        model={"latent_dim": 64, "attention": "additive", "attention_units": 32, "bidirectional": True},
+    )
+    translator = s2s_viz.load(str(train_translator(config, tmp_path).path))
+    # "2026/11/27" -> "2026-11-27": the year, month and day keep their order, so the alignment should too.
+    result = translator.translate("2016/3/7")
+    assert result.text == "2016-03-07"
+    peaks = result.attention[:4].argmax(axis=1)  # the four year digits
+    assert list(peaks) == sorted(peaks) and peaks[-1] <= 4
+
+
+def transformer(**overrides):
+    config = {"source_vocab_size": 20, "target_vocab_size": 22, "d_model": 32, "num_heads": 4, "d_ff": 64, "max_length": 16, "dropout": 0.0, **overrides}
+    return TransformerTranslator(config)
+
+
+def test_kv_cached_steps_equal_the_full_pass():
+    model = transformer(num_layers=2)
+    rng = np.random.default_rng(1)
+    source = rng.integers(1, 20, (3, 7)).astype("int32")
+    source[0, 5:] = 0
+    target = rng.integers(1, 22, (3, 9)).astype("int32")
+    full = np.asarray(model((source, target)))
+    memory, states = model.encode(source)
+    stepwise = []
+    for t in range(9):
+        logits, states, _ = model.decode_step(target[:, t], states, memory)
+        stepwise.append(np.asarray(logits))
+    np.testing.assert_allclose(np.stack(stepwise, 1), full, atol=1e-4)
+
+
+@pytest.mark.parametrize("positional", ["sinusoidal", "learned"])
+def test_causal_masking_hides_the_future(positional):
+    model = transformer(positional=positional)
+    rng = np.random.default_rng(2)
+    source = rng.integers(1, 20, (1, 6)).astype("int32")
+    target = rng.integers(1, 22, (1, 8)).astype("int32")
+    changed = target.copy()
+    changed[0, 5:] = (changed[0, 5:] % 21) + 1  # change only future tokens
+    a, b = np.asarray(model((source, target))), np.asarray(model((source, changed)))
+    np.testing.assert_allclose(a[0, :5], b[0, :5], atol=1e-6)
+    assert not np.allclose(a[0, 5:], b[0, 5:])
+
+
+def test_sinusoidal_encoding_matches_the_paper():
+    encoding = sinusoidal_encoding(50, 16)
+    assert encoding[7, 0] == pytest.approx(np.sin(7)) and encoding[7, 1] == pytest.approx(np.cos(7))
+    assert encoding[7, 2] == pytest.approx(np.sin(7 / 10000 ** (2 / 16)), rel=1e-5)
+
+
+def test_transformer_overfits_twenty_pairs_and_round_trips(tmp_path):
+    config = TranslatorTrainConfig(
+        name="tiny-transformer", architecture="transformer", data="toy:dates", toy_count=20, validation_pairs=1,
+        epochs=250, batch_size=20, learning_rate=0.003, max_source_length=20, max_target_length=12,
+        model={"d_model": 64, "num_heads": 4, "d_ff": 128, "num_layers": 2, "dropout": 0.0},
+    )
+    result = train_translator(config, tmp_path)
+    translator = s2s_viz.load(str(result.path))
+    from s2s_viz.data import toy
+
+    pairs = toy.make_pairs("dates", 20, seed=0)
+    assert translator.translate_batch(pairs.sources) == pairs.targets
+    a = translator.translate(pairs.sources[0], strategy="beam", beam_width=3)
+    assert a.text == pairs.targets[0]
+    maps = a.attention_maps
+    assert set(maps) == {"encoder_self", "decoder_self", "cross"} and len(maps["cross"]) == 2
+    assert maps["cross"][0].shape == (4, len(a.steps), len(a.source_tokens))
+    np.testing.assert_allclose(a.attention.sum(axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize(("overrides", "message"), [({"d_model": 30, "num_heads": 4}, "divisible"), ({"num_layers": 0}, "num_layers")])
+def test_impossible_transformer_configs(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        transformer(**overrides)
