@@ -44,7 +44,7 @@ def load(name_or_path):
             )
         return Translator(model, source_vocab, target_vocab, card)
     if card["kind"] == "digits":
-        from .digits import DigitClassifier
+        from .classifier import DigitClassifier
 
         return DigitClassifier(model, card)
     raise CheckpointError(f"{card_path}: unknown model kind {card['kind']!r}")

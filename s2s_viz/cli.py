@@ -61,6 +61,8 @@ def _train_settings(args) -> dict:
     settings["model"] = model
     if args.architecture:
         settings["architecture"] = args.architecture
+    if args.kind:
+        settings["kind"] = args.kind
     return settings
 
 
@@ -70,7 +72,7 @@ def cmd_train(args) -> int:
     stop = threading.Event()
     kind = settings.pop("kind", "translator")
     if kind == "digits":
-        from .digits_training import DigitTrainConfig, train_digits
+        from .training import DigitTrainConfig, train_digits
 
         config = DigitTrainConfig.from_dict(settings)
         runner = lambda: train_digits(config, args.output, on_event=_progress_printer(), stop=stop, command=command)  # noqa: E731
@@ -221,7 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--config", help="a TOML file of training settings (configs/NAME.toml)")
     train.add_argument("--output", default=None, help="folder for the checkpoint (default: the user model folder)")
     train.add_argument("--name")
-    train.add_argument("--architecture", choices=["rnn_seq2seq", "transformer"])
+    train.add_argument("--kind", choices=["translator", "digits"], help="what to train (default translator)")
+    train.add_argument("--architecture", choices=["rnn_seq2seq", "transformer", "birnn", "vit"])
     train.add_argument("--data", help="fra, toy:copy, toy:reverse, toy:dates, or a path to a Tatoeba-format file")
     train.add_argument("--direction", choices=["en-fr", "fr-en"])
     train.add_argument("--cell", choices=["lstm", "gru"])

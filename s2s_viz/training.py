@@ -362,3 +362,107 @@ def train_translator(
     if on_event:
         on_event({"type": "stopped" if progress.stopped_by else "done", "reason": progress.stopped_by, "checkpoint": str(state["path"])})
     return TrainResult(model, {**card, "name": config.name}, state["path"], history, progress.stopped_by)
+
+
+# ---- digits -----------------------------------------------------------------------------------------------
+DIGIT_ARCHITECTURES = ("birnn", "vit")
+
+
+@dataclass
+class DigitTrainConfig:
+    """How to train an MNIST classifier (Bi-RNN or ViT); saved in its card as it is."""
+
+    name: str = "my-digits"
+    architecture: str = "birnn"
+    model: dict = field(default_factory=dict)
+    epochs: int = 5
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    optimizer: str = "adam"
+    clipnorm: float | None = 1.0
+    limit: int | None = None  # at most this many training images
+    seed: int = 0
+    time_budget_s: float | None = None
+    kind: str = "digits"
+
+    from_dict = classmethod(TranslatorTrainConfig.from_dict.__func__)
+
+    def validate(self) -> None:
+        checks = [
+            (self.architecture in DIGIT_ARCHITECTURES, f"architecture must be one of {', '.join(DIGIT_ARCHITECTURES)}"),
+            (1 <= self.epochs <= 1000, f"epochs must be in 1..1000, got {self.epochs}"),
+            (1 <= self.batch_size <= 4096, f"batch_size must be in 1..4096, got {self.batch_size}"),
+            (0 < self.learning_rate <= 1, f"learning_rate must be in (0, 1], got {self.learning_rate}"),
+            (self.optimizer in ("adam", "rmsprop", "sgd"), "optimizer must be adam, rmsprop or sgd"),
+            (self.limit is None or self.limit >= 1, "limit must be at least 1"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+        checkpoints.check_name(self.name)
+
+
+def build_digit_model(config: DigitTrainConfig):
+    from .models import BiRNNClassifier, VisionTransformer
+
+    return VisionTransformer(config.model) if config.architecture == "vit" else BiRNNClassifier(config.model)
+
+
+def train_digits(
+    config: DigitTrainConfig,
+    directory: str | Path | None = None,
+    on_event: Callable[[dict], None] | None = None,
+    stop: threading.Event | None = None,
+    command: str | None = None,
+) -> TrainResult:
+    """Train an MNIST classifier on ``x_train`` (5,000 held out for validation) and report ``x_test`` accuracy."""
+    import keras
+
+    from .data.digits import load_mnist, split_validation
+
+    config.validate()
+    keras.utils.set_random_seed(config.seed)
+    directory = Path(directory) if directory is not None else checkpoints.user_dir()
+    mnist = load_mnist()
+    (x_train, y_train), (x_val, y_val) = split_validation(mnist["x_train"], mnist["y_train"], seed=config.seed)
+    if config.limit:
+        x_train, y_train = x_train[: config.limit], y_train[: config.limit]
+    scale = lambda x: (x / 255.0).astype("float32")  # noqa: E731
+    model = build_digit_model(config)
+    model.compile(
+        optimizer=make_optimizer(config),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    card = {
+        "kind": "digits",
+        "architecture": config.architecture,
+        "model_config": asdict(model.spec),
+        "data": {"source": "mnist.npz", "train_images": len(x_train), "validation_images": len(x_val), "split_rule": "x_train minus 5,000 held out for validation (seeded permutation); metrics on x_test"},
+        "training": {"config": asdict(config), "parameters": int(model.count_params())},
+        "command": command,
+        "metrics": {},
+        "labels": [str(i) for i in range(10)],
+    }
+    state = {"path": None}
+
+    def save_epoch(epoch: int, elapsed: float, history: dict) -> Path:
+        card["training"].update(epochs_completed=epoch, time_s=round(elapsed, 1), train_samples_per_s=round(epoch * len(x_train) / max(elapsed, 1e-9), 1), history=history)
+        state["path"] = checkpoints.save(model, card, directory, config.name)
+        return state["path"]
+
+    steps = -(-len(x_train) // config.batch_size)
+    progress = _make_progress_callback(on_event, stop, config.time_budget_s, steps, save_epoch)
+    try:
+        model.fit(scale(x_train), y_train, batch_size=config.batch_size, epochs=config.epochs, validation_data=(scale(x_val), y_val), callbacks=[progress], verbose=0)
+    except Exception as error:
+        if on_event:
+            on_event({"type": "error", "message": f"{error.__class__.__name__}: {error}", "checkpoint": str(state["path"])})
+        raise
+    if state["path"] is not None:
+        _, accuracy = model.evaluate(scale(mnist["x_test"]), mnist["y_test"], batch_size=500, verbose=0)
+        card["metrics"] = {"test_accuracy": round(100 * float(accuracy), 2), "split": "x_test (10,000 images)"}
+        state["path"] = checkpoints.save(model, card, directory, config.name)
+    if on_event:
+        on_event({"type": "stopped" if progress.stopped_by else "done", "reason": progress.stopped_by, "checkpoint": str(state["path"]), **card["metrics"]})
+    return TrainResult(model, {**card, "name": config.name}, state["path"], progress.history, progress.stopped_by)

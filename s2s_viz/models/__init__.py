@@ -1,11 +1,15 @@
 """One concept per file; importing this package registers every layer with Keras (for safe-mode loading)."""
 
 from .attention import SeqAttention
+from .birnn import BiRNNClassifier
 from .mha import ScratchMultiHeadAttention
 from .rnn_seq2seq import RNNSeq2Seq, RNNSeq2SeqConfig, TokenEmbedding, masked_accuracy, masked_loss
 from .transformer import DecoderBlock, EncoderBlock, PositionalEncoding, TransformerTranslator
+from .vit import VisionTransformer
 
 __all__ = [
+    "BiRNNClassifier",
+    "VisionTransformer",
     "DecoderBlock",
     "EncoderBlock",
     "PositionalEncoding",

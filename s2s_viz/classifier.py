@@ -1,0 +1,56 @@
+"""A trained digit classifier (bidirectional RNN or ViT): any picture in, probabilities and explanations out."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import explain
+from .data.digits import to_mnist
+
+
+class DigitClassifier:
+    """What ``s2s_viz.load`` returns for an MNIST model.
+
+    ``classify(image)`` gives the 10 probabilities; ``attention(image)`` the ViT's maps (class-token attention
+    per block and head, rollout, position-embedding similarity); ``hidden_states(image)`` the Bi-RNN's
+    per-row forward and backward outputs. Every method takes any picture ``to_mnist`` accepts.
+    """
+
+    def __init__(self, model, card: dict):
+        self.model = model
+        self.card = card
+
+    @property
+    def name(self) -> str:
+        return self.card.get("name", "unnamed")
+
+    @property
+    def architecture(self) -> str:
+        return self.card.get("architecture", "")
+
+    def prepare(self, image) -> np.ndarray:
+        """The 28x28 MNIST-like input, ``(1, 28, 28)``."""
+        array = np.asarray(image, dtype=np.float32) if isinstance(image, np.ndarray) and image.shape == (28, 28) and image.max() <= 1 else to_mnist(image)
+        return array[None]
+
+    def classify(self, image) -> np.ndarray:
+        logits = np.asarray(self.model(self.prepare(image), training=False))[0]
+        exp = np.exp(logits - logits.max())
+        return exp / exp.sum()
+
+    def attention(self, image, head_fusion: str = "mean", discard_ratio: float = 0.0) -> dict:
+        if not hasattr(self.model, "attention_maps"):
+            raise ValueError(f"{self.name} is a {self.architecture} model; only a ViT has attention maps")
+        maps = [np.asarray(a)[0] for a in self.model.attention_maps(self.prepare(image))]  # each (h, N+1, N+1)
+        return {
+            "class_token": [[explain.class_token_attention(a, head) for head in range(a.shape[0])] for a in maps],
+            "class_token_mean": [explain.class_token_attention(a) for a in maps],
+            "rollout": explain.rollout(maps, head_fusion, discard_ratio),
+            "position_similarity": explain.position_similarity(np.asarray(self.model.position_embedding)),
+            "patch_size": self.model.spec.patch_size,
+        }
+
+    def hidden_states(self, image) -> dict:
+        if not hasattr(self.model, "hidden_states"):
+            raise ValueError(f"{self.name} is a {self.architecture} model; only an RNN has hidden states")
+        return {name: np.asarray(states)[0] for name, states in self.model.hidden_states(self.prepare(image)).items()}

@@ -1,0 +1,136 @@
+"""MNIST, and any picture made to look like an MNIST digit.
+
+MNIST digits are white ink on black, 28x28 grey, the ink scaled to fit a 20x20 box and centred by its
+centre of mass. ``to_mnist`` does the same to whatever a person gives: a sketch with transparency, a phone
+photo, any size, colour or grey, 8 or 16 bits, a light or dark background.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .sources import mnist_path
+
+MAX_SIDE = 512  # big pictures are shrunk to this first, so memory stays bounded
+MAX_PIXELS = 64_000_000  # refuse decompression bombs before decoding
+VALIDATION_SIZE = 5000
+
+
+class ImageError(ValueError):
+    """A picture that cannot be classified, with what to do about it."""
+
+
+def load_mnist(path: str | Path | None = None) -> dict[str, np.ndarray]:
+    """``x_train``, ``y_train``, ``x_test``, ``y_test`` as in Keras's ``mnist.npz`` (uint8 images)."""
+    with np.load(mnist_path(path)) as data:
+        arrays = {key: data[key] for key in ("x_train", "y_train", "x_test", "y_test")}
+    if arrays["x_train"].shape[1:] != (28, 28):
+        raise ImageError(f"{path}: expected 28x28 images, got {arrays['x_train'].shape[1:]}")
+    return arrays
+
+
+def split_validation(x: np.ndarray, y: np.ndarray, size: int = VALIDATION_SIZE, seed: int = 0):
+    """Hold the last ``size`` of a fixed permutation of the training set out for validation."""
+    order = np.random.default_rng(seed).permutation(len(x))
+    return (x[order[:-size]], y[order[:-size]]), (x[order[-size:]], y[order[-size:]])
+
+
+def _to_pil(image) -> Image.Image:
+    if image is None:
+        raise ImageError("no picture: draw a digit first")
+    if isinstance(image, dict):  # a Gradio sketchpad/image editor value
+        image = image.get("composite") if image.get("composite") is not None else image.get("background")
+        if image is None:
+            raise ImageError("no picture: draw a digit first")
+    if isinstance(image, (str, Path, bytes)):
+        try:
+            handle = io.BytesIO(image) if isinstance(image, bytes) else open(image, "rb")
+            with handle:
+                picture = Image.open(handle)
+                if picture.width * picture.height > MAX_PIXELS:
+                    raise ImageError(f"the picture is {picture.width}x{picture.height}; the limit is {MAX_PIXELS:,} pixels")
+                picture.seek(0)  # an animated GIF: its first frame
+                picture.draft("RGB", (MAX_SIDE, MAX_SIDE))
+                picture.load()
+                return picture.copy()
+        except (UnidentifiedImageError, OSError, SyntaxError) as error:
+            raise ImageError(f"not a readable image ({error.__class__.__name__}); use a PNG or JPEG") from error
+    if isinstance(image, Image.Image):
+        return image
+    array = np.asarray(image)
+    if array.ndim not in (2, 3) or array.size == 0 or (array.ndim == 3 and array.shape[2] not in (1, 2, 3, 4)):
+        raise ImageError(f"expected a picture (height x width [x channels]), got an array of shape {array.shape}")
+    if array.dtype.kind == "f":
+        array = np.clip(np.nan_to_num(array), 0, 1 if array.max() <= 1 else 255)
+        array = (array * (255 if array.max() <= 1 else 1)).astype(np.uint8)
+    elif array.dtype == np.uint16 or array.max() > 255:
+        array = (array.astype(np.float64) / max(array.max(), 1) * 255).astype(np.uint8)
+    else:
+        array = array.astype(np.uint8)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim == 3 and array.shape[2] == 2:  # grey + alpha
+        array = np.dstack([array[:, :, 0]] * 3 + [array[:, :, 1]])
+    return Image.fromarray(array)
+
+
+def _grey(picture: Image.Image) -> np.ndarray:
+    """Grey levels in [0, 1]; transparent parts become background (whatever colour the ink is not)."""
+    if picture.mode in ("I;16", "I;16B", "I;16L", "I"):
+        array = np.asarray(picture, dtype=np.float64)
+        picture = Image.fromarray((array / max(array.max(), 1) * 255).astype(np.uint8))
+    if picture.mode == "P" or picture.mode == "LA" or (picture.mode == "RGBA"):
+        rgba = np.asarray(picture.convert("RGBA"), dtype=np.float64) / 255
+        alpha = rgba[:, :, 3]
+        grey = rgba[:, :, :3] @ np.array([0.299, 0.587, 0.114])
+        if alpha.min() < 0.99:  # transparency: the alpha channel is the drawing
+            ink_level = float(np.average(grey, weights=alpha + 1e-9)) if alpha.max() > 0 else 0.0
+            background = 1.0 if ink_level < 0.5 else 0.0  # put the ink on a contrasting background
+            return alpha * grey + (1 - alpha) * background
+        return grey
+    return np.asarray(picture.convert("L"), dtype=np.float64) / 255
+
+
+def to_mnist(image) -> np.ndarray:
+    """Any picture -> a 28x28 float32 array in [0, 1], white ink on black, as MNIST was made.
+
+    Raises ``ImageError`` with a message for an empty sketch, a blank picture or something that is no image.
+    """
+    picture = _to_pil(image)
+    picture = ImageOps.exif_transpose(picture) if picture.mode != "P" else picture
+    if picture.width < 1 or picture.height < 1:
+        raise ImageError("the picture is empty")
+    if max(picture.size) > MAX_SIDE:
+        picture.thumbnail((MAX_SIDE, MAX_SIDE))
+    grey = _grey(picture)
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    if np.median(border) > 0.5:  # a light background: MNIST is light ink on dark
+        grey = 1.0 - grey
+    low, high = float(np.percentile(grey, 1)), float(grey.max())
+    if high - low < 0.15:
+        raise ImageError("the picture is blank: draw a digit first")
+    grey = np.clip((grey - low) / (high - low), 0, 1)
+    grey[grey < 0.2] = 0.0  # paper texture and sensor noise are not ink
+    rows, cols = np.nonzero(grey)
+    if len(rows) < 3:
+        raise ImageError("the picture is blank: draw a digit first")
+    cropped = grey[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    height, width = cropped.shape
+    scale = 20.0 / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small = np.asarray(Image.fromarray((cropped * 255).astype(np.uint8)).resize(size, Image.LANCZOS), dtype=np.float64) / 255
+    canvas = np.zeros((28, 28))
+    top, left = (28 - size[1]) // 2, (28 - size[0]) // 2
+    canvas[top : top + size[1], left : left + size[0]] = small
+    total = canvas.sum()
+    ys, xs = np.indices(canvas.shape)
+    shift_y = int(round(13.5 - (ys * canvas).sum() / total))
+    shift_x = int(round(13.5 - (xs * canvas).sum() / total))
+    shift_y = int(np.clip(shift_y, -top, 28 - top - size[1]))
+    shift_x = int(np.clip(shift_x, -left, 28 - left - size[0]))
+    canvas = np.roll(canvas, (shift_y, shift_x), axis=(0, 1))
+    return np.clip(canvas, 0, 1).astype(np.float32)

@@ -1,0 +1,67 @@
+"""What a Vision Transformer looks at: numbers only (``viz`` draws them).
+
+* **Class-token attention**: in one block and head, how much the class token ``x0`` reads each patch.
+* **Attention rollout** (Abnar & Zuidema 2020): attention of one block mixes tokens that earlier blocks
+  already mixed. Rollout follows the mixing through all blocks: fuse the heads of each block (mean, max or
+  min), optionally discard the weakest weights, add the identity for the residual connection
+  (``A = 0.5 * W + 0.5 * I``), renormalise rows, and multiply the blocks together:
+  ``R = A_L ... A_2 A_1``. Row 0 of ``R`` says how much each input patch flows into the class token.
+* **Position-embedding similarity**: the cosine similarity between the learned embedding of each patch
+  position and every other, as a grid of grids; a trained ViT rediscovers rows and columns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+HEAD_FUSIONS = ("mean", "max", "min")
+
+
+def _grid(vector: np.ndarray) -> np.ndarray:
+    side = int(round(np.sqrt(len(vector))))
+    return np.asarray(vector).reshape(side, side)
+
+
+def class_token_attention(attention: np.ndarray, head: int | None = None) -> np.ndarray:
+    """``attention`` ``(h, N+1, N+1)`` of one block -> ``(grid, grid)``: x0's weight on each patch (mean of heads if None)."""
+    weights = attention.mean(axis=0) if head is None else attention[head]
+    return _grid(weights[0, 1:])
+
+
+def rollout_matrix(attentions: list[np.ndarray], head_fusion: str = "mean", discard_ratio: float = 0.0) -> np.ndarray:
+    """``R = A_L ... A_1`` over blocks' attention ``(h, N+1, N+1)`` each; returns ``(N+1, N+1)``."""
+    if head_fusion not in HEAD_FUSIONS:
+        raise ValueError(f"head_fusion must be one of {', '.join(HEAD_FUSIONS)}")
+    if not 0.0 <= discard_ratio < 1.0:
+        raise ValueError("discard_ratio must be in [0, 1)")
+    size = attentions[0].shape[-1]
+    result = np.eye(size)
+    for attention in attentions:
+        fused = getattr(np, head_fusion)(np.asarray(attention, dtype=np.float64), axis=0)  # (N+1, N+1)
+        if discard_ratio > 0:
+            flat = fused.reshape(-1).copy()
+            count = int(flat.size * discard_ratio)
+            weakest = np.argsort(flat)[:count]
+            weakest = weakest[weakest != 0]  # never drop the class token's attention to itself
+            flat[weakest] = 0
+            fused = flat.reshape(fused.shape)
+        mixed = 0.5 * fused + 0.5 * np.eye(size)  # the residual connection carries each token on
+        mixed /= mixed.sum(axis=-1, keepdims=True)
+        result = mixed @ result
+    return result
+
+
+def rollout(attentions: list[np.ndarray], head_fusion: str = "mean", discard_ratio: float = 0.0) -> np.ndarray:
+    """The class token's rolled-out attention to each patch, ``(grid, grid)``, scaled to a maximum of 1."""
+    weights = rollout_matrix(attentions, head_fusion, discard_ratio)[0, 1:]
+    peak = weights.max()
+    return _grid(weights / peak if peak > 0 else weights)
+
+
+def position_similarity(position_embedding: np.ndarray) -> np.ndarray:
+    """Cosine similarity of each patch position's embedding with every other: ``(grid, grid, grid, grid)``."""
+    patches = np.asarray(position_embedding)[1:]  # the class token's own position is left out
+    unit = patches / np.maximum(np.linalg.norm(patches, axis=1, keepdims=True), 1e-12)
+    similarity = unit @ unit.T  # (N, N)
+    side = int(round(np.sqrt(len(patches))))
+    return similarity.reshape(side, side, side, side)
