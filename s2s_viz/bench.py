@@ -42,6 +42,7 @@ def write_result(name: str, payload: dict, folder: str | Path = "benchmarks/resu
     }
     path = Path(folder) / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=2, ensure_ascii=False))
-    print(json.dumps(record, indent=2, ensure_ascii=False))
+    text = json.dumps(record, indent=2, ensure_ascii=False, default=float)  # numpy scalars too
+    path.write_text(text)
+    print(text)
     return path

@@ -30,7 +30,7 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 REQUIRED_CARD_FIELDS = ("name", "kind", "architecture")
 KNOWN_CARD_FIELDS = {
     "name", "kind", "architecture", "model_config", "source_vocab", "target_vocab", "direction", "data",
-    "training", "metrics", "package_version", "created", "weights_sha256", "machine", "command", "labels",
+    "training", "metrics", "package_version", "created", "weights_sha256", "machine", "command", "labels", "notes",
 }
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
 
@@ -241,3 +241,26 @@ def list_models(kind: str | None = None) -> list[ModelInfo]:
             found[name] = info
     infos = sorted(found.values(), key=lambda info: (info.origin != "shipped", info.name))
     return [info for info in infos if kind is None or info.kind == kind]
+
+
+def prune_user_models(max_count: int | None = None, max_bytes: int | None = None, keep: str | None = None) -> list[str]:
+    """Delete the oldest user-trained models beyond a count or byte quota (never shipped ones, never ``keep``).
+
+    Limits default to ``S2S_VIZ_USER_MODEL_LIMIT`` (20) and ``S2S_VIZ_USER_MODEL_BYTES`` (500 MB).
+    Returns the names removed.
+    """
+    max_count = max_count if max_count is not None else int(os.environ.get("S2S_VIZ_USER_MODEL_LIMIT", "20"))
+    max_bytes = max_bytes if max_bytes is not None else int(os.environ.get("S2S_VIZ_USER_MODEL_BYTES", str(500 * 2**20)))
+    directory = user_dir()
+    if not directory.is_dir() or directory.resolve() == shipped_dir().resolve():
+        return []
+    models = sorted(directory.glob("*.keras"), key=lambda p: p.stat().st_mtime, reverse=True)
+    removed, total = [], 0
+    for index, weights in enumerate(models):
+        size = weights.stat().st_size + (weights.with_suffix(".json").stat().st_size if weights.with_suffix(".json").exists() else 0)
+        total += size
+        if weights.stem != keep and (index >= max_count or total > max_bytes):
+            weights.unlink(missing_ok=True)
+            weights.with_suffix(".json").unlink(missing_ok=True)
+            removed.append(weights.stem)
+    return removed

@@ -65,3 +65,41 @@ def position_similarity(position_embedding: np.ndarray) -> np.ndarray:
     similarity = unit @ unit.T  # (N, N)
     side = int(round(np.sqrt(len(patches))))
     return similarity.reshape(side, side, side, side)
+
+
+def mha_walkthrough(text: str, num_heads: int = 2, key_dim: int = 8, seed: int = 0, causal: bool = False) -> dict:
+    """Self-attention over the characters of ``text``, step by step, checked against Keras's layer.
+
+    Each character gets a fixed random vector (seeded by the character, so the same character always gets the
+    same vector) plus the sinusoidal position encoding; a ``keras.layers.MultiHeadAttention`` with seeded
+    weights and our ``ScratchMultiHeadAttention`` with those weights copied in both read the sequence.
+    Returns every intermediate of the scratch layer per head (numpy), and the largest absolute difference of
+    outputs and of attention probabilities between the two.
+    """
+    import keras
+
+    from .models.mha import ScratchMultiHeadAttention
+    from .models.transformer import sinusoidal_encoding
+
+    if not text:
+        raise ValueError("type a sentence first")
+    if not 1 <= num_heads <= 16 or not 1 <= key_dim <= 64:
+        raise ValueError("heads must be in 1..16 and key size in 1..64")
+    d_model = num_heads * key_dim
+    vectors = np.stack([np.random.default_rng(ord(char) + 7919 * seed).normal(size=d_model) for char in text])
+    x = (vectors + sinusoidal_encoding(len(text), d_model))[None].astype("float32")  # (1, T, d_model)
+    keras.utils.set_random_seed(seed)
+    reference = keras.layers.MultiHeadAttention(num_heads=num_heads, key_dim=key_dim)
+    expected, expected_probabilities = reference(x, x, use_causal_mask=causal, return_attention_scores=True)
+    scratch = ScratchMultiHeadAttention(num_heads, key_dim)
+    scratch.build(x.shape, x.shape)
+    scratch.copy_weights_from(reference)
+    output, probabilities, parts = scratch(x, x, use_causal_mask=causal, return_intermediates=True)
+    as_numpy = {name: np.asarray(value)[0] for name, value in parts.items() if value is not None and name != "mask"}
+    return {
+        "tokens": list(text),
+        "d_model": d_model,
+        **as_numpy,
+        "max_output_difference": float(np.abs(np.asarray(output) - np.asarray(expected)).max()),
+        "max_probability_difference": float(np.abs(np.asarray(probabilities) - np.asarray(expected_probabilities)).max()),
+    }

@@ -52,6 +52,8 @@ class TranslatorTrainConfig:
     learning_rate: float = 1e-3
     optimizer: str = "adam"
     clipnorm: float | None = 1.0
+    warmup_steps: int = 0
+    cosine_decay: bool = False
     bucket_width: int = 8
     seed: int = 0
     time_budget_s: float | None = None
@@ -195,15 +197,26 @@ def estimate_training_bytes(model, batch_size: int, max_length: int, width: int)
     return params * 4 * 4 + activations
 
 
-def make_optimizer(config: TranslatorTrainConfig):
+def make_optimizer(config, steps_per_epoch: int = 1):
+    """The optimizer, with an optional linear warm-up and cosine decay over all planned epochs."""
     import keras
 
     kinds = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop, "sgd": keras.optimizers.SGD}
-    return kinds[config.optimizer](learning_rate=config.learning_rate, clipnorm=config.clipnorm)
+    rate = config.learning_rate
+    if config.warmup_steps or config.cosine_decay:
+        total = max(config.epochs * steps_per_epoch, config.warmup_steps + 1)
+        rate = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=config.learning_rate if not config.warmup_steps else 0.0,
+            decay_steps=total - config.warmup_steps if config.cosine_decay else 10**9,
+            alpha=0.05,
+            warmup_target=config.learning_rate if config.warmup_steps else None,
+            warmup_steps=config.warmup_steps,
+        )
+    return kinds[config.optimizer](learning_rate=rate, clipnorm=config.clipnorm)
 
 
 # ---- events and checkpoints ------------------------------------------------------------------------------
-def _make_progress_callback(on_event, stop, time_budget_s, steps_per_epoch, save_epoch):
+def _make_progress_callback(on_event, stop, time_budget_s, steps_per_epoch, save_epoch, epoch_extras=None):
     import keras
 
     class Progress(keras.callbacks.Callback):
@@ -214,6 +227,7 @@ def _make_progress_callback(on_event, stop, time_budget_s, steps_per_epoch, save
             self.started = time.monotonic()
             self.last_report = 0.0
             self.epoch = 0
+            self.batches_done = 0
             self.stopped_by = None
             self.history: dict[str, list[float]] = {}
 
@@ -227,8 +241,10 @@ def _make_progress_callback(on_event, stop, time_budget_s, steps_per_epoch, save
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch
+            self.batches_done = 0
 
         def on_train_batch_end(self, batch, logs=None):
+            self.batches_done = batch + 1
             self._check_stop()
             now = time.monotonic()
             if on_event and (now - self.last_report >= 1.0 or batch + 1 == steps_per_epoch):
@@ -251,6 +267,8 @@ def _make_progress_callback(on_event, stop, time_budget_s, steps_per_epoch, save
         def on_epoch_end(self, epoch, logs=None):
             if not math.isfinite(float((logs or {}).get("loss", 0.0))):
                 raise FloatingPointError(f"the loss became {logs.get('loss')} at epoch {epoch + 1}; lower the learning rate")
+            if self.batches_done < steps_per_epoch:  # stopped mid-epoch: keep the last completed epoch's checkpoint
+                return
             for key, value in (logs or {}).items():
                 self.history.setdefault(key, []).append(float(value))
             path = save_epoch(epoch + 1, time.monotonic() - self.started, self.history)
@@ -262,6 +280,7 @@ def _make_progress_callback(on_event, stop, time_budget_s, steps_per_epoch, save
                         "elapsed_s": time.monotonic() - self.started,
                         "checkpoint": str(path),
                         **{k: float(v) for k, v in (logs or {}).items()},
+                        **(epoch_extras(self.model) if epoch_extras else {}),
                     }
                 )
             self._check_stop()
@@ -284,10 +303,13 @@ def train_translator(
     on_event: Callable[[dict], None] | None = None,
     stop: threading.Event | None = None,
     command: str | None = None,
+    sample_sources: list[str] | None = None,
 ) -> TrainResult:
     """Train a translation model and save it (after every epoch) as ``directory/NAME``.
 
-    ``directory`` defaults to the user model folder. Returns the model, its card, the saved path and history.
+    ``directory`` defaults to the user model folder. Each epoch event carries greedy translations of
+    ``sample_sources`` (with their attention) when given. Returns the model, its card, the saved path and
+    history.
     """
     import keras
 
@@ -317,7 +339,7 @@ def train_translator(
             f"this model would need about {needed / 2**30:.1f} GiB to train (limit {MEMORY_LIMIT_BYTES / 2**30:.0f} GiB); "
             "use a smaller latent size, fewer layers or a smaller batch"
         )
-    model.compile(optimizer=make_optimizer(config), loss=masked_loss, metrics=[masked_accuracy])
+    model.compile(optimizer=make_optimizer(config, len(train)), loss=masked_loss, metrics=[masked_accuracy])
 
     card = {
         "kind": "translator",
@@ -342,7 +364,22 @@ def train_translator(
         state["path"] = checkpoints.save(model, {**card, "training": {**card["training"], "history": history}}, directory, config.name)
         return state["path"]
 
-    progress = _make_progress_callback(on_event, stop, config.time_budget_s, len(train), save_epoch)
+    def samples(live_model) -> dict:
+        if not sample_sources:
+            return {}
+        from .translator import InputError, Translator
+
+        translator = Translator(live_model, source_vocab, target_vocab, card)
+        out = []
+        for source in sample_sources:
+            try:
+                result = translator.translate(source)
+                out.append({"source": source, "translation": result.text, "attention": result.attention, "source_tokens": result.source_tokens, "target_tokens": [s.token for s in result.steps]})
+            except InputError as error:
+                out.append({"source": source, "translation": f"({error})"})
+        return {"samples": out}
+
+    progress = _make_progress_callback(on_event, stop, config.time_budget_s, len(train), save_epoch, samples)
     try:
         model.fit(
             train.dataset(shuffle=True),
@@ -380,6 +417,8 @@ class DigitTrainConfig:
     learning_rate: float = 1e-3
     optimizer: str = "adam"
     clipnorm: float | None = 1.0
+    warmup_steps: int = 0
+    cosine_decay: bool = False
     limit: int | None = None  # at most this many training images
     seed: int = 0
     time_budget_s: float | None = None
@@ -430,7 +469,7 @@ def train_digits(
     scale = lambda x: (x / 255.0).astype("float32")  # noqa: E731
     model = build_digit_model(config)
     model.compile(
-        optimizer=make_optimizer(config),
+        optimizer=make_optimizer(config, -(-len(x_train) // config.batch_size)),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
@@ -452,7 +491,13 @@ def train_digits(
         return state["path"]
 
     steps = -(-len(x_train) // config.batch_size)
-    progress = _make_progress_callback(on_event, stop, config.time_budget_s, steps, save_epoch)
+    sample_images, sample_labels = mnist["x_test"][:8], mnist["y_test"][:8]
+
+    def samples(live_model) -> dict:
+        predicted = np.asarray(live_model(scale(sample_images), training=False)).argmax(axis=1)
+        return {"samples": [{"label": int(label), "predicted": int(guess)} for label, guess in zip(sample_labels, predicted)]}
+
+    progress = _make_progress_callback(on_event, stop, config.time_budget_s, steps, save_epoch, samples)
     try:
         model.fit(scale(x_train), y_train, batch_size=config.batch_size, epochs=config.epochs, validation_data=(scale(x_val), y_val), callbacks=[progress], verbose=0)
     except Exception as error:
@@ -466,3 +511,41 @@ def train_digits(
     if on_event:
         on_event({"type": "stopped" if progress.stopped_by else "done", "reason": progress.stopped_by, "checkpoint": str(state["path"]), **card["metrics"]})
     return TrainResult(model, {**card, "name": config.name}, state["path"], progress.history, progress.stopped_by)
+
+
+class BackgroundTraining:
+    """Runs a trainer in a thread; its events arrive in ``events`` (a queue); ``stop`` ends it at a batch end.
+
+    The UI reads the queue to stream curves; the CLI calls the trainers directly.
+    """
+
+    def __init__(self, trainer: Callable, *args, **kwargs):
+        import queue
+
+        self.events: queue.Queue = queue.Queue()
+        self.stop = threading.Event()
+        self.result: TrainResult | None = None
+        self.error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self.result = trainer(*args, on_event=self.events.put, stop=self.stop, **kwargs)
+            except BaseException as error:  # reported to the UI, never lost in a thread
+                self.error = error
+                self.events.put({"type": "error", "message": f"{error.__class__.__name__}: {error}"})
+            finally:
+                self.events.put({"type": "finished"})
+
+        self.thread = threading.Thread(target=run, name="s2s-viz-training", daemon=True)
+        self.thread.start()
+
+
+def device_description() -> str:
+    """The device TensorFlow trains on: the GPU's name, or the CPU."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return f"CPU ({checkpoints.machine_description()})"
+    details = tf.config.experimental.get_device_details(gpus[0])
+    return f"GPU: {details.get('device_name', gpus[0].name)}"

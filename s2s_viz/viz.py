@@ -122,3 +122,43 @@ def probability_bars(probabilities, labels=None, title: str = "Class probabiliti
     figure = go.Figure(go.Bar(x=labels, y=probabilities, marker_color=["#d62728" if i == int(np.argmax(probabilities)) else "#1f77b4" for i in range(len(probabilities))]))
     figure.update_layout(title=title, yaxis_range=[0, 1], height=300, margin={"t": 50, "b": 40})
     return figure
+
+
+def digit_overlay(image: np.ndarray, grid_map: np.ndarray | None = None, patch_size: int | None = None, title: str = "") -> go.Figure:
+    """The 28x28 input in grey, a patch-grid map stretched over it (semi-transparent), and the patch lines."""
+    figure = go.Figure(go.Heatmap(z=np.asarray(image), colorscale="Greys", reversescale=True, showscale=False, hoverinfo="skip"))
+    if grid_map is not None:
+        grid = np.asarray(grid_map, dtype=float)
+        cell = 28 / grid.shape[0]
+        centres = (np.arange(grid.shape[0]) + 0.5) * cell - 0.5
+        figure.add_trace(go.Heatmap(z=grid, x=centres, y=centres, colorscale=COLOUR_SCALE, opacity=0.55, colorbar={"title": "weight"}, hovertemplate="patch row %{y:.0f}, col %{x:.0f}: %{z:.3f}<extra></extra>"))
+    if patch_size:
+        for edge in np.arange(patch_size, 28, patch_size) - 0.5:
+            figure.add_hline(y=edge, line={"color": "white", "width": 1})
+            figure.add_vline(x=edge, line={"color": "white", "width": 1})
+    figure.update_layout(title=title, yaxis={"autorange": "reversed", "scaleanchor": "x"}, height=340, width=360, margin={"l": 20, "r": 20, "t": 50, "b": 20})
+    return figure
+
+
+def similarity_grid(similarity: np.ndarray) -> go.Figure:
+    """Position-embedding similarity ``(g, g, g, g)`` drawn as a g x g grid of g x g tiles."""
+    g = similarity.shape[0]
+    tiles = np.full((g * (g + 1) - 1, g * (g + 1) - 1), np.nan)
+    for row in range(g):
+        for col in range(g):
+            tiles[row * (g + 1) : row * (g + 1) + g, col * (g + 1) : col * (g + 1) + g] = similarity[row, col]
+    figure = go.Figure(go.Heatmap(z=tiles, colorscale=COLOUR_SCALE, zmin=-1, zmax=1, colorbar={"title": "cosine"}))
+    figure.update_layout(title="Position-embedding similarity: tile (r, c) compares patch (r, c) with every patch", yaxis={"autorange": "reversed", "scaleanchor": "x", "showticklabels": False}, xaxis={"showticklabels": False}, height=420, width=460)
+    return figure
+
+
+def live_curves(series: dict[str, tuple[list[float], list[float]]], title: str = "Training", x_title: str = "epoch") -> go.Figure:
+    """Curves that grow while training runs: ``{"name": (x values, y values)}``; accuracies on the right axis."""
+    figure = go.Figure()
+    for name, (x, y) in series.items():
+        figure.add_trace(go.Scatter(x=x, y=y, mode="lines+markers" if len(x) < 40 else "lines", name=name, yaxis="y2" if "acc" in name else "y"))
+    figure.update_layout(
+        title=title, xaxis_title=x_title, yaxis={"title": "loss"}, yaxis2={"title": "accuracy", "overlaying": "y", "side": "right", "range": [0, 1]},
+        height=380, legend={"orientation": "h", "y": -0.3},
+    )
+    return figure

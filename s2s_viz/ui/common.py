@@ -49,6 +49,11 @@ def model_names(kind: str = "translator", architecture: str | None = None) -> li
 
 
 def default_translator() -> str | None:
+    """The shipped English -> French translator with the best chrF on its card (the app opens on it)."""
+    shipped = [info for info in s2s_viz.list_models(kind="translator") if not info.broken and info.origin == "shipped"]
+    scored = [(info.card.get("metrics", {}).get("chrf", -1), info.name) for info in shipped if info.card.get("direction") == "en-fr"]
+    if scored:
+        return max(scored)[1]
     names = model_names()
     return DEFAULT_TRANSLATOR if DEFAULT_TRANSLATOR in names else (names[0] if names else None)
 

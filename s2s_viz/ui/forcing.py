@@ -31,7 +31,57 @@ def compare_forcing(model_name: str, source: str, reference: str):
     return viz.forcing_figure(comparison), viz.forcing_table(comparison), summary
 
 
-def build() -> None:
+EXPERIMENT_INTRO = """**Why is teacher forcing used more?** Train two identical small models on the same data with the
+same seed: one fed the gold previous character (teacher forcing), one fed its own previous prediction
+(reinjection), and optionally a mix (scheduled sampling). Compare how fast their validation loss and accuracy
+improve. Both run here, one after the other."""
+
+RUNS = {"teacher forcing (ratio 1)": 1.0, "reinjection (ratio 0)": 0.0, "scheduled sampling (ratio 0.5)": 0.5}
+
+
+def forcing_experiment(task: str = "toy:dates", epochs: float = 3, include_mix: bool = False):
+    """Train the same small model by teacher forcing and by reinjection; stream both curves."""
+    import queue
+
+    from s2s_viz import checkpoints
+    from s2s_viz.training import BackgroundTraining, TranslatorTrainConfig, train_translator
+
+    if task not in ("toy:dates", "toy:reverse", "toy:copy"):
+        raise gr.Error("choose toy:dates, toy:reverse or toy:copy")
+    epochs = int(epochs)
+    if not 1 <= epochs <= 10:
+        raise gr.Error("epochs must be in 1..10")
+    series: dict[str, tuple[list, list]] = {}
+    runs = [name for name in RUNS if include_mix or "0.5" not in name]
+    for label in runs:
+        config = TranslatorTrainConfig(
+            name=f"experiment-ratio-{RUNS[label]:g}", data=task, toy_count=3000, validation_pairs=300, epochs=epochs, batch_size=64,
+            learning_rate=0.005, max_source_length=20, max_target_length=12, seed=0,
+            model={"latent_dim": 64, "teacher_forcing_ratio": RUNS[label]},
+        )
+        run = BackgroundTraining(train_translator, config, checkpoints.user_dir())
+        try:
+            while True:
+                try:
+                    event = run.events.get(timeout=1.0)
+                except queue.Empty:
+                    continue
+                if event["type"] == "epoch":
+                    for key, metric in (("val_loss", "validation loss"), ("val_masked_accuracy", "validation accuracy")):
+                        xs, ys = series.setdefault(f"{label}: {metric}", ([], []))
+                        xs.append(event["epoch"])
+                        ys.append(event[key])
+                    yield viz.live_curves(series, "Teacher forcing vs reinjection: same model, same data, same seed"), f"{label}: epoch {event['epoch']} done"
+                elif event["type"] == "error":
+                    raise gr.Error(event["message"])
+                elif event["type"] == "finished":
+                    break
+        finally:
+            run.stop.set()
+    yield viz.live_curves(series, "Teacher forcing vs reinjection: same model, same data, same seed"), "Both trained. Compare the validation curves."
+
+
+def build() -> list:
     gr.Markdown(INTRO)
     model = gr.Dropdown(model_names(), value=default_translator(), label="model")
     with gr.Row():
@@ -43,3 +93,14 @@ def build() -> None:
     figure = gr.Plot()
     table = gr.Dataframe(interactive=False)
     button.click(compare_forcing, [model, source, reference], [figure, table, summary], api_name="compare_forcing")
+    with gr.Accordion("the experiment: train both ways, live", open=False):
+        gr.Markdown(EXPERIMENT_INTRO)
+        with gr.Row():
+            task = gr.Dropdown(["toy:dates", "toy:reverse", "toy:copy"], value="toy:dates", label="task")
+            epochs = gr.Slider(1, 10, value=3, step=1, label="epochs")
+            mix = gr.Checkbox(label="also scheduled sampling (0.5)")
+        run_button = gr.Button("Train both")
+        experiment_status = gr.Markdown()
+        experiment_curves = gr.Plot()
+        run_button.click(forcing_experiment, [task, epochs, mix], [experiment_curves, experiment_status], api_name="forcing_experiment", concurrency_limit=1, concurrency_id="train")
+    return [(model, "translator", None)]

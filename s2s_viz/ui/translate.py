@@ -66,7 +66,7 @@ def compare(model_names_chosen: list[str], text: str):
     return pd.DataFrame(rows)
 
 
-def build() -> None:
+def build() -> list:
     gr.Markdown(INTRO)
     names = model_names()
     with gr.Row():
@@ -97,3 +97,4 @@ def build() -> None:
         compare_button = gr.Button("Compare")
         comparison = gr.Dataframe(interactive=False)
         compare_button.click(compare, [chosen, text], comparison, api_name="compare")
+    return [(model, "translator", None), (chosen, "translator", None)]

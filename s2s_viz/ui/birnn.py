@@ -1,0 +1,54 @@
+"""Bidirectional RNN: a digit read row by row, top-down and bottom-up."""
+
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+
+from s2s_viz import viz
+
+from .common import get_model, model_names
+from .digits_common import digit_input, input_controls
+
+INTRO = """**An RNN can read an image as a sequence: 28 rows of 28 pixels.** A bidirectional RNN reads it twice,
+top to bottom and bottom to top, and merges what the two directions end with. The heatmaps show each
+direction's output after every row; the table shows what each merge mode makes of the two final vectors.
+*Try this:* draw a 7, then a 1, and watch where the forward states change."""
+
+
+def classify_digit(model_name: str, sketch, upload, test_index, source: str):
+    """Probabilities, forward/backward hidden states and the merge modes, for one picture."""
+    classifier = get_model(model_name, kind="digits")
+    image, caption = digit_input(sketch, upload, test_index, source)
+    probabilities = classifier.classify(image)
+    figure = viz.probability_bars(probabilities, title=f"{caption}: it is a {int(np.argmax(probabilities))}")
+    overlay = viz.digit_overlay(image, title="the input the model reads")
+    states = classifier.hidden_states(image) if hasattr(classifier.model, "hidden_states") else {}
+    forward = viz.matrix_heatmap(states["forward"].T, "forward outputs after each row (top → bottom)", "row (timestep)", "unit") if "forward" in states else None
+    backward = viz.matrix_heatmap(states["backward"].T, "backward outputs after each row (bottom → top)", "row (timestep)", "unit") if "backward" in states else None
+    merges = pd.DataFrame()
+    if "backward" in states:
+        final_forward, final_backward = states["forward"][-1], states["backward"][0]
+        rows = [{"merge mode": "concat", "size": final_forward.size + final_backward.size}]
+        if final_forward.size == final_backward.size:
+            for mode, merged in (("sum", final_forward + final_backward), ("mul", final_forward * final_backward), ("ave", (final_forward + final_backward) / 2)):
+                rows.append({"merge mode": mode, "size": merged.size, "first values": np.round(merged[:4], 3).tolist()})
+        rows.append({"merge mode": "None", "size": f"{final_forward.size} + {final_backward.size} (two outputs)"})
+        merges = pd.DataFrame(rows)
+    return figure, overlay, forward, backward, merges
+
+
+def build() -> list:
+    gr.Markdown(INTRO)
+    names = model_names(kind="digits", architecture="birnn")
+    model = gr.Dropdown(names, value=names[0] if names else None, label="model")
+    sketch, upload, test_index, source = input_controls()
+    button = gr.Button("Classify", variant="primary")
+    with gr.Row():
+        probabilities, overlay = gr.Plot(), gr.Plot()
+    with gr.Row():
+        forward, backward = gr.Plot(), gr.Plot()
+    merges = gr.Dataframe(label="merge modes applied to the two final outputs", interactive=False)
+    button.click(classify_digit, [model, sketch, upload, test_index, source], [probabilities, overlay, forward, backward, merges], api_name="classify_digit")
+    return [(model, "digits", "birnn")]

@@ -1,0 +1,45 @@
+"""What both digit tabs share: turning a sketch, an upload or a test-set index into a 28x28 input."""
+
+from __future__ import annotations
+
+import functools
+
+import gradio as gr
+
+from s2s_viz.data.digits import ImageError, load_mnist, to_mnist
+from s2s_viz.data.sources import DataUnavailable
+
+
+@functools.lru_cache(maxsize=1)
+def _test_images():
+    data = load_mnist()
+    return data["x_test"], data["y_test"]
+
+
+def digit_input(sketch, upload, test_index, source: str):
+    """The 28x28 input and a caption; ``gr.Error`` with what to do when there is nothing to classify."""
+    try:
+        if source == "test image":
+            try:
+                images, labels = _test_images()
+            except DataUnavailable as error:
+                raise gr.Error(f"MNIST is not available here: {error}") from error
+            index = int(test_index or 0)
+            if not 0 <= index < len(images):
+                raise gr.Error(f"test image index must be in 0..{len(images) - 1}")
+            return images[index] / 255.0, f"MNIST test image {index} (label {labels[index]})"
+        if source == "upload":
+            return to_mnist(upload), "your picture, made MNIST-like"
+        return to_mnist(sketch), "your drawing, made MNIST-like"
+    except ImageError as error:
+        raise gr.Error(str(error)) from error
+
+
+def input_controls():
+    with gr.Row():
+        source = gr.Radio(["draw", "upload", "test image"], value="draw", label="input")
+        test_index = gr.Number(value=0, precision=0, label="test image index (0-9999)", minimum=0, maximum=9999)
+    with gr.Row():
+        sketch = gr.Sketchpad(label="draw a digit", type="numpy", canvas_size=(280, 280))
+        upload = gr.Image(label="or upload a picture", type="filepath", sources=["upload"])
+    return sketch, upload, test_index, source

@@ -1,0 +1,71 @@
+"""Multi-head attention, from scratch: Q K^T, scaled, softmax and the weighted sum, per head."""
+
+from __future__ import annotations
+
+import gradio as gr
+import pandas as pd
+
+from s2s_viz import explain, viz
+
+from .common import check_text
+
+INTRO = """**Attention lets every character read every other.** Each head projects the characters to queries
+Q, keys K and values V; the score of query i for key j is Q_i · K_j, scaled by 1/√d_k, turned into
+probabilities by a softmax over j, and used to average the values. Several heads do this side by side and
+their results are concatenated. Everything below is computed by our from-scratch layer; the number at the
+bottom is its largest difference from `keras.layers.MultiHeadAttention` holding the same weights.
+*Try this:* `attention` with 2 heads, then tick *causal*."""
+
+MAX_CHARS = 40
+
+
+def mha(text: str, num_heads: float = 2, key_dim: float = 8, head: float = 0, causal: bool = False, seed: float = 0):
+    """The walk-through for one head: four heatmaps and the difference from Keras."""
+    text = check_text(text)
+    if not text.strip():
+        raise gr.Error("type a sentence first")
+    notice = ""
+    if len(text) > MAX_CHARS:
+        text, notice = text[:MAX_CHARS], f"Only the first {MAX_CHARS} characters are shown. "
+    try:
+        parts = explain.mha_walkthrough(text, int(num_heads), int(key_dim), int(seed), bool(causal))
+    except ValueError as error:
+        raise gr.Error(str(error)) from error
+    head = min(max(int(head), 0), int(num_heads) - 1)
+    tokens = parts["tokens"]
+    figures = [
+        viz.matrix_heatmap(parts["raw_scores"][head], f"1. raw scores Q Kᵀ (head {head})", "key j", "query i", tokens, tokens, zmid=0, colorscale="RdBu"),
+        viz.matrix_heatmap(parts["scaled"][head], f"2. scaled by 1/√{int(key_dim)}" + (" and masked" if causal else ""), "key j", "query i", tokens, tokens, zmid=0, colorscale="RdBu"),
+        viz.matrix_heatmap(parts["probabilities"][head], "3. softmax over keys: attention probabilities", "key j", "query i", tokens, tokens),
+        viz.matrix_heatmap(parts["weighted"][head], "4. weighted sum of values (this head's output)", "dimension", "query i", None, tokens, zmid=0, colorscale="RdBu"),
+    ]
+    summary = pd.DataFrame(
+        [
+            {"what": "Q, K, V per head", "shape": str(parts["Q"].shape)},
+            {"what": "heads concatenated", "shape": str(parts["concatenated"].shape)},
+            {"what": "output (after W_O)", "shape": str(parts["output"].shape)},
+            {"what": "max |ours − Keras| (output)", "shape": f"{parts['max_output_difference']:.2e}"},
+            {"what": "max |ours − Keras| (probabilities)", "shape": f"{parts['max_probability_difference']:.2e}"},
+        ]
+    )
+    return (*figures, summary, notice + f"Largest difference from keras.layers.MultiHeadAttention: **{parts['max_output_difference']:.1e}**")
+
+
+def build() -> list:
+    gr.Markdown(INTRO)
+    with gr.Row():
+        text = gr.Textbox(value="attention", label="sentence (characters are the tokens)", max_length=5000)
+        heads = gr.Slider(1, 8, value=2, step=1, label="heads h")
+        key_dim = gr.Slider(1, 32, value=8, step=1, label="key size d_k")
+        head = gr.Slider(0, 7, value=0, step=1, label="show head")
+        causal = gr.Checkbox(label="causal mask (a decoder's self-attention)")
+        seed = gr.Number(value=0, precision=0, label="seed", minimum=0, maximum=10**6)
+    button = gr.Button("Compute", variant="primary")
+    verdict = gr.Markdown()
+    with gr.Row():
+        raw, scaled = gr.Plot(), gr.Plot()
+    with gr.Row():
+        probabilities, weighted = gr.Plot(), gr.Plot()
+    shapes = gr.Dataframe(interactive=False)
+    button.click(mha, [text, heads, key_dim, head, causal, seed], [raw, scaled, probabilities, weighted, shapes, verdict], api_name="mha")
+    return []

@@ -1,0 +1,217 @@
+"""Train: choose a model and data, start, watch the curves, stop; the result appears in every other tab."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import tempfile
+import time
+
+import gradio as gr
+import pandas as pd
+
+from s2s_viz import checkpoints, viz
+from s2s_viz.training import (
+    BackgroundTraining,
+    DigitTrainConfig,
+    TranslatorTrainConfig,
+    device_description,
+    train_digits,
+    train_translator,
+)
+
+INTRO = """**Train a real model here, on this machine.** Pick what to train and on which data, press *Start*
+and watch the loss fall; sample outputs refresh after every epoch. *Stop* ends training at the next batch
+and keeps the last completed epoch. The finished model appears at once in the other tabs' model lists and
+can be downloaded. *Try this:* an attention model on `toy:dates` for 3 epochs (about a minute on a CPU),
+then open the Translate tab and type `27 November 2026`."""
+
+WHAT = {
+    "translator: LSTM seq2seq": ("translator", "rnn_seq2seq", {"cell": "lstm"}),
+    "translator: GRU seq2seq": ("translator", "rnn_seq2seq", {"cell": "gru"}),
+    "translator: additive attention (bi-LSTM encoder)": ("translator", "rnn_seq2seq", {"cell": "lstm", "attention": "additive", "bidirectional": True}),
+    "translator: Transformer": ("translator", "transformer", {}),
+    "digits: bidirectional LSTM": ("digits", "birnn", {"cell": "lstm"}),
+    "digits: Vision Transformer": ("digits", "vit", {"patch_size": 7}),
+}
+DATA = ["toy:dates", "toy:reverse", "toy:copy", "fra (Tatoeba English-French)", "mnist"]
+SAMPLES = {"toy:dates": ["27 November 2026", "March 3, 1999", "01/02/2003"], "toy:reverse": ["hello", "attention"], "toy:copy": ["hello", "attention"]}
+FRA_SAMPLES = ["I am cold.", "Go away!", "We won."]
+LIMITS = {"epochs": (1, 50), "batch size": (8, 512), "size": (8, 512), "layers": (1, 4), "pairs": (100, 20000)}
+
+
+def max_training_seconds() -> float:
+    return float(os.environ.get("S2S_VIZ_MAX_TRAIN_S", "600"))
+
+
+def _number(value, label: str, cast=int):
+    low, high = LIMITS[label]
+    try:
+        number = cast(value)
+    except (TypeError, ValueError) as error:
+        raise gr.Error(f"{label} must be a number in {low}..{high}") from error
+    if not low <= number <= high:
+        raise gr.Error(f"{label} must be in {low}..{high}, got {value}")
+    return number
+
+
+def make_config(what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs):
+    """Validated training settings from the form; ``gr.Error`` names the allowed range."""
+    if what not in WHAT:
+        raise gr.Error(f"choose what to train: one of {', '.join(WHAT)}")
+    kind, architecture, model = WHAT[what]
+    epochs, batch_size = _number(epochs, "epochs"), _number(batch_size, "batch size")
+    size, layers, pairs = _number(size, "size"), _number(layers, "layers"), _number(pairs, "pairs")
+    try:
+        learning_rate, teacher_forcing_ratio = float(learning_rate), float(teacher_forcing_ratio)
+    except (TypeError, ValueError) as error:
+        raise gr.Error("learning rate and teacher forcing ratio must be numbers") from error
+    if not 1e-5 <= learning_rate <= 0.1:
+        raise gr.Error(f"learning rate must be in 0.00001..0.1, got {learning_rate}")
+    if not 0 <= teacher_forcing_ratio <= 1:
+        raise gr.Error(f"teacher forcing ratio must be in 0..1, got {teacher_forcing_ratio}")
+    try:
+        checkpoints.check_name(name)
+    except checkpoints.CheckpointError as error:
+        raise gr.Error(str(error)) from error
+    if any(info.name == name and info.origin == "shipped" for info in checkpoints.list_models()):
+        raise gr.Error(f"{name!r} is a shipped model; choose another name")
+    budget = max_training_seconds()
+    if kind == "digits":
+        if data != "mnist":
+            raise gr.Error("digit models train on mnist: choose mnist as the data")
+        if architecture == "vit":
+            model = {**model, "d_model": max(8, size - size % 4), "num_heads": 4, "num_layers": layers, "d_ff": 2 * size}
+        else:
+            model = {**model, "units": size}
+        config = DigitTrainConfig(name=name, architecture=architecture, model=model, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, limit=pairs * 3, time_budget_s=budget)
+        return kind, config
+    if data == "mnist":
+        raise gr.Error("translators train on sentence pairs: choose a toy task or fra")
+    if architecture == "transformer":
+        model = {"d_model": max(8, size - size % 4), "num_heads": 4, "num_layers": layers, "d_ff": 2 * size, "dropout": 0.1}
+    else:
+        model = {**model, "latent_dim": size, "num_layers": layers, "teacher_forcing_ratio": teacher_forcing_ratio}
+    fra = data.startswith("fra")
+    lengths = {"max_source_length": 30, "max_target_length": 60} if fra else {"max_source_length": 20, "max_target_length": 12}
+    config = TranslatorTrainConfig(
+        name=name, architecture=architecture, data="fra" if fra else data, limit=pairs if fra else None, toy_count=pairs,
+        validation_pairs=500, model=model, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, time_budget_s=budget, **lengths,
+    )
+    return kind, config
+
+
+def _downloadable(path) -> str | None:
+    if not path:
+        return None
+    folder = tempfile.mkdtemp(prefix="s2s-viz-download-")
+    return shutil.copy(path, folder)
+
+
+def _samples_table(samples) -> pd.DataFrame:
+    return pd.DataFrame([{k: v for k, v in sample.items() if k in ("source", "translation", "label", "predicted")} for sample in samples or []])
+
+
+def train(what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs, session: dict):
+    """Stream a training: status, curves, samples, sample attention, the checkpoint to download."""
+    kind, config = make_config(what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs)
+    if kind == "digits":
+        run = BackgroundTraining(train_digits, config, checkpoints.user_dir())
+    else:
+        sample_sources = FRA_SAMPLES if config.data == "fra" else SAMPLES.get(config.data, [])
+        run = BackgroundTraining(train_translator, config, checkpoints.user_dir(), sample_sources=sample_sources)
+    session["run"] = run
+    device = device_description()
+    series: dict[str, tuple[list, list]] = {"loss": ([], []), "accuracy": ([], []), "validation loss": ([], []), "validation accuracy": ([], [])}
+    status, samples, attention, download = f"Starting on {device}…", pd.DataFrame(), None, None
+    last_yield = 0.0
+    try:
+        while True:
+            try:
+                event = run.events.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            kind_of_event = event["type"]
+            if kind_of_event == "batch":
+                x = event["epoch"] - 1 + event["batch"] / event["steps_per_epoch"]
+                series["loss"][0].append(x)
+                series["loss"][1].append(event.get("loss"))
+                accuracy = event.get("masked_accuracy", event.get("accuracy"))
+                series["accuracy"][0].append(x)
+                series["accuracy"][1].append(accuracy)
+                status = f"**Training on {device}** — epoch {event['epoch']}/{config.epochs}, batch {event['batch']}/{event['steps_per_epoch']}, loss {event.get('loss', 0):.3f}, ETA {event['eta_s']:.0f} s"
+            elif kind_of_event == "epoch":
+                for key, label in (("val_loss", "validation loss"), ("val_masked_accuracy", "validation accuracy"), ("val_accuracy", "validation accuracy")):
+                    if key in event:
+                        series[label][0].append(event["epoch"])
+                        series[label][1].append(event[key])
+                samples = _samples_table(event.get("samples"))
+                first = (event.get("samples") or [{}])[0]
+                if first.get("attention") is not None:
+                    attention = viz.attention_heatmap(first["attention"], first["source_tokens"], first["target_tokens"], title=f"attention after epoch {event['epoch']}: {first['source']}")
+                status = f"**Epoch {event['epoch']} done** in {event['elapsed_s']:.0f} s on {device}; checkpoint saved."
+            elif kind_of_event in ("done", "stopped"):
+                why = f" ({event['reason']})" if event.get("reason") else ""
+                status = f"**{'Stopped' if kind_of_event == 'stopped' else 'Finished'}**{why}. Model `{config.name}` is saved and listed in every tab."
+                download = _downloadable(event.get("checkpoint") if event.get("checkpoint") != "None" else None)
+            elif kind_of_event == "error":
+                status = f"**Training failed:** {event['message']}. The last completed epoch, if any, is kept."
+            elif kind_of_event == "finished":
+                break
+            now = time.monotonic()
+            if kind_of_event != "batch" or now - last_yield >= 1.0:
+                last_yield = now
+                yield status, viz.live_curves(series, f"{config.name}: {what}"), samples, attention, download
+    finally:
+        run.stop.set()  # the client left, or training ended: either way the slot is freed
+        session.pop("run", None)
+    checkpoints.prune_user_models(keep=config.name)
+    yield status, viz.live_curves(series, f"{config.name}: {what}"), samples, attention, download
+
+
+def stop(session: dict):
+    run = (session or {}).get("run")
+    if run is None:
+        return "Nothing is training."
+    run.stop.set()
+    return "Stopping at the next batch; the last completed epoch is kept."
+
+
+def refreshed_pickers(pickers):
+    """New choices for every model picker in the app (after a training)."""
+    from .common import model_names
+
+    return [gr.update(choices=model_names(kind, architecture)) for _, kind, architecture in pickers]
+
+
+def build(pickers) -> None:
+    gr.Markdown(INTRO)
+    gr.Markdown(f"Device: **{device_description()}**. One training runs at a time on this server; others wait in the queue. Each training is limited to {max_training_seconds():.0f} s.")
+    with gr.Row():
+        what = gr.Dropdown(list(WHAT), value="translator: additive attention (bi-LSTM encoder)", label="what to train", elem_id="train-what")
+        data = gr.Dropdown(DATA, value="toy:dates", label="data", elem_id="train-data")
+        name = gr.Textbox(value="my-model", label="model name (letters, digits, . _ -)", max_length=64, elem_id="train-name")
+    with gr.Row():
+        epochs = gr.Number(value=3, precision=0, minimum=1, maximum=50, label="epochs", elem_id="train-epochs")
+        batch_size = gr.Number(value=64, precision=0, minimum=8, maximum=512, label="batch size")
+        learning_rate = gr.Number(value=0.005, minimum=1e-5, maximum=0.1, label="learning rate")
+        size = gr.Number(value=64, precision=0, minimum=8, maximum=512, label="size (latent / d_model / units)")
+        layers = gr.Number(value=1, precision=0, minimum=1, maximum=4, label="layers")
+        ratio = gr.Slider(0, 1, value=1, step=0.05, label="teacher forcing ratio (1 = teacher forcing, 0 = reinjection)")
+        pairs = gr.Number(value=3000, precision=0, minimum=100, maximum=20000, label="training pairs / images ÷ 3")
+    with gr.Row():
+        start = gr.Button("Start", variant="primary", elem_id="train-start")
+        stop_button = gr.Button("Stop", variant="stop")
+    status = gr.Markdown(elem_id="train-status")
+    curves = gr.Plot(elem_id="train-curves")
+    samples = gr.Dataframe(label="samples after the last epoch", interactive=False)
+    attention = gr.Plot(label="sample attention")
+    download = gr.File(label="download the checkpoint (.keras)")
+    session = gr.State({})
+    event = start.click(
+        train, [what, data, name, epochs, batch_size, learning_rate, size, layers, ratio, pairs, session],
+        [status, curves, samples, attention, download], api_name="train", concurrency_limit=int(os.environ.get("S2S_VIZ_TRAININGS", "1")), concurrency_id="train",
+    )
+    event.then(lambda: refreshed_pickers(pickers), None, [component for component, _, _ in pickers])
+    stop_button.click(stop, session, status, api_name="stop_training")

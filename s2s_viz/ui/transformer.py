@@ -1,0 +1,66 @@
+"""Transformer: encoder self-, decoder self- and cross-attention per layer and head, and the position encoding."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from s2s_viz import viz
+from s2s_viz.models.transformer import sinusoidal_encoding
+from s2s_viz.translator import InputError
+
+from .common import check_text, get_model, model_names
+
+INTRO = """**A Transformer has no recurrence: every position reads every other through attention.** The encoder's
+self-attention mixes the source characters; the decoder's self-attention is *causal* (a position may only
+read earlier ones, hence the triangle); cross-attention is where the decoder reads the source, like the RNN
+attention heatmap. Order enters only through the positional encoding added to each character.
+*Try this:* translate `I am cold.` and compare cross-attention across heads."""
+
+KINDS = {"cross-attention (decoder reads the source)": "cross", "decoder self-attention (causal)": "decoder_self", "encoder self-attention": "encoder_self"}
+
+
+def transformer_attention(model_name: str, text: str, kind: str, layer: float = 0, head: float = 0):
+    """Translate with a Transformer and show one layer's and head's attention of the chosen kind."""
+    text = check_text(text)
+    translator = get_model(model_name)
+    if not hasattr(translator.model, "attention_maps"):
+        raise gr.Error(f"{model_name} is not a Transformer")
+    try:
+        result = translator.translate(text)
+    except InputError as error:
+        raise gr.Error(str(error)) from error
+    key = KINDS.get(kind, "cross")
+    maps = result.attention_maps[key]
+    layer = min(max(int(layer), 0), len(maps) - 1)
+    head = min(max(int(head), 0), maps[layer].shape[0] - 1)
+    targets = ["\t", *[s.token for s in result.steps[:-1]]]  # decoder inputs: the start symbol, then its outputs
+    rows, columns = {"cross": (targets, result.source_tokens), "decoder_self": (targets, targets), "encoder_self": (result.source_tokens, result.source_tokens)}[key]
+    figure = viz.matrix_heatmap(maps[layer][head], f"{kind}: layer {layer}, head {head}", "reads (keys)", "position (queries)", columns, rows)
+    return result.text, figure
+
+
+def positional_encoding(length: float = 60, d_model: float = 128):
+    encoding = sinusoidal_encoding(int(length), int(d_model))
+    return viz.matrix_heatmap(encoding, "sinusoidal positional encoding PE(pos, i)", "dimension i", "position", zmid=0, colorscale="RdBu")
+
+
+def build() -> list:
+    gr.Markdown(INTRO)
+    names = model_names(architecture="transformer")
+    with gr.Row():
+        model = gr.Dropdown(names, value=names[0] if names else None, label="Transformer model")
+        kind = gr.Dropdown(list(KINDS), value=list(KINDS)[0], label="attention")
+        layer = gr.Slider(0, 5, value=0, step=1, label="layer")
+        head = gr.Slider(0, 7, value=0, step=1, label="head")
+    text = gr.Textbox(value="I am cold.", label="source sentence", max_length=5000)
+    button = gr.Button("Translate and show", variant="primary")
+    output = gr.Textbox(label="translation", interactive=False)
+    figure = gr.Plot()
+    button.click(transformer_attention, [model, text, kind, layer, head], [output, figure], api_name="transformer_attention")
+    with gr.Accordion("positional encoding", open=True):
+        with gr.Row():
+            length = gr.Slider(8, 200, value=60, step=1, label="positions")
+            width = gr.Slider(8, 512, value=128, step=2, label="d_model")
+        encoding = gr.Plot()
+        gr.Button("Draw").click(positional_encoding, [length, width], encoding, api_name="positional_encoding")
+    return [(model, "translator", "transformer")]

@@ -1,0 +1,62 @@
+"""Vision Transformer: which patches the class token attends to, per block and head, and rolled out."""
+
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+
+from s2s_viz import viz
+
+from .common import get_model, model_names
+from .digits_common import digit_input, input_controls
+
+INTRO = """**A Vision Transformer reads an image as a sentence of patches.** The image is cut into patches, each
+projected to a vector; a learned *class token* is put in front and learned position embeddings are added. After
+the encoder blocks, the class token's vector is classified. Below: how much the class token attends to each
+patch in one block and head, the *rollout* of attention through all blocks, and how similar the learned
+position embeddings are (the model rediscovers rows and columns). *Try this:* pick test image 0, then draw
+your own digit off-centre."""
+
+
+def vit_attention(model_name: str, sketch, upload, test_index, source: str, layer: float = 0, head: float = -1, head_fusion: str = "mean", discard_ratio: float = 0.0):
+    """Class-token attention (one block, one head or the mean), rollout and position similarity."""
+    classifier = get_model(model_name, kind="digits")
+    if not hasattr(classifier.model, "attention_maps"):
+        raise gr.Error(f"{model_name} is not a Vision Transformer")
+    image, caption = digit_input(sketch, upload, test_index, source)
+    probabilities = classifier.classify(image)
+    maps = classifier.attention(image, head_fusion=head_fusion, discard_ratio=float(discard_ratio))
+    layer = min(max(int(layer), 0), len(maps["class_token"]) - 1)
+    head = int(head)
+    if 0 <= head < len(maps["class_token"][layer]):
+        grid, which = maps["class_token"][layer][head], f"block {layer}, head {head}"
+    else:
+        grid, which = maps["class_token_mean"][layer], f"block {layer}, mean of heads"
+    patch = maps["patch_size"]
+    return (
+        viz.probability_bars(probabilities, title=f"{caption}: it is a {int(np.argmax(probabilities))}"),
+        viz.digit_overlay(image, None, patch, "the input and its patch grid"),
+        viz.digit_overlay(image, grid, patch, f"class-token attention: {which}"),
+        viz.digit_overlay(image, maps["rollout"], patch, f"attention rollout ({head_fusion} of heads, discard {float(discard_ratio):.0%})"),
+        viz.similarity_grid(maps["position_similarity"]),
+    )
+
+
+def build() -> list:
+    gr.Markdown(INTRO)
+    names = model_names(kind="digits", architecture="vit")
+    model = gr.Dropdown(names, value=names[0] if names else None, label="model")
+    sketch, upload, test_index, source = input_controls()
+    with gr.Row():
+        layer = gr.Slider(0, 11, value=0, step=1, label="block")
+        head = gr.Slider(-1, 15, value=-1, step=1, label="head (-1: mean of heads)")
+        fusion = gr.Radio(["mean", "max", "min"], value="mean", label="rollout head fusion")
+        discard = gr.Slider(0, 0.9, value=0.0, step=0.05, label="rollout discard ratio")
+    button = gr.Button("Classify and explain", variant="primary", elem_id="vit-button")
+    with gr.Row():
+        probabilities, grid = gr.Plot(elem_id="vit-probabilities"), gr.Plot()
+    with gr.Row():
+        attention, rollout = gr.Plot(), gr.Plot()
+    similarity = gr.Plot()
+    button.click(vit_attention, [model, sketch, upload, test_index, source, layer, head, fusion, discard], [probabilities, grid, attention, rollout, similarity], api_name="vit_attention")
+    return [(model, "digits", "vit")]

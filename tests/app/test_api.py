@@ -1,0 +1,109 @@
+"""Every endpoint through gradio_client against the running app, with real inputs and with bad ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image, ImageDraw
+
+TRANSLATOR = "lstm-char-en-fr"
+
+
+def test_translate_returns_text_steps_and_a_figure(client):
+    text, notice, figure, steps, table, _, _ = client.predict(TRANSLATOR, "I am cold.", "greedy", 4, 1.0, 0, api_name="/translate")
+    assert text and isinstance(text, str)
+    assert steps["data"] and steps["headers"][:3] == ["step", "chosen", "p"]
+
+
+def test_beam_and_sampling_through_the_api(client):
+    beam = client.predict(TRANSLATOR, "We won.", "beam", 3, 1.0, 0, api_name="/translate")[0]
+    first = client.predict(TRANSLATOR, "We won.", "sample", 4, 1.5, 11, api_name="/translate")[0]
+    again = client.predict(TRANSLATOR, "We won.", "sample", 4, 1.5, 11, api_name="/translate")[0]
+    assert beam and first == again
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("", "empty"), ("   ", "empty"), ("😀🙃", "unknown characters"), ("x" * 100_001, "limit is 100,000")],
+)
+def test_bad_text_gets_a_clear_message(client, text, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(TRANSLATOR, text, "greedy", 4, 1.0, 0, api_name="/translate")
+
+
+def test_long_text_is_truncated_with_a_notice(client):
+    _, notice, *_ = client.predict(TRANSLATOR, "I am cold. " * 500, "greedy", 4, 1.0, 0, api_name="/translate")
+    assert "truncated" in notice
+
+
+def test_unknown_model_and_impossible_settings(client):
+    with pytest.raises(AppError, match="unknown model"):
+        client.predict("../../etc/passwd", "hi", "greedy", 4, 1.0, 0, api_name="/translate")
+    with pytest.raises(AppError, match="beam_width must be in 1..16"):
+        client.predict(TRANSLATOR, "hi", "beam", 0, 1.0, 0, api_name="/translate")
+
+
+def test_compare_forcing(client):
+    _, table, summary = client.predict(TRANSLATOR, "I am cold.", "J'ai froid.", api_name="/compare_forcing")
+    assert "Free-running output" in summary and len(table["data"]) == len("J'ai froid.") + 1
+
+
+def test_mha_matches_keras(client):
+    *_, shapes, verdict = client.predict("attention", 2, 8, 0, False, 0, api_name="/mha")
+    difference = float(verdict.split("**")[1])
+    assert difference < 1e-5
+
+
+def draw_seven(path):
+    picture = Image.new("L", (200, 200), 255)
+    draw = ImageDraw.Draw(picture)
+    draw.line([(50, 40), (150, 40), (90, 170)], fill=0, width=14)
+    picture.save(path)
+    return path
+
+
+def test_digit_endpoints_with_an_upload(client, tmp_path):
+    from s2s_viz import list_models
+
+    names = {m.name: m for m in list_models(kind="digits")}
+    path = handle_file(str(draw_seven(tmp_path / "seven.png")))
+    if "birnn-mnist" in names:
+        result = client.predict("birnn-mnist", None, path, 0, "upload", api_name="/classify_digit")
+        assert result[0] is not None
+    if "vit-mnist" in names:
+        result = client.predict("vit-mnist", None, path, 0, "upload", 0, -1, "mean", 0.0, api_name="/vit_attention")
+        assert result[3] is not None
+
+
+@pytest.mark.parametrize("size", [(1, 1), (4000, 4000)])
+def test_odd_images_get_a_clear_answer(client, tmp_path, size):
+    from s2s_viz import list_models
+
+    digit_models = [m.name for m in list_models(kind="digits") if not m.broken]
+    if not digit_models:
+        pytest.skip("no digit model shipped yet")
+    path = tmp_path / "odd.png"
+    Image.new("L", size, 255).save(path)
+    with pytest.raises(AppError, match="draw a digit first"):
+        client.predict(digit_models[0], None, handle_file(str(path)), 0, "upload", api_name="/classify_digit" if "birnn" in digit_models[0] else "/vit_attention")
+
+
+def test_training_streams_and_the_model_appears_everywhere(client):
+    job = client.submit("translator: LSTM seq2seq", "toy:reverse", "api-trained", 1, 64, 0.005, 16, 1, 1.0, 300, api_name="/train")
+    outputs = list(job)
+    status = job.outputs()[-1][0]
+    assert outputs and "Finished" in status
+    assert client.predict("api-trained", "abc", "greedy", 4, 1.0, 0, api_name="/translate")[0] is not None
+
+
+@pytest.mark.parametrize(("epochs", "message"), [(0, "epochs must be in 1..50"), ("many", "epochs must be a number"), (10_000, "epochs must be in 1..50")])
+def test_impossible_hyperparameters_are_refused(client, epochs, message):
+    with pytest.raises(AppError, match=message):
+        client.predict("translator: LSTM seq2seq", "toy:reverse", "bad", epochs, 64, 0.005, 16, 1, 1.0, 300, api_name="/train")
+
+
+def test_the_app_still_answers_after_bad_inputs(client):
+    assert client.predict(TRANSLATOR, "Hi.", "greedy", 4, 1.0, 0, api_name="/translate")[0]
+    assert np.isfinite(len(client.view_api(return_format="dict")["named_endpoints"]))

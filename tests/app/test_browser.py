@@ -1,0 +1,67 @@
+"""A person's path through the app in a real browser: Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)"),
+]
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app_url, wait_until="networkidle")
+        yield page
+        browser.close()
+
+
+def test_translate_draws_a_heatmap(page):
+    page.fill("#translate-input textarea", "I am cold.")
+    page.click("#translate-button")
+    page.wait_for_function("document.querySelector('#translate-output textarea').value.length > 0", timeout=60_000)
+    assert page.input_value("#translate-output textarea")
+    from s2s_viz.ui.common import default_translator, get_model
+
+    if get_model(default_translator()).has_attention:
+        page.wait_for_selector("#translate-heatmap .js-plotly-plot .heatmaplayer", timeout=30_000)
+    page.screenshot(path=str(SCREENSHOTS / "translate.png"), full_page=True)
+
+
+def test_vit_tab_classifies_an_example(page):
+    from s2s_viz import list_models
+
+    if "vit-mnist" not in {m.name for m in list_models(kind="digits")}:
+        pytest.skip("no vit-mnist checkpoint shipped yet")
+    page.get_by_role("tab", name="Vision Transformer").click()
+    page.get_by_label("test image").check()
+    page.click("#vit-button")
+    page.wait_for_selector("#vit-probabilities .js-plotly-plot .bars", timeout=60_000)
+    page.screenshot(path=str(SCREENSHOTS / "vit.png"), full_page=True)
+
+
+def test_one_epoch_training_moves_the_curve(page):
+    page.get_by_role("tab", name="Train").click()
+    page.fill("#train-name input", "browser-trained")
+    page.fill("#train-epochs input", "1")
+    page.click("#train-start")
+    page.wait_for_function("document.querySelector('#train-status').innerText.includes('Finished')", timeout=240_000)
+    points = page.evaluate("document.querySelectorAll('#train-curves .js-plotly-plot .scatterlayer .trace').length")
+    assert points >= 1
+    page.screenshot(path=str(SCREENSHOTS / "train.png"), full_page=True)
