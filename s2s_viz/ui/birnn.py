@@ -8,7 +8,7 @@ import pandas as pd
 
 from s2s_viz import viz
 
-from .common import get_model, model_names
+from .common import get_model, model_picker
 from .digits_common import digit_input, input_controls
 
 INTRO = """**An RNN can read an image as a sequence: 28 rows of 28 pixels.** A bidirectional RNN reads it twice,
@@ -41,8 +41,7 @@ def classify_digit(model_name: str, sketch, upload, test_index, source: str):
 
 def build() -> list:
     gr.Markdown(INTRO)
-    names = model_names(kind="digits", architecture="birnn")
-    model = gr.Dropdown(names, value=names[0] if names else None, label="model")
+    model = model_picker("digits", "birnn", label="model")
     sketch, upload, test_index, source = input_controls()
     button = gr.Button("Classify", variant="primary")
     with gr.Row():

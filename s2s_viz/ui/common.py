@@ -66,6 +66,9 @@ def check_text(text, what: str = "text") -> str:
     return text
 
 
-def refresh_choices(kind: str = "translator"):
-    names = model_names(kind)
-    return gr.update(choices=names)
+def model_picker(kind: str = "translator", architecture: str | None = None, value: str | None = None, **kwargs) -> gr.Dropdown:
+    """A dropdown of the models of one kind. Custom values are let through on purpose: a model trained after
+    the page loaded (or named by an API client) is valid, and ``get_model`` checks every name anyway."""
+    names = model_names(kind, architecture)
+    default = value if value is not None else (names[0] if names else None)
+    return gr.Dropdown(names, value=default, allow_custom_value=True, **kwargs)

@@ -7,7 +7,7 @@ import gradio as gr
 from s2s_viz import viz
 from s2s_viz.translator import InputError
 
-from .common import check_text, default_translator, get_model, model_names
+from .common import check_text, default_translator, get_model, model_picker
 
 INTRO = """**During training the decoder is usually fed the correct previous character (teacher forcing); when
 translating it must eat its own output (reinjection).** Below, the same model reads the reference in two ways.
@@ -83,7 +83,7 @@ def forcing_experiment(task: str = "toy:dates", epochs: float = 3, include_mix: 
 
 def build() -> list:
     gr.Markdown(INTRO)
-    model = gr.Dropdown(model_names(), value=default_translator(), label="model")
+    model = model_picker(value=default_translator(), label="model")
     with gr.Row():
         source = gr.Textbox(label="source", value=EXAMPLES[0][0], max_length=5000)
         reference = gr.Textbox(label="reference translation", value=EXAMPLES[0][1], max_length=5000)

@@ -8,7 +8,7 @@ from s2s_viz import viz
 from s2s_viz.models.transformer import sinusoidal_encoding
 from s2s_viz.translator import InputError
 
-from .common import check_text, get_model, model_names
+from .common import check_text, get_model, model_picker
 
 INTRO = """**A Transformer has no recurrence: every position reads every other through attention.** The encoder's
 self-attention mixes the source characters; the decoder's self-attention is *causal* (a position may only
@@ -46,9 +46,8 @@ def positional_encoding(length: float = 60, d_model: float = 128):
 
 def build() -> list:
     gr.Markdown(INTRO)
-    names = model_names(architecture="transformer")
     with gr.Row():
-        model = gr.Dropdown(names, value=names[0] if names else None, label="Transformer model")
+        model = model_picker("translator", "transformer", label="Transformer model")
         kind = gr.Dropdown(list(KINDS), value=list(KINDS)[0], label="attention")
         layer = gr.Slider(0, 5, value=0, step=1, label="layer")
         head = gr.Slider(0, 7, value=0, step=1, label="head")

@@ -7,7 +7,7 @@ import gradio as gr
 from s2s_viz import viz
 from s2s_viz.translator import InputError
 
-from .common import check_text, default_translator, get_model, model_names
+from .common import check_text, default_translator, get_model, model_names, model_picker
 
 INTRO = """**A character-level translator writes its output one character at a time.** At each step it turns
 everything it has read into a probability for every character and picks one (greedy), keeps the k best
@@ -33,7 +33,7 @@ def translate(model_name: str, text: str, strategy: str = "greedy", beam_width: 
         figure, table = None, None
     notice = result.notice or ("" if result.attention is not None else "This model has no attention: it reads the source only through the encoder's final state.")
     state = {"attention": result.attention, "source": result.source_tokens, "targets": targets}
-    return result.text, notice, figure, viz.steps_table(result.steps), table, state, gr.update(maximum=max(len(targets) - 1, 0), value=0)
+    return result.text, notice, figure, viz.steps_table(result.steps), table, state, gr.update(maximum=max(len(targets) - 1, 1), value=0)
 
 
 def replay(state: dict, step: float):
@@ -70,7 +70,7 @@ def build() -> list:
     gr.Markdown(INTRO)
     names = model_names()
     with gr.Row():
-        model = gr.Dropdown(names, value=default_translator(), label="model", elem_id="translate-model")
+        model = model_picker(value=default_translator(), label="model", elem_id="translate-model")
         strategy = gr.Radio(["greedy", "beam", "sample"], value="greedy", label="strategy")
         beam_width = gr.Slider(1, 16, value=4, step=1, label="beam width")
         temperature = gr.Slider(0.05, 3.0, value=1.0, step=0.05, label="temperature")

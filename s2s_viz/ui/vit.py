@@ -7,7 +7,7 @@ import numpy as np
 
 from s2s_viz import viz
 
-from .common import get_model, model_names
+from .common import get_model, model_picker
 from .digits_common import digit_input, input_controls
 
 INTRO = """**A Vision Transformer reads an image as a sentence of patches.** The image is cut into patches, each
@@ -44,8 +44,7 @@ def vit_attention(model_name: str, sketch, upload, test_index, source: str, laye
 
 def build() -> list:
     gr.Markdown(INTRO)
-    names = model_names(kind="digits", architecture="vit")
-    model = gr.Dropdown(names, value=names[0] if names else None, label="model")
+    model = model_picker("digits", "vit", label="model")
     sketch, upload, test_index, source = input_controls()
     with gr.Row():
         layer = gr.Slider(0, 11, value=0, step=1, label="block")

@@ -12,7 +12,7 @@ TRANSLATOR = "lstm-char-en-fr"
 
 
 def test_translate_returns_text_steps_and_a_figure(client):
-    text, notice, figure, steps, table, _, _ = client.predict(TRANSLATOR, "I am cold.", "greedy", 4, 1.0, 0, api_name="/translate")
+    text, notice, figure, steps, table, _ = client.predict(TRANSLATOR, "I am cold.", "greedy", 4, 1.0, 0, api_name="/translate")
     assert text and isinstance(text, str)
     assert steps["data"] and steps["headers"][:3] == ["step", "chosen", "p"]
 
@@ -41,7 +41,7 @@ def test_long_text_is_truncated_with_a_notice(client):
 def test_unknown_model_and_impossible_settings(client):
     with pytest.raises(AppError, match="unknown model"):
         client.predict("../../etc/passwd", "hi", "greedy", 4, 1.0, 0, api_name="/translate")
-    with pytest.raises(AppError, match="beam_width must be in 1..16"):
+    with pytest.raises(AppError, match="less than minimum value 1"):
         client.predict(TRANSLATOR, "hi", "beam", 0, 1.0, 0, api_name="/translate")
 
 
@@ -98,10 +98,19 @@ def test_training_streams_and_the_model_appears_everywhere(client):
     assert client.predict("api-trained", "abc", "greedy", 4, 1.0, 0, api_name="/translate")[0] is not None
 
 
-@pytest.mark.parametrize(("epochs", "message"), [(0, "epochs must be in 1..50"), ("many", "epochs must be a number"), (10_000, "epochs must be in 1..50")])
+@pytest.mark.parametrize(("epochs", "message"), [(0, "less than minimum value 1"), ("many", "Expected a `float | None`.*'many'"), (10_000, "greater than maximum value 50")])
 def test_impossible_hyperparameters_are_refused(client, epochs, message):
     with pytest.raises(AppError, match=message):
         client.predict("translator: LSTM seq2seq", "toy:reverse", "bad", epochs, 64, 0.005, 16, 1, 1.0, 300, api_name="/train")
+
+
+def test_impossible_settings_inside_the_bounds_are_refused_by_the_core(client):
+    with pytest.raises(AppError, match="invalid model name"):
+        client.predict("translator: LSTM seq2seq", "toy:reverse", "../evil", 1, 64, 0.005, 16, 1, 1.0, 300, api_name="/train")
+    with pytest.raises(AppError, match="translators train on sentence pairs"):
+        client.predict("translator: LSTM seq2seq", "mnist", "ok-name", 1, 64, 0.005, 16, 1, 1.0, 300, api_name="/train")
+    with pytest.raises(AppError, match="shipped model"):
+        client.predict("translator: LSTM seq2seq", "toy:reverse", "lstm-char-en-fr", 1, 64, 0.005, 16, 1, 1.0, 300, api_name="/train")
 
 
 def test_the_app_still_answers_after_bad_inputs(client):

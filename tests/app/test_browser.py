@@ -27,7 +27,8 @@ def page(app_url):
             args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         )
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(app_url, wait_until="networkidle")
+        page.goto(app_url, wait_until="load", timeout=60_000)
+        page.wait_for_selector("#translate-button", timeout=60_000)
         yield page
         browser.close()
 
@@ -58,7 +59,7 @@ def test_vit_tab_classifies_an_example(page):
 
 def test_one_epoch_training_moves_the_curve(page):
     page.get_by_role("tab", name="Train").click()
-    page.fill("#train-name input", "browser-trained")
+    page.fill("#train-name textarea", "browser-trained")
     page.fill("#train-epochs input", "1")
     page.click("#train-start")
     page.wait_for_function("document.querySelector('#train-status').innerText.includes('Finished')", timeout=240_000)
