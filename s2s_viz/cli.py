@@ -47,7 +47,7 @@ def _train_settings(args) -> dict:
     if args.config:
         with open(args.config, "rb") as handle:
             settings = tomllib.load(handle)
-    for key in ("name", "data", "direction", "epochs", "batch_size", "learning_rate", "seed", "limit", "time_budget_s", "first_lines"):
+    for key in ("name", "data", "direction", "epochs", "batch_size", "learning_rate", "seed", "limit", "time_budget_s", "first_lines", "strategy"):
         value = getattr(args, key, None)
         if value is not None:
             settings[key] = value
@@ -240,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--limit", type=int, help="at most this many training pairs")
     train.add_argument("--first-lines", type=int, help="read only the first N lines of the data file")
     train.add_argument("--time-budget-s", type=float, help="stop after this many seconds (at a batch end)")
+    train.add_argument("--strategy", choices=["none", "mirrored", "multiworker"], help="tf.distribute: all local GPUs, or several machines (TF_CONFIG)")
     train.add_argument("--evaluate", action="store_true", help="evaluate on the test split afterwards and record it in the card")
     train.set_defaults(func=cmd_train)
 

@@ -28,6 +28,25 @@ from .data import sources, toy
 from .data.vocab import CharVocab, WordVocab
 
 ARCHITECTURES = ("rnn_seq2seq", "transformer")
+STRATEGIES = ("none", "mirrored", "multiworker")
+
+
+def distribution_scope(name: str):
+    """A ``tf.distribute`` strategy's scope: the model and optimizer made inside it train on every replica.
+
+    ``mirrored``: ``MirroredStrategy`` over all local GPUs (or the logical CPUs configured). ``multiworker``:
+    ``MultiWorkerMirroredStrategy``, which reads the cluster from the ``TF_CONFIG`` environment variable. Each
+    global batch is split across replicas and their gradients are all-reduced.
+    """
+    import contextlib
+
+    import tensorflow as tf
+
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy().scope()
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy().scope()
+    return contextlib.nullcontext()
 MEMORY_LIMIT_BYTES = 6 * 2**30
 
 
@@ -57,6 +76,7 @@ class TranslatorTrainConfig:
     bucket_width: int = 8
     seed: int = 0
     time_budget_s: float | None = None
+    strategy: str = "none"  # "mirrored" (all local GPUs) or "multiworker" (TF_CONFIG): tf.distribute
 
     @classmethod
     def from_dict(cls, values: dict) -> TranslatorTrainConfig:
@@ -79,6 +99,7 @@ class TranslatorTrainConfig:
             (1 <= self.bucket_width <= 64, "bucket_width must be in 1..64"),
             (self.limit is None or self.limit >= 1, "limit must be at least 1"),
             (1 <= self.toy_count <= 1_000_000, "toy_count must be in 1..1000000"),
+            (self.strategy in STRATEGIES, f"strategy must be one of {', '.join(STRATEGIES)}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -331,7 +352,9 @@ def train_translator(
     keep = [i for i, s in enumerate(validation_sources) if s]
     validation = BucketBatches([validation_sources[i] for i in keep], [validation_targets[i] for i in keep], config.batch_size, config.bucket_width)
 
-    model = build_translator_model(config, source_vocab.size, target_vocab.size)
+    with distribution_scope(config.strategy):
+        model = build_translator_model(config, source_vocab.size, target_vocab.size)
+        model.compile(optimizer=make_optimizer(config, len(train)), loss=masked_loss, metrics=[masked_accuracy])
     width = max(getattr(model.spec, "latent_dim", 0), getattr(model.spec, "d_model", 0), target_vocab.size)
     needed = estimate_training_bytes(model, config.batch_size, config.max_target_length + 2, width)
     if needed > MEMORY_LIMIT_BYTES:
@@ -339,7 +362,6 @@ def train_translator(
             f"this model would need about {needed / 2**30:.1f} GiB to train (limit {MEMORY_LIMIT_BYTES / 2**30:.0f} GiB); "
             "use a smaller latent size, fewer layers or a smaller batch"
         )
-    model.compile(optimizer=make_optimizer(config, len(train)), loss=masked_loss, metrics=[masked_accuracy])
 
     card = {
         "kind": "translator",

@@ -313,10 +313,15 @@ class RNNSeq2Seq(keras.Model):
 
 @keras.saving.register_keras_serializable(package="s2s_viz")
 def masked_loss(y_true, logits):
-    """Cross-entropy averaged over real target positions only (id != 0): the characters and the end symbol."""
+    """Cross-entropy averaged over real target positions only (id != 0): the characters and the end symbol.
+
+    Under ``tf.distribute`` Keras sums the replicas' losses, so (as Keras's own losses do) each replica's mean
+    is divided by the number of replicas.
+    """
     mask = ops.cast(ops.not_equal(y_true, 0), "float32")
     loss = keras.losses.sparse_categorical_crossentropy(y_true, logits, from_logits=True)
-    return ops.sum(loss * mask) / ops.maximum(ops.sum(mask), 1.0)
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return ops.sum(loss * mask) / ops.maximum(ops.sum(mask), 1.0) / replicas
 
 
 @keras.saving.register_keras_serializable(package="s2s_viz")

@@ -1,0 +1,165 @@
+"""The app under load, through gradio_client, as users reach it.
+
+1. latency: ``/translate`` (greedy plus the heatmap figure) one request at a time; p50 and p95.
+2. load: 32 concurrent clients x 10 requests each; errors, p50, p95.
+3. faults: 200 requests of random bad inputs from a seeded generator (empty, whitespace, 5,000 and 100,000
+   characters, emoji, control characters, lone surrogates, the start/end symbols, unknown models, impossible
+   strategy settings); every answer must be a clear message (no 500, no hang), and the app must answer
+   normally afterwards.
+
+Optionally (``--with-training``) a training runs in the app during the load phase, and we record that it
+still made progress.
+
+    s2s-viz bench app [--requests 50] [--clients 32] [--per-client 10] [--faults 200] [--with-training]
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from gradio_client import Client
+
+from s2s_viz.bench import write_result
+
+SENTENCES = ["I am cold.", "Go away!", "We won.", "Tom is happy.", "Where is the station?", "I love you.", "She is tall.", "It's raining."]
+
+
+def start_app(port: int, user_models: str) -> subprocess.Popen:
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port), "S2S_VIZ_USER_MODELS": user_models, "GRADIO_ANALYTICS_ENABLED": "False"}
+    process = subprocess.Popen([sys.executable, "app.py"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    started = time.monotonic()
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+            return process, time.monotonic() - started
+        except OSError:
+            if process.poll() is not None or time.monotonic() - started > 180:
+                raise RuntimeError("the app did not start") from None
+            time.sleep(0.2)
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def translate(client, model, text, strategy="greedy", beam=4, temperature=1.0):
+    started = time.perf_counter()
+    client.predict(model, text, strategy, beam, temperature, 0, api_name="/translate")
+    return time.perf_counter() - started
+
+
+def bad_inputs(seed: int, count: int, model: str):
+    rng = random.Random(seed)
+    texts = ["", "   ", "\t\n", "x" * 5000, "a" * 100_000, "😀🙃🤖", "日本語の文", "\x00\x01\x02", "\ud800 lone", "mixed Ωmega ж 中", "\t\n\t"]
+    for _ in range(count):
+        choice = rng.random()
+        if choice < 0.7:
+            yield (model, rng.choice(texts), "greedy", 4, 1.0)
+        elif choice < 0.8:
+            yield (rng.choice(["../../etc/passwd", "x" * 300, "nope", "\x00"]), "Hello.", "greedy", 4, 1.0)
+        elif choice < 0.9:
+            yield (model, "Hello.", "beam", rng.choice([0, -3, 17, 10_000]), 1.0)
+        else:
+            yield (model, "Hello.", rng.choice(["sample", "best", ""]), 4, rng.choice([-1.0, 0.0, 1e9]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--per-client", type=int, default=10)
+    parser.add_argument("--faults", type=int, default=200)
+    parser.add_argument("--with-training", action="store_true")
+    args = parser.parse_args()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    user_models = tempfile.mkdtemp(prefix="bench-app-models-")
+    process, startup = start_app(port, user_models)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        client = Client(url, verbose=False)
+        from s2s_viz.ui.common import default_translator
+
+        model = args.model or default_translator()
+        for text in SENTENCES:  # warm-up: traces and figure code paths
+            translate(client, model, text)
+        latencies = [translate(client, model, SENTENCES[i % len(SENTENCES)]) for i in range(args.requests)]
+
+        training_job = None
+        if args.with_training:
+            trainer = Client(url, verbose=False)
+            training_job = trainer.submit("translator: LSTM seq2seq", "toy:reverse", "bench-training", 2, 64, 0.005, 32, 1, 1.0, 3000, api_name="/train")
+            time.sleep(5)
+
+        def one_client(index: int):
+            own = Client(url, verbose=False)
+            times, errors = [], 0
+            for request in range(args.per_client):
+                try:
+                    times.append(translate(own, model, SENTENCES[(index + request) % len(SENTENCES)]))
+                except Exception:
+                    errors += 1
+            return times, errors
+
+        started = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(args.clients) as pool:
+            results = list(pool.map(one_client, range(args.clients)))
+        load_seconds = time.perf_counter() - started
+        load_times = [t for times, _ in results for t in times]
+        load_errors = sum(errors for _, errors in results)
+        training_status = None
+        if training_job is not None:
+            outputs = list(training_job)
+            training_status = outputs[-1][0] if outputs else "no output"
+
+        answered_clearly, server_errors, hangs = 0, 0, 0
+        fault_client = Client(url, verbose=False)
+        for inputs in bad_inputs(1234, args.faults, model):
+            job = fault_client.submit(*inputs, api_name="/translate")
+            try:
+                job.result(timeout=30)
+                answered_clearly += 1  # a normal answer (e.g. a truncation notice) is fine too
+            except concurrent.futures.TimeoutError:
+                hangs += 1
+            except Exception as error:
+                message = str(error)
+                if "upstream Gradio app has raised an exception" in message or not message.strip():
+                    server_errors += 1
+                else:
+                    answered_clearly += 1
+        healthy_after = bool(translate(fault_client, model, "I am cold."))
+        write_result(
+            "app",
+            {
+                "model": model,
+                "startup_seconds": round(startup, 1),
+                "translate_sequential": {"requests": args.requests, "p50_ms": round(1000 * statistics.median(latencies), 1), "p95_ms": round(1000 * percentile(latencies, 95), 1)},
+                "translate_concurrent": {
+                    "clients": args.clients, "requests_each": args.per_client, "errors": load_errors,
+                    "p50_ms": round(1000 * statistics.median(load_times), 1), "p95_ms": round(1000 * percentile(load_times, 95), 1),
+                    "requests_per_s": round(len(load_times) / load_seconds, 1), "training_during_load": training_status,
+                },
+                "faults": {"requests": args.faults, "clear_answers": answered_clearly, "server_errors": server_errors, "hangs": hangs, "healthy_after": healthy_after},
+                "targets": {"translate p50": "<= 150 ms", "concurrent": "no errors, p95 <= 1.5 s", "faults": "0 server errors, 0 hangs"},
+            },
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Nothing reachable that shouldn't be: the file routes refuse system files, the source tree and the data."""
+
+from __future__ import annotations
+
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def targets() -> list[str]:
+    paths = ["/etc/passwd", str(ROOT / "app.py"), str(ROOT / "s2s_viz" / "__init__.py"), "app.py", "../../etc/passwd", str(ROOT / "checkpoints" / "lstm-char-en-fr.json")]
+    if os.environ.get("S2S_VIZ_DATA"):
+        paths.append(str(Path(os.environ["S2S_VIZ_DATA"]) / "fra-eng" / "fra.txt"))
+    return paths
+
+
+def status_of(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read(2000)
+    except urllib.error.HTTPError as error:
+        return error.code, b""
+
+
+@pytest.mark.parametrize("path", targets())
+@pytest.mark.parametrize("route", ["gradio_api/file={}", "file={}", "gradio_api/file/{}"])
+def test_file_routes_refuse(app_url, route, path):
+    url = app_url + route.format(urllib.parse.quote(path, safe="/"))
+    status, body = status_of(url)
+    assert status in (400, 403, 404, 405), (url, status, body[:200])
+    assert b"root:" not in body and b"import" not in body
+
+
+def test_the_app_still_answers(app_url):
+    assert status_of(app_url)[0] == 200
+
+
+def test_uploads_over_the_limit_are_refused(client, tmp_path):
+    from gradio_client import handle_file
+
+    big = tmp_path / "big.png"
+    big.write_bytes(b"\x89PNG" + os.urandom(11 * 2**20))
+    with pytest.raises(Exception, match="(?i)too large|413|size"):
+        client.predict("birnn-mnist", None, handle_file(str(big)), 0, "upload", api_name="/classify_digit")
