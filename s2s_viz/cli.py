@@ -145,9 +145,37 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def model_table(infos) -> str:
+    """The README's model table, from the cards: one row per model."""
+    lines = [
+        "| model | what | parameters | training | chrF | BLEU | exact % | test accuracy % |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for info in infos:
+        card = info.card or {}
+        training, metrics = card.get("training", {}), card.get("metrics", {})
+        spec = card.get("model_config", {})
+        what = card.get("architecture", "")
+        if spec.get("attention", "none") != "none":
+            what += f", {spec['attention']} attention"
+        if spec.get("bidirectional"):
+            what += ", bidirectional encoder"
+        if "cell" in spec:
+            what += f", {spec['cell'].upper()} {spec.get('latent_dim', spec.get('units', ''))}"
+        what += f" ({card.get('direction', card.get('data', {}).get('source', ''))})"
+        time_s = training.get("time_s")
+        trained = f"{training.get('epochs_completed', '?')} epochs, {time_s / 60:.0f} min" if time_s else "?"
+        scores = [f"{metrics[key]:.1f}" if key in metrics else "" for key in ("chrf", "bleu", "exact_match", "test_accuracy")]
+        lines.append(f"| `{info.name}` | {what} | {training.get('parameters', 0):,} | {trained} | {' | '.join(scores)} |")
+    return "\n".join(lines)
+
+
 def cmd_list(args) -> int:
     from . import list_models
 
+    if args.markdown:
+        print(model_table([info for info in list_models() if info.origin == "shipped" and not info.broken]))
+        return 0
     for info in list_models():
         status = f"BROKEN: {info.broken}" if info.broken else (info.card or {}).get("metrics", {}) or ""
         print(f"{info.name:28} {info.kind:10} {info.architecture:12} {info.origin:8} {status}")
@@ -277,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.set_defaults(func=cmd_data_stats)
 
     listing = commands.add_parser("list", help="shipped and user-trained models")
+    listing.add_argument("--markdown", action="store_true", help="the shipped models as the README's table")
     listing.set_defaults(func=cmd_list)
     return parser
 

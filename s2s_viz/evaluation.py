@@ -49,9 +49,9 @@ def evaluate_translator(translator, limit: int | None = None, data_path=None, st
     if str(direction).startswith("toy:"):
         from .data import toy
 
-        generated = toy.make_pairs(direction.split(":", 1)[1], 1000, seed=12345)
+        generated = toy.make_pairs(direction.split(":", 1)[1], 1000, seed=12345, split="test")
         sources_text, references = generated.sources, [[t] for t in generated.targets]
-        split = "1,000 generated pairs (seed 12345)"
+        split = "1,000 generated held-out pairs (seed 12345; no target seen in training)"
         sha = None
     else:
         path = sources.fra_path(data_path)

@@ -118,3 +118,9 @@ def test_toy_tasks_are_reproducible_and_correct():
     assert all(s[::-1] == t for s, t in zip(reverse.sources, reverse.targets))
     with pytest.raises(ValueError, match="unknown toy task"):
         toy.make_pairs("sort")
+
+
+def test_toy_test_pairs_are_never_training_pairs():
+    train = set(toy.make_pairs("dates", 5000, seed=1).targets)
+    test = toy.make_pairs("dates", 300, seed=12345, split="test").targets
+    assert test and not train & set(test)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import zlib
 
 from .pairs import PairSet
 
@@ -32,21 +33,32 @@ def random_date(rng: random.Random) -> dt.date:
     return dt.date.fromordinal(rng.randrange(start, dt.date(2050, 12, 31).toordinal()))
 
 
-def make_pairs(task: str, count: int = 10000, seed: int = 0, min_length: int = 3, max_length: int = 12) -> PairSet:
-    """``count`` source/target pairs of a toy task, reproducible from ``seed``."""
+def is_held_out(target: str) -> bool:
+    """One target in ten (by a stable hash) is for testing only: a test pair is never a training pair."""
+    return zlib.crc32(target.encode()) % 10 == 0
+
+
+def make_pairs(task: str, count: int = 10000, seed: int = 0, min_length: int = 3, max_length: int = 12, split: str = "train") -> PairSet:
+    """``count`` source/target pairs of a toy task, reproducible from ``seed``.
+
+    ``split="train"`` never yields a held-out target (``is_held_out``); ``split="test"`` yields only those.
+    """
     if task not in TASKS:
         raise ValueError(f"unknown toy task {task!r}; choose one of {', '.join(TASKS)}")
     if count < 1:
         raise ValueError("count must be at least 1")
+    if split not in ("train", "test"):
+        raise ValueError("split must be train or test")
     rng = random.Random(seed)
     sources, targets = [], []
-    for _ in range(count):
+    while len(sources) < count:
         if task == "dates":
             date = random_date(rng)
-            sources.append(rng.choice(DATE_FORMATS)(date))
-            targets.append(date.isoformat())
-            continue
-        word = "".join(rng.choice(_ALPHABET) for _ in range(rng.randint(min_length, max_length)))
-        sources.append(word)
-        targets.append(word if task == "copy" else word[::-1])
+            source, target = rng.choice(DATE_FORMATS)(date), date.isoformat()
+        else:
+            word = "".join(rng.choice(_ALPHABET) for _ in range(rng.randint(min_length, max_length)))
+            source, target = word, word if task == "copy" else word[::-1]
+        if is_held_out(target) == (split == "test"):
+            sources.append(source)
+            targets.append(target)
     return PairSet(sources, targets, direction=f"toy:{task}", path=None)
