@@ -142,7 +142,7 @@ def main() -> None:
                     answered_clearly += 1
         healthy_after = bool(translate(fault_client, model, "I am cold."))
         write_result(
-            "app",
+            "app-with-training" if args.with_training else "app",
             {
                 "model": model,
                 "startup_seconds": round(startup, 1),

@@ -211,11 +211,38 @@ def build_translator_model(config: TranslatorTrainConfig, source_vocab_size: int
     return RNNSeq2Seq(model_config)
 
 
-def estimate_training_bytes(model, batch_size: int, max_length: int, width: int) -> int:
+def validate_model_settings(config: TranslatorTrainConfig, source_vocab_size: int, target_vocab_size: int) -> None:
+    """Check the model settings (names and ranges) before anything is built."""
+    from .models.rnn_seq2seq import RNNSeq2SeqConfig
+    from .models.transformer import TransformerConfig
+
+    spec_class = TransformerConfig if config.architecture == "transformer" else RNNSeq2SeqConfig
+    try:
+        spec = spec_class(source_vocab_size=source_vocab_size, target_vocab_size=target_vocab_size, **config.model)
+    except TypeError as error:
+        raise ValueError(f"unknown model setting for {config.architecture}: {error}") from error
+    spec.validate()
+
+
+def estimate_parameters(config: TranslatorTrainConfig, source_vocab_size: int, target_vocab_size: int) -> int:
+    """Roughly how many weights the model will have, computed from the settings before anything is built."""
+    model = config.model
+    if config.architecture == "transformer":
+        d, d_ff, layers = model.get("d_model", 128), model.get("d_ff", 512), model.get("num_layers", 2)
+        per_block = 4 * d * d + 2 * d * d_ff
+        return (source_vocab_size + 2 * target_vocab_size) * d + layers * (per_block + (per_block + 4 * d * d))
+    latent, layers = model.get("latent_dim", 256), model.get("num_layers", 1)
+    gates = 4 if model.get("cell", "lstm") == "lstm" else 3
+    width = model.get("embedding_dim") or max(source_vocab_size, target_vocab_size)
+    directions = 2 if model.get("bidirectional") else 1
+    recurrent = gates * latent * (width + latent) * (directions + 1) + gates * latent * 2 * latent * (layers - 1) * (directions + 1)
+    return recurrent + 2 * latent * target_vocab_size
+
+
+def estimate_training_bytes(parameters: int, batch_size: int, max_length: int, width: int) -> int:
     """A rough upper bound: weights, gradients and two Adam slots, plus activations kept for backprop."""
-    params = model.count_params()
     activations = batch_size * max_length * width * 4 * 12
-    return params * 4 * 4 + activations
+    return parameters * 4 * 4 + activations
 
 
 def make_optimizer(config, steps_per_epoch: int = 1):
@@ -352,16 +379,18 @@ def train_translator(
     keep = [i for i, s in enumerate(validation_sources) if s]
     validation = BucketBatches([validation_sources[i] for i in keep], [validation_targets[i] for i in keep], config.batch_size, config.bucket_width)
 
-    with distribution_scope(config.strategy):
-        model = build_translator_model(config, source_vocab.size, target_vocab.size)
-        model.compile(optimizer=make_optimizer(config, len(train)), loss=masked_loss, metrics=[masked_accuracy])
-    width = max(getattr(model.spec, "latent_dim", 0), getattr(model.spec, "d_model", 0), target_vocab.size)
-    needed = estimate_training_bytes(model, config.batch_size, config.max_target_length + 2, width)
+    validate_model_settings(config, source_vocab.size, target_vocab.size)
+    width = max(config.model.get("latent_dim", 0), config.model.get("d_model", 0), target_vocab.size)
+    parameters = estimate_parameters(config, source_vocab.size, target_vocab.size)
+    needed = estimate_training_bytes(parameters, config.batch_size, config.max_target_length + 2, width)
     if needed > MEMORY_LIMIT_BYTES:
         raise ValueError(
             f"this model would need about {needed / 2**30:.1f} GiB to train (limit {MEMORY_LIMIT_BYTES / 2**30:.0f} GiB); "
             "use a smaller latent size, fewer layers or a smaller batch"
         )
+    with distribution_scope(config.strategy):
+        model = build_translator_model(config, source_vocab.size, target_vocab.size)
+        model.compile(optimizer=make_optimizer(config, len(train)), loss=masked_loss, metrics=[masked_accuracy])
 
     card = {
         "kind": "translator",
