@@ -183,9 +183,22 @@ def cmd_list(args) -> int:
 
 
 # ---- data stats ------------------------------------------------------------------------------------------
-def cmd_data_stats(args) -> int:
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM (unlike getrusage's ru_maxrss) starts afresh at exec, so a
+    small command started by a big parent is not charged with the parent's peak."""
     import resource
 
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def cmd_data_stats(args) -> int:
     import numpy as np
 
     from .data import pairs as pairs_module
@@ -219,7 +232,7 @@ def cmd_data_stats(args) -> int:
         "source_length_percentiles": {p: int(np.percentile(source_lengths, p)) for p in percentiles},
         "target_length_percentiles_with_start_end": {p: int(np.percentile(target_lengths, p)) for p in percentiles},
         "encoded_bytes": int(sum(a.nbytes for a in source_ids) + sum(a.nbytes for a in target_ids)),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": peak_rss_mb(),
         "seconds": round(time.monotonic() - started, 2),
     }
     if args.json:

@@ -148,7 +148,7 @@ def similarity_grid(similarity: np.ndarray) -> go.Figure:
         for col in range(g):
             tiles[row * (g + 1) : row * (g + 1) + g, col * (g + 1) : col * (g + 1) + g] = similarity[row, col]
     figure = go.Figure(go.Heatmap(z=tiles, colorscale=COLOUR_SCALE, zmin=-1, zmax=1, colorbar={"title": "cosine"}))
-    figure.update_layout(title="Position-embedding similarity: tile (r, c) compares patch (r, c) with every patch", yaxis={"autorange": "reversed", "scaleanchor": "x", "showticklabels": False}, xaxis={"showticklabels": False}, height=420, width=460)
+    figure.update_layout(title="Position-embedding similarity<br><sub>tile (r, c): patch (r, c) vs every patch</sub>", yaxis={"autorange": "reversed", "scaleanchor": "x", "showticklabels": False}, xaxis={"showticklabels": False}, height=420, width=460)
     return figure
 
 

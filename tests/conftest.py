@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
+import helpers  # noqa: F401  (sets S2S_VIZ_DATA to ../shared/data when it exists)
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if "S2S_VIZ_DATA" not in os.environ and (ROOT.parent / "shared" / "data").is_dir():
-    os.environ["S2S_VIZ_DATA"] = str(ROOT.parent / "shared" / "data")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
-def fra_file() -> Path | None:
-    folder = os.environ.get("S2S_VIZ_DATA")
-    path = Path(folder) / "fra-eng" / "fra.txt" if folder else None
-    return path if path and path.is_file() else None
-
-
-needs_fra = pytest.mark.skipif(fra_file() is None, reason="needs fra.txt under S2S_VIZ_DATA")
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from conftest import needs_fra
+from helpers import needs_fra
 
 
 def run(*args, env=None, input_text=None):

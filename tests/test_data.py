@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import fra_file, needs_fra
+from helpers import fra_file, needs_fra
 
 from s2s_viz.data import CharVocab, DataError, WordVocab, decoder_arrays, read_pairs, toy
 from s2s_viz.data.pairs import RESERVED_BUCKETS, bucket_of, normalize, read_test_short

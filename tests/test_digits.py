@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from helpers import needs_mnist
 from PIL import Image, ImageDraw
 
 import s2s_viz
@@ -14,8 +14,6 @@ from s2s_viz import explain
 from s2s_viz.data.digits import ImageError, to_mnist
 from s2s_viz.models import BiRNNClassifier, VisionTransformer
 from s2s_viz.training import DigitTrainConfig, train_digits
-
-needs_mnist = pytest.mark.skipif(not (ROOT.parent / "shared" / "data" / "mnist" / "mnist.npz").is_file() and "S2S_VIZ_DATA" not in __import__("os").environ, reason="needs mnist.npz")
 
 
 def stroke_one(size=200, ink=0, paper=255, mode="L", offset=(0, 0)):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import fra_file, needs_fra
+from helpers import fra_file, needs_fra
 
 import s2s_viz
 from s2s_viz.training import TranslatorTrainConfig, train_translator

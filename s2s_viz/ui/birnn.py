@@ -42,7 +42,7 @@ def classify_digit(model_name: str, sketch, upload, test_index, source: str):
 def build() -> list:
     gr.Markdown(INTRO)
     model = model_picker("digits", "birnn", label="model")
-    sketch, upload, test_index, source = input_controls()
+    sketch, upload, test_index, source = input_controls("birnn")
     button = gr.Button("Classify", variant="primary")
     with gr.Row():
         probabilities, overlay = gr.Plot(), gr.Plot()

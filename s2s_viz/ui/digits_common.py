@@ -35,9 +35,9 @@ def digit_input(sketch, upload, test_index, source: str):
         raise gr.Error(str(error)) from error
 
 
-def input_controls():
+def input_controls(prefix: str):
     with gr.Row():
-        source = gr.Radio(["draw", "upload", "test image"], value="draw", label="input")
+        source = gr.Radio(["draw", "upload", "test image"], value="draw", label="input", elem_id=f"{prefix}-source")
         test_index = gr.Number(value=0, precision=0, label="test image index (0-9999)", minimum=0, maximum=9999)
     with gr.Row():
         sketch = gr.Sketchpad(label="draw a digit", type="numpy", canvas_size=(280, 280))

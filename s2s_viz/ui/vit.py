@@ -45,7 +45,7 @@ def vit_attention(model_name: str, sketch, upload, test_index, source: str, laye
 def build() -> list:
     gr.Markdown(INTRO)
     model = model_picker("digits", "vit", label="model")
-    sketch, upload, test_index, source = input_controls()
+    sketch, upload, test_index, source = input_controls("vit")
     with gr.Row():
         layer = gr.Slider(0, 11, value=0, step=1, label="block")
         head = gr.Slider(-1, 15, value=-1, step=1, label="head (-1: mean of heads)")

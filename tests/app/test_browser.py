@@ -51,7 +51,7 @@ def test_vit_tab_classifies_an_example(page):
     if "vit-mnist" not in {m.name for m in list_models(kind="digits")}:
         pytest.skip("no vit-mnist checkpoint shipped yet")
     page.get_by_role("tab", name="Vision Transformer").click()
-    page.get_by_label("test image").check()
+    page.locator("#vit-source").get_by_label("test image").check()
     page.click("#vit-button")
     page.wait_for_selector("#vit-probabilities .js-plotly-plot .bars", timeout=60_000)
     page.screenshot(path=str(SCREENSHOTS / "vit.png"), full_page=True)
