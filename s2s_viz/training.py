@@ -51,7 +51,41 @@ MEMORY_LIMIT_BYTES = 6 * 2**30
 
 
 @dataclass
-class TranslatorTrainConfig:
+class FitSettings:
+    """How ``fit`` runs, for every model kind: epochs, batches, optimizer and schedule, seed, time budget."""
+
+    epochs: int = 10
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    optimizer: str = "adam"
+    clipnorm: float | None = 1.0
+    warmup_steps: int = 0
+    cosine_decay: bool = False
+    seed: int = 0
+    time_budget_s: float | None = None
+
+    @classmethod
+    def from_dict(cls, values: dict):
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown training settings: {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return cls(**values)
+
+    def validate_fit(self) -> None:
+        checks = [
+            (1 <= self.epochs <= 1000, f"epochs must be in 1..1000, got {self.epochs}"),
+            (1 <= self.batch_size <= 4096, f"batch_size must be in 1..4096, got {self.batch_size}"),
+            (0 < self.learning_rate <= 1, f"learning_rate must be in (0, 1], got {self.learning_rate}"),
+            (self.optimizer in ("adam", "rmsprop", "sgd"), "optimizer must be adam, rmsprop or sgd"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+
+
+@dataclass
+class TranslatorTrainConfig(FitSettings):
     """How to train a translation model; saved in its card as it is."""
 
     name: str = "my-translator"
@@ -66,34 +100,14 @@ class TranslatorTrainConfig:
     toy_count: int = 10000
     validation_pairs: int = 2000
     model: dict = field(default_factory=dict)
-    epochs: int = 10
-    batch_size: int = 64
-    learning_rate: float = 1e-3
-    optimizer: str = "adam"
-    clipnorm: float | None = 1.0
-    warmup_steps: int = 0
-    cosine_decay: bool = False
     bucket_width: int = 8
-    seed: int = 0
-    time_budget_s: float | None = None
     strategy: str = "none"  # "mirrored" (all local GPUs) or "multiworker" (TF_CONFIG): tf.distribute
 
-    @classmethod
-    def from_dict(cls, values: dict) -> TranslatorTrainConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"unknown training settings: {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        return cls(**values)
-
     def validate(self) -> None:
+        self.validate_fit()
         checks = [
             (self.architecture in ARCHITECTURES, f"architecture must be one of {', '.join(ARCHITECTURES)}"),
             (self.level in ("char", "word"), "level must be char or word"),
-            (1 <= self.epochs <= 1000, f"epochs must be in 1..1000, got {self.epochs}"),
-            (1 <= self.batch_size <= 4096, f"batch_size must be in 1..4096, got {self.batch_size}"),
-            (0 < self.learning_rate <= 1, f"learning_rate must be in (0, 1], got {self.learning_rate}"),
-            (self.optimizer in ("adam", "rmsprop", "sgd"), "optimizer must be adam, rmsprop or sgd"),
             (1 <= self.max_source_length <= 500, "max_source_length must be in 1..500"),
             (1 <= self.max_target_length <= 500, "max_target_length must be in 1..500"),
             (1 <= self.bucket_width <= 64, "bucket_width must be in 1..64"),
@@ -457,7 +471,7 @@ DIGIT_ARCHITECTURES = ("birnn", "vit")
 
 
 @dataclass
-class DigitTrainConfig:
+class DigitTrainConfig(FitSettings):
     """How to train an MNIST classifier (Bi-RNN or ViT); saved in its card as it is."""
 
     name: str = "my-digits"
@@ -465,25 +479,13 @@ class DigitTrainConfig:
     model: dict = field(default_factory=dict)
     epochs: int = 5
     batch_size: int = 128
-    learning_rate: float = 1e-3
-    optimizer: str = "adam"
-    clipnorm: float | None = 1.0
-    warmup_steps: int = 0
-    cosine_decay: bool = False
     limit: int | None = None  # at most this many training images
-    seed: int = 0
-    time_budget_s: float | None = None
     kind: str = "digits"
 
-    from_dict = classmethod(TranslatorTrainConfig.from_dict.__func__)
-
     def validate(self) -> None:
+        self.validate_fit()
         checks = [
             (self.architecture in DIGIT_ARCHITECTURES, f"architecture must be one of {', '.join(DIGIT_ARCHITECTURES)}"),
-            (1 <= self.epochs <= 1000, f"epochs must be in 1..1000, got {self.epochs}"),
-            (1 <= self.batch_size <= 4096, f"batch_size must be in 1..4096, got {self.batch_size}"),
-            (0 < self.learning_rate <= 1, f"learning_rate must be in (0, 1], got {self.learning_rate}"),
-            (self.optimizer in ("adam", "rmsprop", "sgd"), "optimizer must be adam, rmsprop or sgd"),
             (self.limit is None or self.limit >= 1, "limit must be at least 1"),
         ]
         for ok, message in checks:
@@ -589,6 +591,19 @@ class BackgroundTraining:
 
         self.thread = threading.Thread(target=run, name="s2s-viz-training", daemon=True)
         self.thread.start()
+
+    def iter_events(self):
+        """Every event until the trainer's thread ends (the final ``{"type": "finished"}`` is not yielded)."""
+        import queue
+
+        while True:
+            try:
+                event = self.events.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            if event["type"] == "finished":
+                return
+            yield event
 
 
 def device_description() -> str:

@@ -41,8 +41,6 @@ RUNS = {"teacher forcing (ratio 1)": 1.0, "reinjection (ratio 0)": 0.0, "schedul
 
 def forcing_experiment(task: str = "toy:dates", epochs: float = 3, include_mix: bool = False):
     """Train the same small model by teacher forcing and by reinjection; stream both curves."""
-    import queue
-
     from s2s_viz import checkpoints
     from s2s_viz.training import BackgroundTraining, TranslatorTrainConfig, train_translator
 
@@ -61,11 +59,7 @@ def forcing_experiment(task: str = "toy:dates", epochs: float = 3, include_mix: 
         )
         run = BackgroundTraining(train_translator, config, checkpoints.user_dir())
         try:
-            while True:
-                try:
-                    event = run.events.get(timeout=1.0)
-                except queue.Empty:
-                    continue
+            for event in run.iter_events():
                 if event["type"] == "epoch":
                     for key, metric in (("val_loss", "validation loss"), ("val_masked_accuracy", "validation accuracy")):
                         xs, ys = series.setdefault(f"{label}: {metric}", ([], []))
@@ -74,8 +68,6 @@ def forcing_experiment(task: str = "toy:dates", epochs: float = 3, include_mix: 
                     yield viz.live_curves(series, "Teacher forcing vs reinjection: same model, same data, same seed"), f"{label}: epoch {event['epoch']} done"
                 elif event["type"] == "error":
                     raise gr.Error(event["message"])
-                elif event["type"] == "finished":
-                    break
         finally:
             run.stop.set()
     yield viz.live_curves(series, "Teacher forcing vs reinjection: same model, same data, same seed"), "Both trained. Compare the validation curves."

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import queue
 import shutil
 import tempfile
 import time
@@ -127,11 +126,7 @@ def train(what, data, name, epochs, batch_size, learning_rate, size, layers, tea
     status, samples, attention, download = f"Starting on {device}…", pd.DataFrame(), None, None
     last_yield = 0.0
     try:
-        while True:
-            try:
-                event = run.events.get(timeout=1.0)
-            except queue.Empty:
-                continue
+        for event in run.iter_events():
             kind_of_event = event["type"]
             if kind_of_event == "batch":
                 x = event["epoch"] - 1 + event["batch"] / event["steps_per_epoch"]
@@ -157,8 +152,6 @@ def train(what, data, name, epochs, batch_size, learning_rate, size, layers, tea
                 download = _downloadable(event.get("checkpoint") if event.get("checkpoint") != "None" else None)
             elif kind_of_event == "error":
                 status = f"**Training failed:** {event['message']}. The last completed epoch, if any, is kept."
-            elif kind_of_event == "finished":
-                break
             now = time.monotonic()
             if kind_of_event != "batch" or now - last_yield >= 1.0:
                 last_yield = now
