@@ -122,6 +122,16 @@ def save(model, card: dict, directory: str | Path, name: str) -> Path:
     return weights_path
 
 
+def update_card(card_path: str | Path, changes: dict) -> dict:
+    """Rewrite a card with ``changes`` merged in (atomically); the weights, and so their hash, stay as they are."""
+    card_path = Path(card_path)
+    card = read_card(card_path)
+    card.pop("unknown_fields", None)
+    card.update(changes)
+    _atomic_write_bytes(card_path, lambda p: p.write_text(json.dumps(card, indent=2, ensure_ascii=False, default=float)))
+    return card
+
+
 def _walk_classes(node, found: list) -> None:
     if isinstance(node, dict):
         if "class_name" in node:

@@ -87,17 +87,20 @@ def cmd_train(args) -> int:
         stop.set()
         print("\ninterrupted: the checkpoint of the last completed epoch is kept", file=sys.stderr)
         return 130
-    if args.evaluate and kind != "digits":
-        from . import checkpoints, load
-        from .evaluation import evaluate_translator
-
-        translator = load(str(result.path))
-        metrics = evaluate_translator(translator)
-        card = {**translator.card, "metrics": metrics}
-        card.pop("unknown_fields", None)
-        checkpoints.save(translator.model, card, Path(result.path).parent, config.name)
-        _print_json(metrics)
+    if args.evaluate and kind != "digits" and result.path is not None:
+        _print_json(_record_metrics(str(result.path)))
     return 0
+
+
+def _record_metrics(path: str) -> dict:
+    """Evaluate a model on its test split (test-short, or MNIST's test images) and write the figures into its card."""
+    from . import checkpoints, load
+    from .evaluation import card_metrics, evaluate_digits
+
+    model = load(path)
+    metrics = evaluate_digits(model.model) if model.card["kind"] == "digits" else card_metrics(model)
+    checkpoints.update_card(Path(path).with_suffix(".json"), {"metrics": metrics})
+    return metrics
 
 
 # ---- translate, evaluate, list ---------------------------------------------------------------------------
@@ -131,6 +134,12 @@ def cmd_evaluate(args) -> int:
     if not names or names == [None]:
         print("error: name a model with --model or use --all", file=sys.stderr)
         return 2
+    if args.update_card:
+        from .checkpoints import resolve
+
+        for name in names:
+            _print_json({name: _record_metrics(str(resolve(name)[0]))})
+        return 0
     rows = []
     for name in names:
         translator = load(name)
@@ -301,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--limit", type=int, help="only the first N test sentences")
     evaluate.add_argument("--strategy", default="greedy", choices=["greedy", "beam"])
     evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--update-card", action="store_true", help="write the figures into the model's card")
     evaluate.set_defaults(func=cmd_evaluate)
 
     bench = commands.add_parser("bench", help="run a benchmark from benchmarks/ (results written with the machine)")

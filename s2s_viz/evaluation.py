@@ -69,3 +69,32 @@ def evaluate_translator(translator, limit: int | None = None, data_path=None, st
     scores["loss_per_char"] = round(loss_per_character(translator, sources_text, [r[0] for r in references]), 4)
     scores.update(split=split, sentences=len(sources_text), decoding=strategy, data_sha256_prefix=sha)
     return scores
+
+
+SLICE = 200
+
+
+def card_metrics(translator) -> dict:
+    """What a card records: the full test-split figures, and the same on its first 200 sentences, which a test
+    recomputes to check that the card still matches its weights (``tests/test_shipped.py``)."""
+    metrics = evaluate_translator(translator)
+    small = evaluate_translator(translator, limit=SLICE)
+    metrics[f"slice_{SLICE}"] = {key: small[key] for key in ("chrf", "bleu", "exact_match", "loss_per_char")}
+    return metrics
+
+
+def evaluate_digits(model) -> dict:
+    """Accuracy of a Keras digit model on MNIST's 10,000 test images, and on the first 1,000 (the card's slice)."""
+    from .data.digits import load_mnist
+
+    mnist = load_mnist()
+    predictions = []
+    for start in range(0, len(mnist["x_test"]), 500):
+        logits = np.asarray(model(mnist["x_test"][start : start + 500] / 255.0, training=False))
+        predictions.append(logits.argmax(axis=1))
+    correct = np.concatenate(predictions) == mnist["y_test"]
+    return {
+        "test_accuracy": round(100 * float(correct.mean()), 2),
+        "split": "x_test (10,000 images)",
+        "slice_1000_accuracy": round(100 * float(correct[:1000].mean()), 2),
+    }

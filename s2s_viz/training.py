@@ -558,8 +558,9 @@ def train_digits(
             on_event({"type": "error", "message": f"{error.__class__.__name__}: {error}", "checkpoint": str(state["path"])})
         raise
     if state["path"] is not None:
-        _, accuracy = model.evaluate(scale(mnist["x_test"]), mnist["y_test"], batch_size=500, verbose=0)
-        card["metrics"] = {"test_accuracy": round(100 * float(accuracy), 2), "split": "x_test (10,000 images)"}
+        from .evaluation import evaluate_digits
+
+        card["metrics"] = evaluate_digits(model)
         state["path"] = checkpoints.save(model, card, directory, config.name)
     if on_event:
         on_event({"type": "stopped" if progress.stopped_by else "done", "reason": progress.stopped_by, "checkpoint": str(state["path"]), **card["metrics"]})

@@ -1,0 +1,39 @@
+"""The shipped checkpoints: each loads, and its card's figures match a fresh evaluation on a small slice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import data_file, fra_file
+
+import s2s_viz
+from s2s_viz.checkpoints import shipped_dir
+from s2s_viz.evaluation import SLICE, evaluate_translator
+
+SHIPPED = sorted(path.stem for path in shipped_dir().glob("*.keras"))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_card_matches_a_fresh_evaluation(name):
+    model = s2s_viz.load(name)
+    card = model.card
+    assert card["training"]["parameters"] == model.model.count_params()
+    assert card.get("machine") and card.get("command", "").startswith("s2s-viz train --config configs/")
+    metrics = card["metrics"]
+    if card["kind"] == "translator":
+        if "slice_200" not in metrics:
+            pytest.skip(f"{name}: no slice figures on the card")
+        if not str(card.get("direction")).startswith("toy:") and fra_file() is None:
+            pytest.skip("needs fra.txt")
+        fresh = evaluate_translator(model, limit=SLICE)
+        for key, value in metrics["slice_200"].items():
+            assert fresh[key] == pytest.approx(value, abs=0.02), key
+    else:
+        if data_file("mnist/mnist.npz") is None:
+            pytest.skip("needs mnist.npz")
+        from s2s_viz.data.digits import load_mnist
+
+        mnist = load_mnist()
+        logits = np.asarray(model.model(mnist["x_test"][:1000] / 255.0, training=False))
+        accuracy = 100 * float((logits.argmax(axis=1) == mnist["y_test"][:1000]).mean())
+        assert accuracy == pytest.approx(metrics["slice_1000_accuracy"], abs=0.05)
