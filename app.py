@@ -6,6 +6,7 @@ GRADIO_SERVER_NAME and GRADIO_SERVER_PORT override the address, as Gradio reads 
 import os
 
 from s2s_viz.ui import build_app
+from s2s_viz.ui.i18n import translations
 
 demo = build_app()
 
@@ -15,4 +16,5 @@ if __name__ == "__main__":
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         max_file_size="10mb",
         show_error=True,
+        i18n=translations(),
     )

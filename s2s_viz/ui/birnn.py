@@ -10,6 +10,7 @@ from s2s_viz import viz
 
 from .common import get_model, model_picker
 from .digits_common import digit_input, input_controls
+from .i18n import t
 
 INTRO = """**An RNN can read an image as a sequence: 28 rows of 28 pixels.** A bidirectional RNN reads it twice,
 top to bottom and bottom to top, and merges what the two directions end with. The heatmaps show each
@@ -40,10 +41,10 @@ def classify_digit(model_name: str, sketch, upload, test_index, source: str):
 
 
 def build() -> list:
-    gr.Markdown(INTRO)
+    gr.Markdown(t("birnn.intro", INTRO))
     model = model_picker("digits", "birnn", label="model")
     sketch, upload, test_index, source = input_controls("birnn")
-    button = gr.Button("Classify", variant="primary")
+    button = gr.Button(t("button.classify", "Classify"), variant="primary")
     with gr.Row():
         probabilities, overlay = gr.Plot(), gr.Plot()
     with gr.Row():

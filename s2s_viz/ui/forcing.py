@@ -8,6 +8,7 @@ from s2s_viz import viz
 from s2s_viz.translator import InputError
 
 from .common import check_text, default_translator, get_model, model_picker
+from .i18n import t
 
 INTRO = """**During training the decoder is usually fed the correct previous character (teacher forcing); when
 translating it must eat its own output (reinjection).** Below, the same model reads the reference in two ways.
@@ -74,19 +75,19 @@ def forcing_experiment(task: str = "toy:dates", epochs: float = 3, include_mix: 
 
 
 def build() -> list:
-    gr.Markdown(INTRO)
+    gr.Markdown(t("forcing.intro", INTRO))
     model = model_picker(value=default_translator(), label="model")
     with gr.Row():
         source = gr.Textbox(label="source", value=EXAMPLES[0][0], max_length=5000)
         reference = gr.Textbox(label="reference translation", value=EXAMPLES[0][1], max_length=5000)
     gr.Examples(EXAMPLES, inputs=[source, reference])
-    button = gr.Button("Compare", variant="primary")
+    button = gr.Button(t("button.compare", "Compare"), variant="primary")
     summary = gr.Markdown()
     figure = gr.Plot()
     table = gr.Dataframe(interactive=False)
     button.click(compare_forcing, [model, source, reference], [figure, table, summary], api_name="compare_forcing")
     with gr.Accordion("the experiment: train both ways, live", open=False):
-        gr.Markdown(EXPERIMENT_INTRO)
+        gr.Markdown(t("forcing.experiment", EXPERIMENT_INTRO))
         with gr.Row():
             task = gr.Dropdown(["toy:dates", "toy:reverse", "toy:copy"], value="toy:dates", label="task")
             epochs = gr.Slider(1, 10, value=3, step=1, label="epochs")

@@ -8,6 +8,7 @@ import pandas as pd
 from s2s_viz import explain, viz
 
 from .common import check_text
+from .i18n import t
 
 INTRO = """**Attention lets every character read every other.** Each head projects the characters to queries
 Q, keys K and values V; the score of query i for key j is Q_i · K_j, scaled by 1/√d_k, turned into
@@ -52,7 +53,7 @@ def mha(text: str, num_heads: float = 2, key_dim: float = 8, head: float = 0, ca
 
 
 def build() -> list:
-    gr.Markdown(INTRO)
+    gr.Markdown(t("mha.intro", INTRO))
     with gr.Row():
         text = gr.Textbox(value="attention", label="sentence (characters are the tokens)", max_length=5000)
         heads = gr.Slider(1, 8, value=2, step=1, label="heads h")
@@ -60,7 +61,7 @@ def build() -> list:
         head = gr.Slider(0, 7, value=0, step=1, label="show head")
         causal = gr.Checkbox(label="causal mask (a decoder's self-attention)")
         seed = gr.Number(value=0, precision=0, label="seed", minimum=0, maximum=10**6)
-    button = gr.Button("Compute", variant="primary")
+    button = gr.Button(t("button.compute", "Compute"), variant="primary")
     verdict = gr.Markdown()
     with gr.Row():
         raw, scaled = gr.Plot(), gr.Plot()

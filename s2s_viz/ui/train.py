@@ -20,6 +20,8 @@ from s2s_viz.training import (
     train_translator,
 )
 
+from .i18n import t
+
 INTRO = """**Train a real model here, on this machine.** Pick what to train and on which data, press *Start*
 and watch the loss fall; sample outputs refresh after every epoch. *Stop* ends training at the next batch
 and keeps the last completed epoch. The finished model appears at once in the other tabs' model lists and
@@ -179,7 +181,7 @@ def refreshed_pickers(pickers):
 
 
 def build(pickers) -> None:
-    gr.Markdown(INTRO)
+    gr.Markdown(t("train.intro", INTRO))
     gr.Markdown(f"Device: **{device_description()}**. One training runs at a time on this server; others wait in the queue. Each training is limited to {max_training_seconds():.0f} s.")
     with gr.Row():
         what = gr.Dropdown(list(WHAT), value="translator: additive attention (bi-LSTM encoder)", label="what to train", elem_id="train-what")
@@ -194,8 +196,8 @@ def build(pickers) -> None:
         ratio = gr.Slider(0, 1, value=1, step=0.05, label="teacher forcing ratio (1 = teacher forcing, 0 = reinjection)")
         pairs = gr.Number(value=3000, precision=0, minimum=100, maximum=20000, label="training pairs / images ÷ 3")
     with gr.Row():
-        start = gr.Button("Start", variant="primary", elem_id="train-start")
-        stop_button = gr.Button("Stop", variant="stop")
+        start = gr.Button(t("train.start", "Start"), variant="primary", elem_id="train-start")
+        stop_button = gr.Button(t("train.stop", "Stop"), variant="stop")
     status = gr.Markdown(elem_id="train-status")
     curves = gr.Plot(elem_id="train-curves")
     samples = gr.Dataframe(label="samples after the last epoch", interactive=False)

@@ -9,6 +9,7 @@ from s2s_viz.models.transformer import sinusoidal_encoding
 from s2s_viz.translator import InputError
 
 from .common import check_text, get_model, model_picker
+from .i18n import t
 
 INTRO = """**A Transformer has no recurrence: every position reads every other through attention.** The encoder's
 self-attention mixes the source characters; the decoder's self-attention is *causal* (a position may only
@@ -45,7 +46,7 @@ def positional_encoding(length: float = 60, d_model: float = 128):
 
 
 def build() -> list:
-    gr.Markdown(INTRO)
+    gr.Markdown(t("transformer.intro", INTRO))
     with gr.Row():
         model = model_picker("translator", "transformer", label="Transformer model")
         kind = gr.Dropdown(list(KINDS), value=list(KINDS)[0], label="attention")

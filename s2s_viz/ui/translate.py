@@ -8,6 +8,7 @@ from s2s_viz import viz
 from s2s_viz.translator import InputError
 
 from .common import check_text, default_translator, get_model, model_names, model_picker
+from .i18n import t
 
 INTRO = """**A character-level translator writes its output one character at a time.** At each step it turns
 everything it has read into a probability for every character and picks one (greedy), keeps the k best
@@ -67,7 +68,7 @@ def compare(model_names_chosen: list[str], text: str):
 
 
 def build() -> list:
-    gr.Markdown(INTRO)
+    gr.Markdown(t("translate.intro", INTRO))
     names = model_names()
     with gr.Row():
         model = model_picker(value=default_translator(), label="model", elem_id="translate-model")
@@ -77,7 +78,7 @@ def build() -> list:
         seed = gr.Number(value=0, precision=0, label="seed", minimum=0, maximum=2**31 - 1)
     text = gr.Textbox(label="source sentence", value=EXAMPLES[0], max_length=5000, elem_id="translate-input")
     gr.Examples(EXAMPLES, inputs=text)
-    button = gr.Button("Translate", variant="primary", elem_id="translate-button")
+    button = gr.Button(t("translate.button", "Translate"), variant="primary", elem_id="translate-button")
     output = gr.Textbox(label="translation", interactive=False, elem_id="translate-output")
     notice = gr.Markdown()
     step = gr.Slider(0, 1, value=0, step=1, label="replay: decoding step")

@@ -9,6 +9,7 @@ from s2s_viz import viz
 
 from .common import get_model, model_picker
 from .digits_common import digit_input, input_controls
+from .i18n import t
 
 INTRO = """**A Vision Transformer reads an image as a sentence of patches.** The image is cut into patches, each
 projected to a vector; a learned *class token* is put in front and learned position embeddings are added. After
@@ -43,7 +44,7 @@ def vit_attention(model_name: str, sketch, upload, test_index, source: str, laye
 
 
 def build() -> list:
-    gr.Markdown(INTRO)
+    gr.Markdown(t("vit.intro", INTRO))
     model = model_picker("digits", "vit", label="model")
     sketch, upload, test_index, source = input_controls("vit")
     with gr.Row():
@@ -51,7 +52,7 @@ def build() -> list:
         head = gr.Slider(-1, 15, value=-1, step=1, label="head (-1: mean of heads)")
         fusion = gr.Radio(["mean", "max", "min"], value="mean", label="rollout head fusion")
         discard = gr.Slider(0, 0.9, value=0.0, step=0.05, label="rollout discard ratio")
-    button = gr.Button("Classify and explain", variant="primary", elem_id="vit-button")
+    button = gr.Button(t("button.explain", "Classify and explain"), variant="primary", elem_id="vit-button")
     with gr.Row():
         probabilities, grid = gr.Plot(elem_id="vit-probabilities"), gr.Plot()
     with gr.Row():

@@ -17,7 +17,7 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
+def browser():
     from playwright.sync_api import sync_playwright
 
     SCREENSHOTS.mkdir(exist_ok=True)
@@ -26,11 +26,16 @@ def page(app_url):
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         )
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(app_url, wait_until="load", timeout=60_000)
-        page.wait_for_selector("#translate-button", timeout=60_000)
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, app_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    page.goto(app_url, wait_until="load", timeout=60_000)
+    page.wait_for_selector("#translate-button", timeout=60_000)
+    return page
 
 
 def test_translate_draws_a_heatmap(page):
@@ -66,3 +71,13 @@ def test_one_epoch_training_moves_the_curve(page):
     points = page.evaluate("document.querySelectorAll('#train-curves .js-plotly-plot .scatterlayer .trace').length")
     assert points >= 1
     page.screenshot(path=str(SCREENSHOTS / "train.png"), full_page=True)
+
+
+def test_the_interface_speaks_simplified_chinese(browser, app_url):
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    page.goto(app_url, wait_until="load", timeout=60_000)
+    page.get_by_role("tab", name="训练").wait_for(timeout=60_000)
+    assert page.get_by_role("tab", name="视觉 Transformer").is_visible()
+    assert "序列模型实验室" in page.inner_text("body")
+    page.screenshot(path=str(SCREENSHOTS / "chinese.png"))
+    page.close()
