@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gradio as gr
+import pandas as pd
 
 from s2s_viz import viz
 from s2s_viz.translator import InputError
@@ -62,8 +63,6 @@ def compare(model_names_chosen: list[str], text: str):
             rows.append({"model": name, "translation": result.text, "steps": len(result.steps), "notice": result.notice})
         except InputError as error:
             rows.append({"model": name, "translation": "", "steps": 0, "notice": str(error)})
-    import pandas as pd
-
     return pd.DataFrame(rows)
 
 
