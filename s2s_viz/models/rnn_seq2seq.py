@@ -234,7 +234,17 @@ class RNNSeq2Seq(keras.Model):
         return self._step(self.target_embedding(token_ids), states, memory, training)
 
     def _step(self, x, states, memory, training=False):
-        """One decoder step from an embedded input ``x`` ``(B, E)``."""
+        """One decoder step from an embedded input ``x`` ``(B, E)``: logits, states and attention."""
+        features, new_states, alpha = self._step_features(x, states, memory)
+        return self.output_layer(self.dropout(features, training=training)), new_states, alpha  # (B, V)
+
+    @property
+    def feature_dim(self) -> int:
+        """Size of what the output layer reads: the top hidden state, and the context with attention."""
+        return self.spec.latent_dim + (self.encoder_output_dim if self.attention is not None else 0)
+
+    def _step_features(self, x, states, memory):
+        """The recurrent part of a step: the output layer's input ``(B, feature_dim)``, new states, alpha."""
         alpha = None
         if self.attention is not None:
             s_previous = states[-1][0]  # (B, d_s): the top layer's last hidden state
@@ -246,10 +256,9 @@ class RNNSeq2Seq(keras.Model):
             new_states.append(list(cell_states))
         if self.attention is not None:
             x = ops.concatenate([x, context], axis=-1)  # (B, d_s + d_h)
-        logits = self.output_layer(self.dropout(x, training=training))  # (B, V)
         if alpha is None:
-            alpha = ops.zeros(ops.shape(memory["mask"]), dtype=logits.dtype)
-        return logits, new_states, alpha
+            alpha = ops.zeros(ops.shape(memory["mask"]), dtype=x.dtype)
+        return x, new_states, alpha
 
     # ---- the whole decoder, for training ----------------------------------------------------------------
     def call(self, inputs, training=False):
@@ -274,15 +283,21 @@ class RNNSeq2Seq(keras.Model):
         """
         gold = ops.transpose(self.target_embedding(decoder_input_ids), (1, 0, 2))  # (T, B, E)
         steps, batch = ops.shape(gold)[0], ops.shape(gold)[1]
+        source_length = ops.shape(memory["mask"])[1]
         if teacher_forcing_ratio >= 1.0:
-            use_gold = ops.ones((steps, batch, 1))
-        else:
-            coins = keras.random.uniform((steps, batch, 1), seed=self.feedback_seed)
-            use_gold = ops.cast(coins < teacher_forcing_ratio, "float32")  # (T, B, 1)
+            # Nothing is fed back, so the output layer runs once over all steps after the loop.
+            def forced(carry, gold_t):
+                features, layer_states, alpha = self._step_features(gold_t, carry[0], memory)
+                return layer_states, features, alpha
+
+            start = (states, ops.zeros((batch, self.feature_dim)), ops.zeros((batch, source_length)))
+            _, features, alpha = tf.scan(forced, gold, initializer=start)  # (T, B, F), (T, B, S)
+            logits = self.output_layer(self.dropout(features, training=training))  # (T, B, V)
+            return ops.transpose(logits, (1, 0, 2)), ops.transpose(alpha, (1, 0, 2))
+        coins = keras.random.uniform((steps, batch, 1), seed=self.feedback_seed)
+        use_gold = ops.cast(coins < teacher_forcing_ratio, "float32")  # (T, B, 1)
         # Step 0 is always the start symbol: the "previous prediction" we start from is that one-hot.
         first_probs = ops.one_hot(decoder_input_ids[:, 0], self.spec.target_vocab_size)  # (B, V)
-
-        source_length = ops.shape(memory["mask"])[1]
         vocab = self.spec.target_vocab_size
 
         def step(carry, inputs):
