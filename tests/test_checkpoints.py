@@ -135,3 +135,16 @@ def test_kill_during_save_keeps_the_previous_checkpoint(saved):
     process.wait()
     assert s2s_viz.load("mine").translate("abc").text is not None
     assert [m.name for m in s2s_viz.list_models() if m.origin == "user"] == ["mine"]
+
+
+def test_user_models_are_pruned_beyond_the_quota(user_models):
+    user_models.mkdir(parents=True, exist_ok=True)
+    for index in range(5):
+        (user_models / f"m{index}.keras").write_bytes(b"x" * 100)
+        (user_models / f"m{index}.json").write_text("{}")
+        os.utime(user_models / f"m{index}.keras", (1000 + index, 1000 + index))  # m4 is the newest
+    removed = checkpoints.prune_user_models(max_count=3, max_bytes=10**9, keep="m0")
+    assert removed == ["m1"] and (user_models / "m0.keras").exists() and not (user_models / "m1.json").exists()
+    # By bytes: newest first, each pair is 102 bytes; beyond 250 bytes the older ones go.
+    assert checkpoints.prune_user_models(max_count=10, max_bytes=250) == ["m2", "m0"]
+    assert checkpoints.prune_user_models(max_count=0, max_bytes=0, keep="m4") == ["m3"]

@@ -26,6 +26,9 @@ def app_url(tmp_path_factory):
     """``python app.py`` with a private user-model folder and a short training limit; yields its URL."""
     port = free_port()
     user_models = tmp_path_factory.mktemp("app-user-models")
+    # One unreadable checkpoint in the folder must not stop the app from starting.
+    (user_models / "broken.json").write_text("{not json")
+    (user_models / "broken.keras").write_bytes(b"junk")
     log = tmp_path_factory.mktemp("app-log") / "app.log"
     env = {
         **os.environ,

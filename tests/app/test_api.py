@@ -116,3 +116,25 @@ def test_impossible_settings_inside_the_bounds_are_refused_by_the_core(client):
 def test_the_app_still_answers_after_bad_inputs(client):
     assert client.predict(TRANSLATOR, "Hi.", "greedy", 4, 1.0, 0, api_name="/translate")[0]
     assert np.isfinite(len(client.view_api(return_format="dict")["named_endpoints"]))
+
+
+def test_a_broken_checkpoint_is_named_not_fatal(client):
+    with pytest.raises(AppError, match="cannot be loaded: .*unreadable card"):
+        client.predict("broken", "Hi.", "greedy", 4, 1.0, 0, api_name="/translate")
+
+
+def test_leaving_a_training_frees_the_slot(client):
+    import time
+
+    long_job = client.submit("translator: LSTM seq2seq", "toy:reverse", "left-behind", 50, 32, 0.005, 16, 1, 1.0, 3000, api_name="/train")
+    deadline = time.monotonic() + 60
+    while not long_job.outputs() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert long_job.outputs(), "the training never reported"
+    long_job.cancel()  # the client goes away, as when a tab is closed
+    started = time.monotonic()
+    short_job = client.submit("translator: LSTM seq2seq", "toy:reverse", "after-leaving", 1, 64, 0.005, 16, 1, 1.0, 300, api_name="/train")
+    short_job.result(timeout=120)
+    assert "Finished" in short_job.outputs()[-1][0]
+    assert time.monotonic() - started < 120
+
