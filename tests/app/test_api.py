@@ -138,3 +138,10 @@ def test_leaving_a_training_frees_the_slot(client):
     assert "Finished" in short_job.outputs()[-1][0]
     assert time.monotonic() - started < 120
 
+
+
+def test_an_empty_sketch_asks_for_a_digit(client):
+    with pytest.raises(AppError, match="draw a digit first"):
+        client.predict("birnn-mnist", None, None, 0, "draw", api_name="/classify_digit")
+    with pytest.raises(AppError, match="greater than maximum value 9999"):
+        client.predict("birnn-mnist", None, None, 12345, "test image", api_name="/classify_digit")
