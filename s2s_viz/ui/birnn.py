@@ -42,13 +42,13 @@ def classify_digit(model_name: str, sketch, upload, test_index, source: str):
 
 def build() -> list:
     gr.Markdown(t("birnn.intro", INTRO))
-    model = model_picker("digits", "birnn", label="model")
+    model = model_picker("digits", "birnn", label=t("label.model", "model"))
     sketch, upload, test_index, source = input_controls("birnn")
     button = gr.Button(t("button.classify", "Classify"), variant="primary")
     with gr.Row():
         probabilities, overlay = gr.Plot(), gr.Plot()
     with gr.Row():
         forward, backward = gr.Plot(), gr.Plot()
-    merges = gr.Dataframe(label="merge modes applied to the two final outputs", interactive=False)
+    merges = gr.Dataframe(label=t("label.merge_modes_applied_to_the_two_final_outputs", "merge modes applied to the two final outputs"), interactive=False)
     button.click(classify_digit, [model, sketch, upload, test_index, source], [probabilities, overlay, forward, backward, merges], api_name="classify_digit")
     return [(model, "digits", "birnn")]

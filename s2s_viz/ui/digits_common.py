@@ -9,6 +9,8 @@ import gradio as gr
 from s2s_viz.data.digits import ImageError, load_mnist, to_mnist
 from s2s_viz.data.sources import DataUnavailable
 
+from .i18n import t
+
 
 @functools.lru_cache(maxsize=1)
 def _test_images():
@@ -37,9 +39,9 @@ def digit_input(sketch, upload, test_index, source: str):
 
 def input_controls(prefix: str):
     with gr.Row():
-        source = gr.Radio(["draw", "upload", "test image"], value="draw", label="input", elem_id=f"{prefix}-source")
-        test_index = gr.Number(value=0, precision=0, label="test image index (0-9999)", minimum=0, maximum=9999)
+        source = gr.Radio(["draw", "upload", "test image"], value="draw", label=t("label.input", "input"), elem_id=f"{prefix}-source")
+        test_index = gr.Number(value=0, precision=0, label=t("label.test_image_index_0_9999", "test image index (0-9999)"), minimum=0, maximum=9999)
     with gr.Row():
-        sketch = gr.Sketchpad(label="draw a digit", type="numpy", canvas_size=(280, 280))
-        upload = gr.Image(label="or upload a picture", type="filepath", sources=["upload"])
+        sketch = gr.Sketchpad(label=t("label.draw_a_digit", "draw a digit"), type="numpy", canvas_size=(280, 280))
+        upload = gr.Image(label=t("label.or_upload_a_picture", "or upload a picture"), type="filepath", sources=["upload"])
     return sketch, upload, test_index, source

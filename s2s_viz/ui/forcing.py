@@ -76,10 +76,10 @@ def forcing_experiment(task: str = "toy:dates", epochs: float = 3, include_mix: 
 
 def build() -> list:
     gr.Markdown(t("forcing.intro", INTRO))
-    model = model_picker(value=default_translator(), label="model")
+    model = model_picker(value=default_translator(), label=t("label.model", "model"))
     with gr.Row():
-        source = gr.Textbox(label="source", value=EXAMPLES[0][0], max_length=5000)
-        reference = gr.Textbox(label="reference translation", value=EXAMPLES[0][1], max_length=5000)
+        source = gr.Textbox(label=t("label.source", "source"), value=EXAMPLES[0][0], max_length=5000)
+        reference = gr.Textbox(label=t("label.reference_translation", "reference translation"), value=EXAMPLES[0][1], max_length=5000)
     gr.Examples(EXAMPLES, inputs=[source, reference])
     button = gr.Button(t("button.compare", "Compare"), variant="primary")
     summary = gr.Markdown()
@@ -89,9 +89,9 @@ def build() -> list:
     with gr.Accordion("the experiment: train both ways, live", open=False):
         gr.Markdown(t("forcing.experiment", EXPERIMENT_INTRO))
         with gr.Row():
-            task = gr.Dropdown(["toy:dates", "toy:reverse", "toy:copy"], value="toy:dates", label="task")
-            epochs = gr.Slider(1, 10, value=3, step=1, label="epochs")
-            mix = gr.Checkbox(label="also scheduled sampling (0.5)")
+            task = gr.Dropdown(["toy:dates", "toy:reverse", "toy:copy"], value="toy:dates", label=t("label.task", "task"))
+            epochs = gr.Slider(1, 10, value=3, step=1, label=t("label.epochs", "epochs"))
+            mix = gr.Checkbox(label=t("label.also_scheduled_sampling_0_5", "also scheduled sampling (0.5)"))
         run_button = gr.Button("Train both")
         experiment_status = gr.Markdown()
         experiment_curves = gr.Plot()

@@ -55,12 +55,12 @@ def mha(text: str, num_heads: float = 2, key_dim: float = 8, head: float = 0, ca
 def build() -> list:
     gr.Markdown(t("mha.intro", INTRO))
     with gr.Row():
-        text = gr.Textbox(value="attention", label="sentence (characters are the tokens)", max_length=5000)
-        heads = gr.Slider(1, 8, value=2, step=1, label="heads h")
-        key_dim = gr.Slider(1, 32, value=8, step=1, label="key size d_k")
-        head = gr.Slider(0, 7, value=0, step=1, label="show head")
-        causal = gr.Checkbox(label="causal mask (a decoder's self-attention)")
-        seed = gr.Number(value=0, precision=0, label="seed", minimum=0, maximum=10**6)
+        text = gr.Textbox(value="attention", label=t("label.sentence_characters_are_the_tokens", "sentence (characters are the tokens)"), max_length=5000)
+        heads = gr.Slider(1, 8, value=2, step=1, label=t("label.heads_h", "heads h"))
+        key_dim = gr.Slider(1, 32, value=8, step=1, label=t("label.key_size_d_k", "key size d_k"))
+        head = gr.Slider(0, 7, value=0, step=1, label=t("label.show_head", "show head"))
+        causal = gr.Checkbox(label=t("label.causal_mask_a_decoder_s_self_attention", "causal mask (a decoder's self-attention)"))
+        seed = gr.Number(value=0, precision=0, label=t("label.seed", "seed"), minimum=0, maximum=10**6)
     button = gr.Button(t("button.compute", "Compute"), variant="primary")
     verdict = gr.Markdown()
     with gr.Row():

@@ -48,19 +48,19 @@ def positional_encoding(length: float = 60, d_model: float = 128):
 def build() -> list:
     gr.Markdown(t("transformer.intro", INTRO))
     with gr.Row():
-        model = model_picker("translator", "transformer", label="Transformer model")
-        kind = gr.Dropdown(list(KINDS), value=list(KINDS)[0], label="attention")
-        layer = gr.Slider(0, 5, value=0, step=1, label="layer")
-        head = gr.Slider(0, 7, value=0, step=1, label="head")
-    text = gr.Textbox(value="I am cold.", label="source sentence", max_length=5000)
+        model = model_picker("translator", "transformer", label=t("label.transformer_model", "Transformer model"))
+        kind = gr.Dropdown(list(KINDS), value=list(KINDS)[0], label=t("label.attention", "attention"))
+        layer = gr.Slider(0, 5, value=0, step=1, label=t("label.layer", "layer"))
+        head = gr.Slider(0, 7, value=0, step=1, label=t("label.head", "head"))
+    text = gr.Textbox(value="I am cold.", label=t("label.source_sentence", "source sentence"), max_length=5000)
     button = gr.Button("Translate and show", variant="primary")
-    output = gr.Textbox(label="translation", interactive=False)
+    output = gr.Textbox(label=t("label.translation", "translation"), interactive=False)
     figure = gr.Plot()
     button.click(transformer_attention, [model, text, kind, layer, head], [output, figure], api_name="transformer_attention")
     with gr.Accordion("positional encoding", open=True):
         with gr.Row():
-            length = gr.Slider(8, 200, value=60, step=1, label="positions")
-            width = gr.Slider(8, 512, value=128, step=2, label="d_model")
+            length = gr.Slider(8, 200, value=60, step=1, label=t("label.positions", "positions"))
+            width = gr.Slider(8, 512, value=128, step=2, label=t("label.d_model", "d_model"))
         encoding = gr.Plot()
         gr.Button("Draw").click(positional_encoding, [length, width], encoding, api_name="positional_encoding")
     return [(model, "translator", "transformer")]

@@ -45,13 +45,13 @@ def vit_attention(model_name: str, sketch, upload, test_index, source: str, laye
 
 def build() -> list:
     gr.Markdown(t("vit.intro", INTRO))
-    model = model_picker("digits", "vit", label="model")
+    model = model_picker("digits", "vit", label=t("label.model", "model"))
     sketch, upload, test_index, source = input_controls("vit")
     with gr.Row():
-        layer = gr.Slider(0, 11, value=0, step=1, label="block")
-        head = gr.Slider(-1, 15, value=-1, step=1, label="head (-1: mean of heads)")
-        fusion = gr.Radio(["mean", "max", "min"], value="mean", label="rollout head fusion")
-        discard = gr.Slider(0, 0.9, value=0.0, step=0.05, label="rollout discard ratio")
+        layer = gr.Slider(0, 11, value=0, step=1, label=t("label.block", "block"))
+        head = gr.Slider(-1, 15, value=-1, step=1, label=t("label.head_1_mean_of_heads", "head (-1: mean of heads)"))
+        fusion = gr.Radio(["mean", "max", "min"], value="mean", label=t("label.rollout_head_fusion", "rollout head fusion"))
+        discard = gr.Slider(0, 0.9, value=0.0, step=0.05, label=t("label.rollout_discard_ratio", "rollout discard ratio"))
     button = gr.Button(t("button.explain", "Classify and explain"), variant="primary", elem_id="vit-button")
     with gr.Row():
         probabilities, grid = gr.Plot(elem_id="vit-probabilities"), gr.Plot()
