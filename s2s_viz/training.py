@@ -220,7 +220,8 @@ def build_translator_model(config: TranslatorTrainConfig, source_vocab_size: int
     if config.architecture == "transformer":
         from .models.transformer import TransformerTranslator
 
-        model_config.setdefault("max_length", max(config.max_source_length, config.max_target_length) + 2)
+        # start and end symbols, plus the padding of a length bucket
+        model_config.setdefault("max_length", max(config.max_source_length, config.max_target_length) + 2 + config.bucket_width)
         return TransformerTranslator(model_config)
     return RNNSeq2Seq(model_config)
 

@@ -87,3 +87,12 @@ def test_the_parameter_estimate_is_close_to_the_real_count():
         config = TranslatorTrainConfig(model=model)
         real = build_translator_model(config, 60, 80).count_params()
         assert 0.7 * real <= estimate_parameters(config, 60, 80) <= 1.3 * real
+
+
+def test_transformer_positions_cover_the_longest_bucketed_batch():
+    from s2s_viz.training import build_translator_model
+
+    config = TranslatorTrainConfig(architecture="transformer", max_source_length=30, max_target_length=60, bucket_width=8, model={"d_model": 16, "num_heads": 2, "d_ff": 32})
+    model = build_translator_model(config, 40, 50)
+    longest = -(-(60 + 2) // 8) * 8  # a 60-character target with start and end, padded to its bucket
+    assert model.spec.max_length >= longest
