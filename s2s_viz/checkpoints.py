@@ -101,6 +101,16 @@ def _atomic_write_bytes(path: Path, write) -> None:
         raise
 
 
+def _without_optimizer(model):
+    """An uncompiled twin with the same weights: a checkpoint is for using a model, and Adam's two slots per
+    weight would triple the file."""
+    if getattr(model, "optimizer", None) is None:
+        return model
+    twin = type(model).from_config(model.get_config())
+    twin.set_weights(model.get_weights())
+    return twin
+
+
 def save(model, card: dict, directory: str | Path, name: str) -> Path:
     """Save ``model`` and its ``card`` as ``directory/NAME.keras`` and ``NAME.json``, atomically."""
     check_name(name)
@@ -113,7 +123,7 @@ def save(model, card: dict, directory: str | Path, name: str) -> Path:
 
     def write_model(temporary: Path) -> None:
         keras_file = temporary.with_suffix(".keras")
-        model.save(keras_file)
+        _without_optimizer(model).save(keras_file)
         os.replace(keras_file, temporary)
         card["weights_sha256"] = _sha256(temporary)
 
