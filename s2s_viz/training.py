@@ -26,6 +26,7 @@ from . import checkpoints
 from .data import pairs as pairs_module
 from .data import sources, toy
 from .data.vocab import CharVocab, WordVocab
+from .validation import require
 
 ARCHITECTURES = ("rnn_seq2seq", "transformer")
 STRATEGIES = ("none", "mirrored", "multiworker")
@@ -79,9 +80,7 @@ class FitSettings:
             (0 < self.learning_rate <= 1, f"learning_rate must be in (0, 1], got {self.learning_rate}"),
             (self.optimizer in ("adam", "rmsprop", "sgd"), "optimizer must be adam, rmsprop or sgd"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
+        require(checks)
 
 
 @dataclass
@@ -115,9 +114,7 @@ class TranslatorTrainConfig(FitSettings):
             (1 <= self.toy_count <= 1_000_000, "toy_count must be in 1..1000000"),
             (self.strategy in STRATEGIES, f"strategy must be one of {', '.join(STRATEGIES)}"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
+        require(checks)
         checkpoints.check_name(self.name)
 
 
@@ -489,9 +486,7 @@ class DigitTrainConfig(FitSettings):
             (self.architecture in DIGIT_ARCHITECTURES, f"architecture must be one of {', '.join(DIGIT_ARCHITECTURES)}"),
             (self.limit is None or self.limit >= 1, "limit must be at least 1"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
+        require(checks)
         checkpoints.check_name(self.name)
 
 

@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass
 import keras
 from keras import ops
 
+from ..validation import require
+
 MERGE_MODES = ("concat", "sum", "mul", "ave", "none")
 
 
@@ -44,9 +46,7 @@ class BiRNNConfig:
             (self.merge_mode in ("concat", "none") or back_units == self.units, f"merge_mode {self.merge_mode} needs equal forward and backward sizes"),
             (0.0 <= self.dropout < 1.0, "dropout must be in [0, 1)"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
+        require(checks)
 
     @property
     def feature_size(self) -> int:

@@ -36,6 +36,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from ..validation import require
 from .attention import KINDS as ATTENTION_KINDS
 from .attention import SeqAttention
 
@@ -81,9 +82,7 @@ class RNNSeq2SeqConfig:
                 "dot attention needs equal encoder and decoder sizes; with a bidirectional encoder use general",
             ),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
+        require(checks)
 
 
 @keras.saving.register_keras_serializable(package="s2s_viz")

@@ -26,6 +26,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from ..validation import require
 from .mha import ScratchMultiHeadAttention
 from .rnn_seq2seq import TokenEmbedding
 
@@ -55,9 +56,7 @@ class TransformerConfig:
             (self.positional in ("sinusoidal", "learned"), "positional must be sinusoidal or learned"),
             (2 <= self.max_length <= 1024, "max_length must be in 2..1024"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
+        require(checks)
 
     @property
     def key_dim(self) -> int:

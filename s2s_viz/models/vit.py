@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 import keras
 from keras import ops
 
+from ..validation import require
 from .transformer import EncoderBlock
 
 
@@ -39,9 +40,7 @@ class ViTConfig:
             (1 <= self.num_heads <= 16, "num_heads must be in 1..16"),
             (0.0 <= self.dropout < 1.0, "dropout must be in [0, 1)"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
+        require(checks)
 
     @property
     def grid(self) -> int:
