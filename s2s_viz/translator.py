@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import tensorflow as tf
 
 from .data.vocab import CharVocab, Unknown
 from .decoding import FORCED, GREEDY, SAMPLE, StepDecoder
@@ -92,6 +93,8 @@ class Translator:
         self.max_source_length = int(data.get("max_source_length") or 100)
         self.max_target_length = int(data.get("max_target_length") or 100)
         self.decoder = StepDecoder(model, target_vocab.start_id, target_vocab.end_id)
+        maps = getattr(model, "attention_maps", None)
+        self._attention_maps = tf.function(maps, reduce_retracing=True) if maps else None
 
     @property
     def name(self) -> str:
@@ -161,11 +164,11 @@ class Translator:
                 for t in range(length)
             ]
         maps = None
-        if hasattr(self.model, "attention_maps"):
+        if self._attention_maps is not None:
             decoder_input = np.array([[self.target_vocab.start_id, *tokens[:-1]]], dtype=np.int32)
             maps = {
                 kind: [np.asarray(layer)[0] for layer in layers]
-                for kind, layers in self.model.attention_maps(source, decoder_input).items()
+                for kind, layers in self._attention_maps(tf.constant(source), tf.constant(decoder_input)).items()
             }
         return TranslationResult(
             attention_maps=maps,

@@ -189,6 +189,7 @@ class TransformerTranslator(keras.Model):
     """
 
     has_attention_weights = True
+    decode_with_xla = True  # s2s_viz.decoding compiles the step loop with XLA (fixed-shape buckets)
 
     def __init__(self, config: dict, **kwargs):
         super().__init__(**kwargs)
@@ -216,6 +217,10 @@ class TransformerTranslator(keras.Model):
             block.build(shape)
         self.output_layer.build(shape)
         self.built = True
+
+    @property
+    def max_source_positions(self) -> int:
+        return self.spec.max_length
 
     def _embed(self, ids, embedding, positions, training, position_ids=None):
         x = embedding(ids) * self.scale  # (B, T, d_model)
