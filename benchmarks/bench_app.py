@@ -24,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -48,6 +49,15 @@ def start_app(port: int, user_models: str) -> subprocess.Popen:
             time.sleep(0.2)
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the app process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values, q):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
@@ -57,6 +67,45 @@ def translate(client, model, text, strategy="greedy", beam=4, temperature=1.0):
     started = time.perf_counter()
     client.predict(model, text, strategy, beam, temperature, 0, api_name="/translate")
     return time.perf_counter() - started
+
+
+def http_load(url: str, model: str, clients: int, per_client: int) -> tuple[list[float], int, float]:
+    """The same load through Gradio's plain HTTP API (POST /gradio_api/call/translate, then read the event
+    stream), from one asyncio thread: a load generator light enough not to steal the server's two cores."""
+    import asyncio
+
+    import httpx
+
+    async def one_request(http, text, session):
+        started = time.perf_counter()
+        body = {"data": [model, text, "greedy", 4, 1.0, 0], "session_hash": session}  # one session per client, as a page has
+        posted = await http.post(f"{url}gradio_api/call/translate", json=body)
+        event_id = posted.json()["event_id"]
+        async with http.stream("GET", f"{url}gradio_api/call/translate/{event_id}") as stream:
+            body = "".join([chunk async for chunk in stream.aiter_text()])
+        if "event: complete" not in body:
+            raise RuntimeError(body[-300:])
+        return time.perf_counter() - started
+
+    async def one_client(http, index, count=per_client):
+        times, errors = [], 0
+        for request in range(count):
+            try:
+                times.append(await one_request(http, SENTENCES[(index + request) % len(SENTENCES)], f"bench-{index}"))
+            except Exception:
+                errors += 1
+        return times, errors
+
+    async def run():
+        limits = httpx.Limits(max_connections=2 * clients)
+        async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+            await asyncio.gather(*(one_client(http, i, 1) for i in range(clients)))  # warm-up: sessions opened
+            started = time.perf_counter()
+            results = await asyncio.gather(*(one_client(http, i) for i in range(clients)))
+            return results, time.perf_counter() - started
+
+    results, seconds = asyncio.run(run())
+    return [t for times, _ in results for t in times], sum(errors for _, errors in results), seconds
 
 
 def bad_inputs(seed: int, count: int, model: str):
@@ -104,8 +153,15 @@ def main() -> None:
             training_job = trainer.submit("translator: LSTM seq2seq", "toy:reverse", "bench-training", 2, 64, 0.005, 32, 1, 1.0, 3000, api_name="/train")
             time.sleep(5)
 
+        # every client connects first (as a user's page or script does once), then all send at the same moment
+        with concurrent.futures.ThreadPoolExecutor(args.clients) as pool:
+            clients = list(pool.map(lambda _: Client(url, verbose=False), range(args.clients)))
+        barrier = threading.Barrier(args.clients)
+        cpu_before = server_cpu_seconds(process.pid)
+
         def one_client(index: int):
-            own = Client(url, verbose=False)
+            own = clients[index]
+            barrier.wait()
             times, errors = [], 0
             for request in range(args.per_client):
                 try:
@@ -118,12 +174,17 @@ def main() -> None:
         with concurrent.futures.ThreadPoolExecutor(args.clients) as pool:
             results = list(pool.map(one_client, range(args.clients)))
         load_seconds = time.perf_counter() - started
+        server_cpu_ms = 1000 * (server_cpu_seconds(process.pid) - cpu_before) / (args.clients * args.per_client)
         load_times = [t for times, _ in results for t in times]
         load_errors = sum(errors for _, errors in results)
         training_status = None
         if training_job is not None:
             outputs = list(training_job)
             training_status = outputs[-1][0] if outputs else "no output"
+
+        cpu_before = server_cpu_seconds(process.pid)
+        http_times, http_errors, http_seconds = http_load(url, model, args.clients, args.per_client)
+        http_cpu_ms = 1000 * (server_cpu_seconds(process.pid) - cpu_before) / (args.clients * args.per_client)
 
         answered_clearly, server_errors, hangs = 0, 0, 0
         fault_client = Client(url, verbose=False)
@@ -150,7 +211,14 @@ def main() -> None:
                 "translate_concurrent": {
                     "clients": args.clients, "requests_each": args.per_client, "errors": load_errors,
                     "p50_ms": round(1000 * statistics.median(load_times), 1), "p95_ms": round(1000 * percentile(load_times, 95), 1),
-                    "requests_per_s": round(len(load_times) / load_seconds, 1), "training_during_load": training_status,
+                    "requests_per_s": round(len(load_times) / load_seconds, 1),
+                    "server_cpu_ms_per_request": round(server_cpu_ms, 1), "training_during_load": training_status,
+                },
+                "translate_concurrent_http": {
+                    "clients": args.clients, "requests_each": args.per_client, "errors": http_errors,
+                    "p50_ms": round(1000 * statistics.median(http_times), 1), "p95_ms": round(1000 * percentile(http_times, 95), 1),
+                    "requests_per_s": round(len(http_times) / http_seconds, 1), "server_cpu_ms_per_request": round(http_cpu_ms, 1),
+                    "client": "one asyncio thread, Gradio's HTTP API (gradio_api/call/translate)",
                 },
                 "faults": {"requests": args.faults, "clear_answers": answered_clearly, "server_errors": server_errors, "hangs": hangs, "healthy_after": healthy_after},
                 "targets": {"translate p50": "<= 150 ms", "concurrent": "no errors, p95 <= 1.5 s", "faults": "0 server errors, 0 hangs"},

@@ -31,16 +31,19 @@ def attention_heatmap(
     weights = np.asarray(weights, dtype=float)
     x, y = _unique_labels(source_tokens), _unique_labels(target_tokens)
     hover = [[f"source {show_token(s)!s} ← output {show_token(t)!s}: {w:.3f}" for s, w in zip(source_tokens, row)] for t, row in zip(target_tokens, weights)]
-    figure = go.Figure(
-        go.Heatmap(z=weights, x=x, y=y, colorscale=COLOUR_SCALE, zmin=0, zmax=1, hovertext=hover, hoverinfo="text", colorbar={"title": "weight"})
-    )
+    heatmap = {"type": "heatmap", "z": weights, "x": x, "y": y, "colorscale": COLOUR_SCALE, "zmin": 0, "zmax": 1, "hovertext": hover, "hoverinfo": "text", "colorbar": {"title": {"text": "weight"}}}
+    layout = {
+        "title": {"text": title},
+        "xaxis": {"title": {"text": "source (encoder positions j)"}},
+        "yaxis": {"title": {"text": "output step i"}, "autorange": "reversed"},
+        "height": max(300, 22 * len(y) + 140),
+        "margin": {"l": 60, "r": 20, "t": 60, "b": 60},
+    }
     if highlight_row is not None and 0 <= highlight_row < len(y):
-        figure.add_shape(
-            type="rect", xref="paper", x0=0, x1=1, yref="y", y0=highlight_row - 0.5, y1=highlight_row + 0.5,
-            line={"color": "#d62728", "width": 3},
-        )
-    figure.update_layout(title=title, xaxis_title="source (encoder positions j)", yaxis_title="output step i", yaxis_autorange="reversed", height=max(300, 22 * len(y) + 140), margin={"l": 60, "r": 20, "t": 60, "b": 60})
-    return figure
+        layout["shapes"] = [{"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": highlight_row - 0.5, "y1": highlight_row + 0.5, "line": {"color": "#d62728", "width": 3}}]
+    # The translate view draws this on every request: a plain figure dict, which plotly.js reads as is, skips
+    # plotly.py's property validation (4x the cost of the rest of the figure).
+    return go.Figure({"data": [heatmap], "layout": layout}, skip_invalid=False, _validate=False)
 
 
 def matrix_heatmap(matrix: np.ndarray, title: str, x_label: str = "", y_label: str = "", x_tokens=None, y_tokens=None, zmid=None, colorscale=COLOUR_SCALE) -> go.Figure:
@@ -70,9 +73,10 @@ def steps_table(steps) -> pd.DataFrame:
 
 def attention_table(weights: np.ndarray, source_tokens: list[str], target_tokens: list[str]) -> pd.DataFrame:
     """The heatmap's numbers as a table (for screen readers and for copying)."""
-    frame = pd.DataFrame(np.round(np.asarray(weights, dtype=float), 3), columns=_unique_labels(source_tokens))
-    frame.insert(0, "output", _unique_labels(target_tokens))
-    return frame
+    values = np.round(np.asarray(weights, dtype=float), 3)
+    columns = {"output": _unique_labels(target_tokens)}
+    columns.update({label: values[:, j] for j, label in enumerate(_unique_labels(source_tokens))})
+    return pd.DataFrame(columns)  # built in one go: inserting a column in front costs more than the figure
 
 
 def forcing_figure(comparison) -> go.Figure:

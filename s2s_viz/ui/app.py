@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import gradio as gr
 
 from . import birnn, forcing, mha, train, transformer, translate, vit
@@ -29,5 +31,5 @@ def build_app() -> gr.Blocks:
                 pickers += module.build()
         with gr.Tab(t("tab.train", "Train")):
             train.build(pickers)
-    demo.queue(default_concurrency_limit=8, max_size=64)
+    demo.queue(default_concurrency_limit=int(os.environ.get("S2S_VIZ_CONCURRENCY", "8")), max_size=64)
     return demo

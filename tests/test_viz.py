@@ -1,0 +1,31 @@
+"""Figure and table builders: what the browser receives carries the numbers, the labels and the highlight."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from s2s_viz import viz
+
+
+def test_attention_heatmap_serialises_weights_hover_and_highlight():
+    weights = np.array([[0.9, 0.1, 0.0], [0.2, 0.3, 0.5]])
+    built = viz.attention_heatmap(weights, ["a", " ", "a"], ["x", "\n"], highlight_row=1)
+    assert json.loads(built.to_json())["data"][0]["type"] == "heatmap"  # what Gradio sends is valid JSON
+    figure = built.to_dict()
+    trace = figure["data"][0]
+    assert trace["type"] == "heatmap" and np.allclose(built.data[0].z, weights)
+    assert trace["x"] == ["0:a", "1:␣", "2:a"] and trace["y"] == ["0:x", "1:</s>"]  # repeated characters keep their place
+    assert trace["hovertext"][1][2] == "source a ← output </s>: 0.500"
+    assert figure["layout"]["yaxis"]["autorange"] == "reversed"
+    (shape,) = figure["layout"]["shapes"]
+    assert (shape["y0"], shape["y1"]) == (0.5, 1.5)
+    assert "shapes" not in viz.attention_heatmap(weights, ["a", "b", "c"], ["x", "y"], highlight_row=7).to_dict()["layout"]
+
+
+def test_attention_table_has_one_row_per_step_and_the_output_first():
+    weights = np.array([[0.12345, 0.87655], [0.5, 0.5]])
+    table = viz.attention_table(weights, ["h", "i"], ["s", "t"])
+    assert list(table.columns) == ["output", "0:h", "1:i"]
+    assert table["output"].tolist() == ["0:s", "1:t"] and table["0:h"].tolist() == [0.123, 0.5]
