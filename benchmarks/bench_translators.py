@@ -84,7 +84,7 @@ def main() -> None:
             "bleu_test_short": metrics.get("bleu"),
             "exact_match_test_short": metrics.get("exact_match"),
         }
-    write_result("translators", {"mode": f"retrained, {args.budget_s:.0f} s each" if args.budget_s else "shipped checkpoints", "kinds": rows, "targets": {"Transformer decode_60_steps_ms": "<= 20"}})
+    write_result("translators" if not args.budget_s else f"translators-budget-{args.budget_s:.0f}s", {"mode": f"retrained, {args.budget_s:.0f} s each" if args.budget_s else "shipped checkpoints", "kinds": rows, "targets": {"Transformer decode_60_steps_ms": "<= 20"}}, command="translators")
 
 
 if __name__ == "__main__":
