@@ -117,6 +117,24 @@ def test_xla_decoding_with_padded_buckets_equals_the_plain_loop():
     assert first.tokens.shape == (3, 9)
 
 
+def test_decoding_falls_back_to_the_graph_loop_where_xla_is_missing():
+    import tensorflow as tf
+
+    from s2s_viz.decoding import GREEDY, StepDecoder
+
+    model = transformer()
+    source = np.array([[3, 4, 5]], dtype="int32")
+    decoder = StepDecoder(model, 1, 2)
+
+    def no_xla(*args, **kwargs):
+        raise tf.errors.UnimplementedError(None, None, "XLA is not built into this TensorFlow")
+
+    decoder._loops = dict.fromkeys(decoder._loops, no_xla)
+    out = decoder.run(source, 6, GREEDY)
+    assert not decoder.xla and out.tokens.shape == (1, 6) and out.attention.shape == (1, 6, 3)
+    np.testing.assert_array_equal(out.tokens, StepDecoder(model, 1, 2, xla=False).run(source, 6, GREEDY).tokens)
+
+
 @pytest.mark.parametrize("positional", ["sinusoidal", "learned"])
 def test_causal_masking_hides_the_future(positional):
     model = transformer(positional=positional)
