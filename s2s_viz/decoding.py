@@ -152,7 +152,7 @@ class StepDecoder:
             tf.constant(seed, tf.int32),
         )
         try:
-            steps, arrays = self._loops[mode](*arguments, capacity=capacity if self.xla else None)
+            steps, arrays = self._loops[mode](*arguments, capacity) if self.xla else self._loops[mode](*arguments)
         except (tf.errors.UnimplementedError, tf.errors.InternalError, tf.errors.NotFoundError):
             if not self.xla:
                 raise
@@ -160,7 +160,7 @@ class StepDecoder:
             self._build_loops()
             return self.run(source_ids[:batch, :length], max_steps, mode, reference_ids, temperature, seed)
         tokens, top_ids, top_probs, chosen_probs, reference_probs, attention = (
-            array[:batch, :max_steps].numpy() for array in arrays
+            array.numpy()[:batch, :max_steps] for array in arrays  # numpy slicing: an eager op each costs more
         )
         attention = attention[:, :, :length]
         is_end = (tokens == self.end_id) | (tokens == 0)
