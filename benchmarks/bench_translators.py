@@ -18,7 +18,7 @@ import numpy as np
 import s2s_viz
 from s2s_viz.bench import median, timed, write_result
 from s2s_viz.data import read_test_short, sources
-from s2s_viz.decoding import FORCED
+from s2s_viz.decoding import FORCED, StepDecoder
 from s2s_viz.evaluation import evaluate_translator
 
 SHIPPED = {"plain LSTM": "lstm-char-en-fr", "attention LSTM": "attention-char-en-fr", "Transformer": "transformer-char-en-fr"}
@@ -49,11 +49,17 @@ def measure(translator, texts: list[str]) -> dict:
     reference = np.full((1, 60), translator.target_vocab.id_of("a"), dtype=np.int32)
     translator.decoder.run(source, 60, FORCED, reference_ids=reference)
     sixty = timed(lambda: translator.decoder.run(source, 60, FORCED, reference_ids=reference), 30)
-    return {
+    row = {
         "greedy_ms_per_sentence": round(1000 * median(single), 2),
         "batched_sentences_per_s": round(len(texts) / median(batched), 0),
         "decode_60_steps_ms": round(1000 * median(sixty), 2),
+        "decoding": "XLA" if translator.decoder.xla else "graph loop",
     }
+    if translator.decoder.xla:  # the baseline, same run: the same step under the plain tf.while_loop
+        plain = StepDecoder(translator.model, translator.target_vocab.start_id, translator.target_vocab.end_id, xla=False)
+        plain.run(source, 60, FORCED, reference_ids=reference)
+        row["decode_60_steps_ms_graph_loop"] = round(1000 * median(timed(lambda: plain.run(source, 60, FORCED, reference_ids=reference), 30)), 2)
+    return row
 
 
 def main() -> None:

@@ -10,8 +10,8 @@ Every translator model offers the same two methods, and nothing else is used her
 Greedy search, sampling and teacher-forced scoring are one loop over that step, compiled with ``tf.function``
 into a single graph (``tf.while_loop``) so that a sentence costs one call rather than one ``predict`` per
 character; they differ only in how the next input is chosen (the most likely token, a sample, or the
-reference's next token). A model that sets ``decode_with_xla`` (the Transformer, whose step is ~50 small ops
-per layer) has the whole loop compiled by XLA into one fused program, 4-5x faster on a CPU; XLA needs fixed
+reference's next token). A model that sets ``decode_with_xla`` (every translator here: a step is dozens of
+small ops) has the whole loop compiled by XLA into one fused program, 2-5x faster on a CPU; XLA needs fixed
 shapes, so the batch, the source length and the step capacity are padded up to a few sizes ("buckets") and the
 results cut back, and each bucket is compiled once (about two seconds). Beam search keeps ``k`` hypotheses as a batch of ``k`` and calls the same compiled
 step once per output position.
@@ -140,8 +140,8 @@ class StepDecoder:
         reference[:, :width] = reference_ids[:, :width]
         if self.xla:  # fixed shapes: rows padded with copies of the first, columns with padding (masked)
             rows = 1 << (batch - 1).bit_length()
-            columns = min(_bucket(length, 16), getattr(self.model, "max_source_positions", length) or length)
-            columns = max(columns, length)
+            limit = getattr(self.model, "max_source_positions", None)  # a Transformer's position table
+            columns = max(length, _bucket(length, 16) if limit is None else min(_bucket(length, 16), limit))
             source_ids = np.pad(np.concatenate([source_ids, np.repeat(source_ids[:1], rows - batch, 0)]), ((0, 0), (0, columns - length)))
             reference = np.concatenate([reference, np.repeat(reference[:1], rows - batch, 0)])
         arguments = (

@@ -427,12 +427,18 @@ def train_translator(
         state["path"] = checkpoints.save(model, {**card, "training": {**card["training"], "history": history}}, directory, config.name)
         return state["path"]
 
+    translators = {}
+
     def samples(live_model) -> dict:
         if not sample_sources:
             return {}
         from .translator import InputError, Translator
 
-        translator = Translator(live_model, source_vocab, target_vocab, card)
+        # one translator for the whole training (its decoder reads the live weights); the plain graph loop,
+        # since compiling XLA programs for three sample sentences would cost more than it saves
+        if id(live_model) not in translators:
+            translators[id(live_model)] = Translator(live_model, source_vocab, target_vocab, card, xla=False)
+        translator = translators[id(live_model)]
         out = []
         for source in sample_sources:
             try:

@@ -82,9 +82,10 @@ class Translator:
         model: a Keras model with ``encode`` and ``decode_step`` (see ``s2s_viz.decoding``).
         source_vocab, target_vocab: the vocabularies it was trained with.
         card: the checkpoint card (config, data, training history, metrics).
+        xla: compile decoding with XLA (default: when the model asks for it; see ``s2s_viz.decoding``).
     """
 
-    def __init__(self, model, source_vocab: CharVocab, target_vocab: CharVocab, card: dict):
+    def __init__(self, model, source_vocab: CharVocab, target_vocab: CharVocab, card: dict, xla: bool | None = None):
         self.model = model
         self.source_vocab = source_vocab
         self.target_vocab = target_vocab
@@ -92,7 +93,7 @@ class Translator:
         data = card.get("data", {})
         self.max_source_length = int(data.get("max_source_length") or 100)
         self.max_target_length = int(data.get("max_target_length") or 100)
-        self.decoder = StepDecoder(model, target_vocab.start_id, target_vocab.end_id)
+        self.decoder = StepDecoder(model, target_vocab.start_id, target_vocab.end_id, xla=xla)
         maps = getattr(model, "attention_maps", None)
         self._attention_maps = tf.function(maps, reduce_retracing=True) if maps else None
 

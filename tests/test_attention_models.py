@@ -117,6 +117,24 @@ def test_xla_decoding_with_padded_buckets_equals_the_plain_loop():
     assert first.tokens.shape == (3, 9)
 
 
+def test_xla_decoding_of_a_padded_bidirectional_attention_rnn_equals_the_plain_loop():
+    from s2s_viz.decoding import FORCED, GREEDY, StepDecoder
+    from s2s_viz.models import RNNSeq2Seq
+
+    model = RNNSeq2Seq({"source_vocab_size": 20, "target_vocab_size": 22, "latent_dim": 16, "bidirectional": True, "attention": "additive", "attention_units": 8})
+    rng = np.random.default_rng(5)
+    source = rng.integers(3, 20, (2, 5)).astype("int32")  # padded to 16 columns: the masked encoder must skip them
+    source[0, 3:] = 0
+    xla, plain = StepDecoder(model, 1, 2), StepDecoder(model, 1, 2, xla=False)
+    assert xla.xla
+    for mode in (GREEDY, FORCED):
+        a = xla.run(source, 7, mode, reference_ids=source)
+        b = plain.run(source, 7, mode, reference_ids=source)
+        np.testing.assert_array_equal(a.tokens, b.tokens)
+        np.testing.assert_allclose(a.top_probs, b.top_probs, atol=1e-5)
+        np.testing.assert_allclose(a.attention, b.attention, atol=1e-5)
+
+
 def test_decoding_falls_back_to_the_graph_loop_where_xla_is_missing():
     import tensorflow as tf
 

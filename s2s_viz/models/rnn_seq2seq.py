@@ -140,6 +140,7 @@ class RNNSeq2Seq(keras.Model):
     """
 
     has_attention_weights = True
+    decode_with_xla = True  # s2s_viz.decoding compiles the step loop with XLA (padding is masked, so exact)
 
     def __init__(self, config: dict, **kwargs):
         super().__init__(**kwargs)
