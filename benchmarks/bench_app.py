@@ -82,9 +82,9 @@ def http_load(url: str, model: str, clients: int, per_client: int) -> tuple[list
         posted = await http.post(f"{url}gradio_api/call/translate", json=body)
         event_id = posted.json()["event_id"]
         async with http.stream("GET", f"{url}gradio_api/call/translate/{event_id}") as stream:
-            body = "".join([chunk async for chunk in stream.aiter_text()])
-        if "event: complete" not in body:
-            raise RuntimeError(body[-300:])
+            events = "".join([chunk async for chunk in stream.aiter_text()])
+        if "event: complete" not in events:
+            raise RuntimeError(events[-300:])
         return time.perf_counter() - started
 
     async def one_client(http, index, count=per_client):

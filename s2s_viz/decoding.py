@@ -13,8 +13,10 @@ character; they differ only in how the next input is chosen (the most likely tok
 reference's next token). A model that sets ``decode_with_xla`` (every translator here: a step is dozens of
 small ops) has the whole loop compiled by XLA into one fused program, 2-5x faster on a CPU; XLA needs fixed
 shapes, so the batch, the source length and the step capacity are padded up to a few sizes ("buckets") and the
-results cut back, and each bucket is compiled once (about two seconds). Beam search keeps ``k`` hypotheses as a batch of ``k`` and calls the same compiled
-step once per output position.
+results cut back, and each bucket is compiled once (about two seconds).
+
+Beam search keeps ``k`` hypotheses as a batch of ``k`` and calls the same compiled step once per output
+position.
 """
 
 from __future__ import annotations

@@ -427,22 +427,21 @@ def train_translator(
         state["path"] = checkpoints.save(model, {**card, "training": {**card["training"], "history": history}}, directory, config.name)
         return state["path"]
 
-    translators = {}
+    sampler = None
 
     def samples(live_model) -> dict:
+        nonlocal sampler
         if not sample_sources:
             return {}
         from .translator import InputError, Translator
 
         # one translator for the whole training (its decoder reads the live weights); the plain graph loop,
         # since compiling XLA programs for three sample sentences would cost more than it saves
-        if id(live_model) not in translators:
-            translators[id(live_model)] = Translator(live_model, source_vocab, target_vocab, card, xla=False)
-        translator = translators[id(live_model)]
+        sampler = sampler or Translator(live_model, source_vocab, target_vocab, card, xla=False)
         out = []
         for source in sample_sources:
             try:
-                result = translator.translate(source)
+                result = sampler.translate(source)
                 out.append({"source": source, "translation": result.text, "attention": result.attention, "source_tokens": result.source_tokens, "target_tokens": [s.token for s in result.steps]})
             except InputError as error:
                 out.append({"source": source, "translation": f"({error})"})
