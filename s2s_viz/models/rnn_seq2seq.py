@@ -18,6 +18,11 @@ forward and backward final states are concatenated and projected back to the dec
 * *scheduled sampling* (``0 < ratio < 1``): at each step and for each sentence, gold with probability
   ``ratio``, own prediction otherwise.
 
+**Reading the source backwards** (``reverse_source=True``, Sutskever et al. 2014, without attention only): the
+encoder reads each sentence's characters last to first (the padding stays at the end), so the start of the
+source is what the encoder read last, right before the decoder writes the start of the target. Short-range
+links (``I`` -> ``Je``) become short paths for the gradient; the model is otherwise unchanged.
+
 With attention (``attention != "none"``) the decoder also reads a context vector ``c_i`` computed from all the
 encoder outputs at every step (see ``attention.py``); the context enters the first decoder layer's input and
 the output layer.
@@ -58,6 +63,7 @@ class RNNSeq2SeqConfig:
     attention: str = "none"
     attention_units: int = 128
     teacher_forcing_ratio: float = 1.0
+    reverse_source: bool = False  # the encoder reads each source last character first (no attention only)
 
     def validate(self) -> None:
         checks = [
@@ -80,6 +86,10 @@ class RNNSeq2SeqConfig:
             (
                 not (self.attention == "dot" and self.bidirectional),
                 "dot attention needs equal encoder and decoder sizes; with a bidirectional encoder use general",
+            ),
+            (
+                not (self.reverse_source and self.attention != "none"),
+                "reverse_source is for models without attention (attention reads every source position anyway)",
             ),
         ]
         require(checks)
@@ -207,8 +217,11 @@ class RNNSeq2Seq(keras.Model):
         ``memory`` holds the encoder outputs ``(B, S, d_h)``, the source mask ``(B, S)`` and the attention's
         precomputed keys; ``states`` is one list of state tensors per decoder layer (``[h, c]`` or ``[h]``).
         """
-        x = self.source_embedding(source_ids)  # (B, S, V) or (B, S, E)
         mask = ops.not_equal(source_ids, 0)  # (B, S)
+        if self.spec.reverse_source:  # each row's real characters last to first; padding stays at the end
+            lengths = ops.sum(ops.cast(mask, "int32"), axis=1)
+            source_ids = tf.reverse_sequence(source_ids, lengths, seq_axis=1, batch_axis=0)
+        x = self.source_embedding(source_ids)  # (B, S, V) or (B, S, E)
         states = []
         for index, layer in enumerate(self.encoder_layers):
             if index:
