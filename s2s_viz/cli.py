@@ -169,6 +169,8 @@ def model_table(infos) -> str:
             what += f", {spec['attention']} attention"
         if spec.get("bidirectional"):
             what += ", bidirectional encoder"
+        if spec.get("reverse_source"):
+            what += ", source read backwards"
         if "cell" in spec:
             what += f", {spec['cell'].upper()} {spec.get('latent_dim', spec.get('units', ''))}"
         what += f" ({card.get('direction', card.get('data', {}).get('source', ''))})"
