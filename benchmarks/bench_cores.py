@@ -28,7 +28,14 @@ def measure(config_name: str, pairs: int) -> dict:
     import time
 
     from s2s_viz.models import masked_accuracy, masked_loss
-    from s2s_viz.training import BucketBatches, CharVocab, TranslatorTrainConfig, build_translator_model, load_translation_data, make_optimizer
+    from s2s_viz.training import (
+        BucketBatches,
+        CharVocab,
+        TranslatorTrainConfig,
+        build_translator_model,
+        load_translation_data,
+        make_optimizer,
+    )
 
     with open(f"configs/{config_name}.toml", "rb") as handle:
         config = TranslatorTrainConfig.from_dict({**tomllib.load(handle), "limit": pairs, "validation_pairs": 1})
