@@ -29,29 +29,23 @@ def measure(config_name: str, pairs: int) -> dict:
 
     from s2s_viz.models import masked_accuracy, masked_loss
     from s2s_viz.training import (
-        BucketBatches,
-        CharVocab,
         TranslatorTrainConfig,
         build_translator_model,
         load_translation_data,
+        make_batches,
         make_optimizer,
     )
 
     with open(f"configs/{config_name}.toml", "rb") as handle:
         config = TranslatorTrainConfig.from_dict({**tomllib.load(handle), "limit": pairs, "validation_pairs": 1})
-    data = load_translation_data(config)
-    source_vocab = CharVocab.build(data.train.sources)
-    target_vocab = CharVocab.build(data.train.targets, with_start_end=True)
-    sources = [source_vocab.encode(s) for s in data.train.sources]
-    targets = [target_vocab.encode(t, add_start_end=True) for t in data.train.targets]
-    batches = BucketBatches(sources, targets, config.batch_size, config.bucket_width, config.seed)
+    source_vocab, target_vocab, batches, _ = make_batches(config, load_translation_data(config))
     model = build_translator_model(config, source_vocab.size, target_vocab.size)
     model.compile(optimizer=make_optimizer(config, len(batches)), loss=masked_loss, metrics=[masked_accuracy])
     dataset = batches.dataset()
     model.fit(dataset, steps_per_epoch=WARMUP_STEPS, epochs=1, verbose=0)
     started = time.perf_counter()
     model.fit(dataset, steps_per_epoch=len(batches), epochs=1, verbose=0)
-    return {"config": config_name, "samples_per_s": round(len(sources) / (time.perf_counter() - started), 1), "cores": sorted(os.sched_getaffinity(0))}
+    return {"config": config_name, "samples_per_s": round(len(batches.sources) / (time.perf_counter() - started), 1), "cores": sorted(os.sched_getaffinity(0))}
 
 
 def child_command(config_name: str, pairs: int, core: int | None) -> list[str]:

@@ -209,6 +209,24 @@ class BucketBatches:
         ).prefetch(2)
 
 
+def make_batches(config: TranslatorTrainConfig, data: TranslationData):
+    """Vocabularies built from the training pairs, and the training and validation pairs as id batches.
+
+    Returns ``(source_vocab, target_vocab, train, validation)``; pairs whose source has no known token are left out.
+    """
+    vocab_class = WordVocab if config.level == "word" else CharVocab
+    source_vocab = vocab_class.build(data.train.sources)
+    target_vocab = vocab_class.build(data.train.targets, with_start_end=True)
+
+    def batches(pairs, seed):
+        sources_ids = [source_vocab.encode(s) for s in pairs.sources]
+        targets_ids = [target_vocab.encode(t, add_start_end=True) for t in pairs.targets]
+        keep = [i for i, ids in enumerate(sources_ids) if ids]
+        return BucketBatches([sources_ids[i] for i in keep], [targets_ids[i] for i in keep], config.batch_size, config.bucket_width, seed)
+
+    return source_vocab, target_vocab, batches(data.train, config.seed), batches(data.validation, 0)
+
+
 # ---- model ----------------------------------------------------------------------------------------------
 def build_translator_model(config: TranslatorTrainConfig, source_vocab_size: int, target_vocab_size: int):
     from .models import RNNSeq2Seq
@@ -379,17 +397,7 @@ def train_translator(
     keras.utils.set_random_seed(config.seed)
     directory = Path(directory) if directory is not None else checkpoints.user_dir()
     data = load_translation_data(config)
-    vocab_class = WordVocab if config.level == "word" else CharVocab
-    source_vocab = vocab_class.build(data.train.sources)
-    target_vocab = vocab_class.build(data.train.targets, with_start_end=True)
-    train_sources = [source_vocab.encode(s) for s in data.train.sources]
-    train_targets = [target_vocab.encode(t, add_start_end=True) for t in data.train.targets]
-    keep = [i for i, s in enumerate(train_sources) if s]
-    train = BucketBatches([train_sources[i] for i in keep], [train_targets[i] for i in keep], config.batch_size, config.bucket_width, config.seed)
-    validation_sources = [source_vocab.encode(s) for s in data.validation.sources]
-    validation_targets = [target_vocab.encode(t, add_start_end=True) for t in data.validation.targets]
-    keep = [i for i, s in enumerate(validation_sources) if s]
-    validation = BucketBatches([validation_sources[i] for i in keep], [validation_targets[i] for i in keep], config.batch_size, config.bucket_width)
+    source_vocab, target_vocab, train, validation = make_batches(config, data)
 
     validate_model_settings(config, source_vocab.size, target_vocab.size)
     width = max(config.model.get("latent_dim", 0), config.model.get("d_model", 0), target_vocab.size)
