@@ -128,3 +128,16 @@ def test_reverse_source_decodes_the_same_with_xla_and_the_plain_loop():
     assert xla.xla  # compiled, not fallen back
     np.testing.assert_array_equal(a.tokens, b.tokens)
     np.testing.assert_allclose(a.top_probs, b.top_probs, atol=1e-5)
+
+
+def test_dropout_drops_encoder_outputs_in_training_only():
+    """With dropout, the outputs the attention reads are thinned in training and untouched in inference."""
+    model = make(dropout=0.5, attention="additive", bidirectional=True)
+    source = batch()[0][0]
+    inference = [model.encode(source)[0]["outputs"].numpy() for _ in range(2)]
+    np.testing.assert_array_equal(inference[0], inference[1])
+    trained = model.encode(source, training=True)[0]["outputs"].numpy()
+    real = inference[0][source > 0]  # (N, d_h): padding steps are zero either way
+    dropped = trained[source > 0] == 0
+    assert 0.3 < dropped[real != 0].mean() < 0.7
+    np.testing.assert_allclose(trained[source > 0][~dropped], 2 * real[~dropped], rtol=1e-5)

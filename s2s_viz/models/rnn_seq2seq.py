@@ -58,7 +58,7 @@ class RNNSeq2SeqConfig:
     latent_dim: int = 256
     num_layers: int = 1
     bidirectional: bool = False
-    dropout: float = 0.0
+    dropout: float = 0.0  # in training: on every encoder layer's outputs and on the output layer's input
     embedding_dim: int = 0  # 0: one-hot inputs (the seed's char model); > 0: an Embedding layer (word level)
     attention: str = "none"
     attention_units: int = 128
@@ -224,10 +224,9 @@ class RNNSeq2Seq(keras.Model):
         x = self.source_embedding(source_ids)  # (B, S, V) or (B, S, E)
         states = []
         for index, layer in enumerate(self.encoder_layers):
-            if index:
-                x = self.dropout(x, training=training)
             outputs = layer(x, mask=mask, training=training)
             x, layer_states = outputs[0], list(outputs[1:])  # x: (B, S, d_h)
+            x = self.dropout(x, training=training)  # what the next layer and the attention read
             if self.spec.bidirectional:
                 half = len(layer_states) // 2
                 forward, backward = layer_states[:half], layer_states[half:]
