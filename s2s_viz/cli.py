@@ -173,6 +173,8 @@ def model_table(infos) -> str:
             what += ", source read backwards"
         if "cell" in spec:
             what += f", {spec['cell'].upper()} {spec.get('latent_dim', spec.get('units', ''))}"
+        if spec.get("dropout"):
+            what += f", dropout {spec['dropout']}"
         what += f" ({card.get('direction', card.get('data', {}).get('source', ''))})"
         time_s = training.get("time_s")
         trained = f"{training.get('epochs_completed', '?')} epochs, {time_s / 60:.0f} min" if time_s else "?"
