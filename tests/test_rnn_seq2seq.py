@@ -137,7 +137,7 @@ def test_dropout_drops_encoder_outputs_in_training_only():
     inference = [model.encode(source)[0]["outputs"].numpy() for _ in range(2)]
     np.testing.assert_array_equal(inference[0], inference[1])
     trained = model.encode(source, training=True)[0]["outputs"].numpy()
-    real = inference[0][source > 0]  # (N, d_h): padding steps are zero either way
+    real = inference[0][source > 0]  # (N, d_h): the real source positions only
     dropped = trained[source > 0] == 0
     assert 0.3 < dropped[real != 0].mean() < 0.7
     np.testing.assert_allclose(trained[source > 0][~dropped], 2 * real[~dropped], rtol=1e-5)
