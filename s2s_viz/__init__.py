@@ -13,8 +13,7 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-__version__ = "0.1.0"
-
+from ._version import __version__  # noqa: E402
 from .checkpoints import CheckpointError, ModelInfo, list_models  # noqa: E402
 
 

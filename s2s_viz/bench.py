@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from .checkpoints import machine_description
+from .machine import machine_description
 
 
 def timed(function, repeats: int) -> list[float]:
@@ -30,7 +30,7 @@ def write_result(name: str, payload: dict, folder: str | Path = "benchmarks/resu
     import keras
     import tensorflow as tf
 
-    from . import __version__
+    from ._version import __version__
 
     record = {
         "benchmark": name,

@@ -18,13 +18,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import platform
 import re
 import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from ._version import __version__
+from .machine import machine_description
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 REQUIRED_CARD_FIELDS = ("name", "kind", "architecture")
@@ -54,29 +56,6 @@ def check_name(name: str) -> str:
             f"invalid model name {shown}: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
         )
     return name
-
-
-def machine_description() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    description = f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}"
-    try:
-        import tensorflow as tf
-
-        gpus = tf.config.list_physical_devices("GPU")
-        if gpus:
-            names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
-            description += ", GPU: " + ", ".join(names)
-    except Exception:  # no TensorFlow or no device query: the CPU description stands
-        pass
-    return description
 
 
 def _sha256(path: Path) -> str:
@@ -114,8 +93,6 @@ def _without_optimizer(model):
 def save(model, card: dict, directory: str | Path, name: str) -> Path:
     """Save ``model`` and its ``card`` as ``directory/NAME.keras`` and ``NAME.json``, atomically."""
     check_name(name)
-    from . import __version__
-
     directory = Path(directory)
     weights_path = directory / f"{name}.keras"
     card = {**card, "name": name, "package_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}

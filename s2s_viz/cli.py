@@ -13,11 +13,14 @@ import time
 import tomllib
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 
 
 def _print_json(value) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+MAX_RESUME_ATTEMPTS = 3
 
 
 # ---- train ---------------------------------------------------------------------------------------------
@@ -33,9 +36,11 @@ def _progress_printer():
             print(line, end="", file=sys.stderr, flush=True)
         elif kind == "epoch":
             metrics = " ".join(f"{k} {v:.4f}" for k, v in event.items() if isinstance(v, float) and k != "elapsed_s")
-            print(f"\nepoch {event['epoch']} done in {event['elapsed_s']:.0f} s: {metrics}; saved {event['checkpoint']}", file=sys.stderr)
+            saved = f"saved {event['checkpoint']}" if event["checkpoint"] else "saved by the chief (worker 0)"
+            print(f"\nepoch {event['epoch']} done in {event['elapsed_s']:.0f} s: {metrics}; {saved}", file=sys.stderr)
         elif kind in ("done", "stopped"):
-            print(f"\n{kind}{': ' + event['reason'] if event.get('reason') else ''}; checkpoint {event['checkpoint']}", file=sys.stderr)
+            where = event["checkpoint"] or "written by the chief (worker 0), or none if no epoch completed"
+            print(f"\n{kind}{': ' + event['reason'] if event.get('reason') else ''}; checkpoint {where}", file=sys.stderr)
         elif kind == "error":
             print(f"\ntraining failed: {event['message']}", file=sys.stderr)
 
@@ -67,6 +72,8 @@ def _train_settings(args) -> dict:
 
 
 def cmd_train(args) -> int:
+    from .training import TrainingError
+
     settings = _train_settings(args)
     command = "s2s-viz " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     stop = threading.Event()
@@ -81,12 +88,25 @@ def cmd_train(args) -> int:
 
         config = TranslatorTrainConfig.from_dict(settings)
         runner = lambda: train_translator(config, args.output, on_event=_progress_printer(), stop=stop, command=command)  # noqa: E731
+    if config.strategy == "multiworker":
+        from .training.distribution import exit_if_cluster_not_joined, read_tf_config, worker_timeout_s
+
+        # refused with a readable line before TensorFlow starts, and never an endless wait for a missing worker
+        exit_if_cluster_not_joined(read_tf_config(), worker_timeout_s())
     try:
         result = runner()
     except KeyboardInterrupt:
         stop.set()
         print("\ninterrupted: the checkpoint of the last completed epoch is kept", file=sys.stderr)
         return 130
+    except TrainingError as error:
+        attempt = int(os.environ.get("S2S_VIZ_RESUME_ATTEMPT", "0"))
+        if not error.resumable or attempt >= MAX_RESUME_ATTEMPTS:
+            raise
+        # TensorFlow cannot rejoin a cluster in the same process: start afresh, wait for the lost worker, resume
+        print(f"restarting worker to resume (attempt {attempt + 1} of {MAX_RESUME_ATTEMPTS})", file=sys.stderr, flush=True)
+        os.environ["S2S_VIZ_RESUME_ATTEMPT"] = str(attempt + 1)
+        os.execv(sys.executable, [sys.executable, "-m", "s2s_viz", *sys.argv[1:]])
     if args.evaluate and kind != "digits" and result.path is not None:
         _print_json(_record_metrics(str(result.path)))
     return 0
@@ -340,10 +360,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from .checkpoints import CheckpointError
     from .data import DataError, DataUnavailable
+    from .training import TrainingError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except TrainingError:  # the trainer's error event has printed its one line
+        return 1
     except (CheckpointError, DataError, DataUnavailable, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ import numpy as np
 
 from .data import pairs as pairs_module
 from .data import sources
+from .data.vocab import next_step_targets
 
 LOSS_BATCH = 256
 
@@ -33,8 +34,7 @@ def loss_per_character(translator, sources_text: list[str], targets_text: list[s
         source = translator.source_vocab.encode_batch(sources_text[start : start + LOSS_BATCH])
         source = source[:, : translator.max_source_length]
         decoder_input = translator.target_vocab.encode_batch(targets_text[start : start + LOSS_BATCH], add_start_end=True)
-        decoder_target = np.zeros_like(decoder_input)
-        decoder_target[:, :-1] = decoder_input[:, 1:]
+        decoder_target = next_step_targets(decoder_input)
         logits = translator.model((source, decoder_input), training=False)
         losses = keras.losses.sparse_categorical_crossentropy(decoder_target, logits, from_logits=True).numpy()
         mask = decoder_target != 0

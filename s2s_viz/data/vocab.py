@@ -179,12 +179,17 @@ def vocab_from_json(data: dict) -> CharVocab:
     return kinds[data["level"]](data["tokens"])
 
 
-def decoder_arrays(vocab: CharVocab, targets: Sequence[str], max_len: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Decoder input ``\\t text \\n`` and target = input shifted one step left (``target[:, t] == input[:, t+1]``).
+def next_step_targets(decoder_input: np.ndarray) -> np.ndarray:
+    """The decoder target: its input shifted one step left, ``target[:, t] == input[:, t+1]``.
 
-    Both are integer ids padded with 0; the last target position is always padding.
+    The target has no start symbol and ends with the end symbol; its last position is always padding (0).
     """
-    decoder_input = vocab.encode_batch(targets, max_len, add_start_end=True)
     decoder_target = np.zeros_like(decoder_input)
     decoder_target[:, :-1] = decoder_input[:, 1:]
-    return decoder_input, decoder_target
+    return decoder_target
+
+
+def decoder_arrays(vocab: CharVocab, targets: Sequence[str], max_len: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Decoder input ``\\t text \\n`` and its target (:func:`next_step_targets`), integer ids padded with 0."""
+    decoder_input = vocab.encode_batch(targets, max_len, add_start_end=True)
+    return decoder_input, next_step_targets(decoder_input)

@@ -164,21 +164,12 @@ class DecoderBlock(EncoderBlock):
 
         Returns ``(x, cache_keys, cache_values, cross_weights (B, h, 1, S))``.
         """
-        attention = self.self_attention
-        length = ops.shape(cache_keys)[2]
-        slot = ops.reshape(ops.one_hot(position, length), (-1, 1, length, 1))  # (B, 1, L, 1): where to write
-        cache_keys = cache_keys * (1.0 - slot) + slot * attention.project(x, attention.W_K, attention.b_K)
-        cache_values = cache_values * (1.0 - slot) + slot * attention.project(x, attention.W_V, attention.b_V)
-        visible = ops.less_equal(ops.arange(length)[None, :], position[:, None])  # (B, L): written so far
-        query = attention.project(x, attention.W_Q, attention.b_Q)  # (B, h, 1, d_k)
-        weighted, _ = attention.attend(query, cache_keys, cache_values, ops.expand_dims(visible, 1))
-        x = self.norm_attention(x + attention.combine(weighted))
-        cross = self.cross_attention
-        query = cross.project(x, cross.W_Q, cross.b_Q)
-        weighted, parts = cross.attend(query, memory_keys, memory_values, ops.expand_dims(memory_mask, 1))
-        x = self.norm_cross(x + cross.combine(weighted))
+        attended, cache_keys, cache_values = self.self_attention.attend_step(x, cache_keys, cache_values, position)
+        x = self.norm_attention(x + attended)
+        attended, cross_weights = self.cross_attention.attend_memory(x, memory_keys, memory_values, memory_mask)
+        x = self.norm_cross(x + attended)
         x = self.norm_ffn(x + self.feed_forward(x))
-        return x, cache_keys, cache_values, parts["probabilities"]
+        return x, cache_keys, cache_values, cross_weights
 
 
 @keras.saving.register_keras_serializable(package="s2s_viz")
@@ -262,9 +253,9 @@ class TransformerTranslator(keras.Model):
         batch = ops.shape(source_ids)[0]
         keys, values = [], []
         for block in self.decoder_blocks:
-            cross = block.cross_attention
-            keys.append(cross.project(memory, cross.W_K, cross.b_K))  # (B, h, S, d_k)
-            values.append(cross.project(memory, cross.W_V, cross.b_V))
+            memory_keys, memory_values = block.cross_attention.project_keys_values(memory)  # (B, h, S, d_k) each
+            keys.append(memory_keys)
+            values.append(memory_values)
         empty = ops.zeros((batch, self.spec.num_heads, self.spec.max_length, self.spec.key_dim))
         states = {
             "position": ops.zeros((batch,), dtype="int32"),

@@ -11,11 +11,11 @@ import gradio as gr
 import pandas as pd
 
 from s2s_viz import checkpoints, viz
+from s2s_viz.machine import device_description
 from s2s_viz.training import (
     BackgroundTraining,
     DigitTrainConfig,
     TranslatorTrainConfig,
-    device_description,
     train_digits,
     train_translator,
 )
@@ -151,7 +151,7 @@ def train(what, data, name, epochs, batch_size, learning_rate, size, layers, tea
             elif kind_of_event in ("done", "stopped"):
                 why = f" ({event['reason']})" if event.get("reason") else ""
                 status = f"**{'Stopped' if kind_of_event == 'stopped' else 'Finished'}**{why}. Model `{config.name}` is saved and listed in every tab."
-                download = _downloadable(event.get("checkpoint") if event.get("checkpoint") != "None" else None)
+                download = _downloadable(event.get("checkpoint"))
             elif kind_of_event == "error":
                 status = f"**Training failed:** {event['message']}. The last completed epoch, if any, is kept."
             now = time.monotonic()

@@ -1,0 +1,37 @@
+"""What this code runs on, said once for cards, benchmarks and the Train tab: CPU model and cores, GPUs if any."""
+
+from __future__ import annotations
+
+import os
+import platform
+
+
+def _gpu_names() -> list[str]:
+    try:
+        import tensorflow as tf
+
+        return [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in tf.config.list_physical_devices("GPU")]
+    except Exception:  # no TensorFlow or no device query: no GPU to name
+        return []
+
+
+def machine_description() -> str:
+    """``AMD EPYC ..., 2 cores, Linux x86_64`` plus ``, GPU: NAME`` for each GPU TensorFlow sees."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    description = f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}"
+    gpus = _gpu_names()
+    return description + (", GPU: " + ", ".join(gpus) if gpus else "")
+
+
+def device_description() -> str:
+    """The device TensorFlow trains on: the first GPU's name, or the CPU with the machine's description."""
+    gpus = _gpu_names()
+    return f"GPU: {gpus[0]}" if gpus else f"CPU ({machine_description()})"

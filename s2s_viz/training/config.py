@@ -1,0 +1,127 @@
+"""Training settings: dataclasses that validate themselves and go into a checkpoint's card as they are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+from .. import checkpoints
+from ..validation import require
+
+ARCHITECTURES = ("rnn_seq2seq", "transformer")
+DIGIT_ARCHITECTURES = ("birnn", "vit")
+# How training is spread over devices (tf.distribute); not to be confused with decoding strategies.
+DISTRIBUTION_STRATEGIES = ("none", "mirrored", "multiworker")
+MEMORY_LIMIT_BYTES = 6 * 2**30
+
+
+@dataclass
+class FitSettings:
+    """How ``fit`` runs, for every model kind: epochs, batches, optimizer and schedule, seed, time budget.
+
+    ``batch_size`` is the global batch: with a distribution strategy each of the R replicas takes
+    ``batch_size / R`` of every batch, so the model sees the same batches however many replicas share them.
+    """
+
+    epochs: int = 10
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    optimizer: str = "adam"
+    clipnorm: float | None = 1.0
+    warmup_steps: int = 0
+    cosine_decay: bool = False
+    seed: int = 0
+    time_budget_s: float | None = None
+    strategy: str = "none"  # "mirrored" (all local GPUs) or "multiworker" (TF_CONFIG): tf.distribute
+
+    @classmethod
+    def from_dict(cls, values: dict):
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown training settings: {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return cls(**values)
+
+    def validate_fit(self) -> None:
+        checks = [
+            (1 <= self.epochs <= 1000, f"epochs must be in 1..1000, got {self.epochs}"),
+            (1 <= self.batch_size <= 4096, f"batch_size must be in 1..4096, got {self.batch_size}"),
+            (0 < self.learning_rate <= 1, f"learning_rate must be in (0, 1], got {self.learning_rate}"),
+            (self.optimizer in ("adam", "rmsprop", "sgd"), "optimizer must be adam, rmsprop or sgd"),
+            (
+                self.strategy in DISTRIBUTION_STRATEGIES,
+                f"strategy must be one of {', '.join(DISTRIBUTION_STRATEGIES)}, got {self.strategy!r}",
+            ),
+        ]
+        require(checks)
+
+
+@dataclass
+class TranslatorTrainConfig(FitSettings):
+    """How to train a translation model; saved in its card as it is."""
+
+    name: str = "my-translator"
+    architecture: str = "rnn_seq2seq"
+    data: str = "fra"  # "fra", "toy:copy", "toy:reverse", "toy:dates", or a path to a Tatoeba-format file
+    direction: str = "en-fr"
+    level: str = "char"
+    max_source_length: int = 30
+    max_target_length: int = 60
+    limit: int | None = None  # at most this many training pairs (for toy tasks too)
+    first_lines: int | None = None  # read only the first N lines of the file (the keras-io recipe: 10,000)
+    toy_count: int = 10000
+    validation_pairs: int = 2000
+    model: dict = field(default_factory=dict)
+    bucket_width: int = 8
+
+    def validate(self) -> None:
+        self.validate_fit()
+        checks = [
+            (self.architecture in ARCHITECTURES, f"architecture must be one of {', '.join(ARCHITECTURES)}"),
+            (self.level in ("char", "word"), "level must be char or word"),
+            (1 <= self.max_source_length <= 500, "max_source_length must be in 1..500"),
+            (1 <= self.max_target_length <= 500, "max_target_length must be in 1..500"),
+            (1 <= self.bucket_width <= 64, "bucket_width must be in 1..64"),
+            (self.limit is None or self.limit >= 1, "limit must be at least 1"),
+            (1 <= self.toy_count <= 1_000_000, "toy_count must be in 1..1000000"),
+        ]
+        require(checks)
+        checkpoints.check_name(self.name)
+
+
+@dataclass
+class DigitTrainConfig(FitSettings):
+    """How to train an MNIST classifier (Bi-RNN or ViT); saved in its card as it is."""
+
+    name: str = "my-digits"
+    architecture: str = "birnn"
+    model: dict = field(default_factory=dict)
+    epochs: int = 5
+    batch_size: int = 128
+    limit: int | None = None  # at most this many training images
+
+    def validate(self) -> None:
+        self.validate_fit()
+        checks = [
+            (self.architecture in DIGIT_ARCHITECTURES, f"architecture must be one of {', '.join(DIGIT_ARCHITECTURES)}"),
+            (self.limit is None or self.limit >= 1, "limit must be at least 1"),
+        ]
+        require(checks)
+        checkpoints.check_name(self.name)
+
+
+def make_optimizer(config: FitSettings, steps_per_epoch: int = 1):
+    """The optimizer, with an optional linear warm-up and cosine decay over all planned epochs."""
+    import keras
+
+    kinds = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop, "sgd": keras.optimizers.SGD}
+    rate = config.learning_rate
+    if config.warmup_steps or config.cosine_decay:
+        total = max(config.epochs * steps_per_epoch, config.warmup_steps + 1)
+        rate = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=config.learning_rate if not config.warmup_steps else 0.0,
+            decay_steps=total - config.warmup_steps if config.cosine_decay else 10**9,
+            alpha=0.05,
+            warmup_target=config.learning_rate if config.warmup_steps else None,
+            warmup_steps=config.warmup_steps,
+        )
+    return kinds[config.optimizer](learning_rate=rate, clipnorm=config.clipnorm)

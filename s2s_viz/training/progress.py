@@ -1,0 +1,156 @@
+"""Progress leaves a training as events, and a stop request or a time budget comes in, through one Keras callback.
+
+Events are dicts: ``{"type": "batch" | "epoch" | "done" | "stopped" | "error", ...}``. Batch events come at most
+once a second (and at each epoch's last batch); epoch events after the epoch's checkpoint is written. A
+``threading.Event`` passed as ``stop`` ends training at the next batch end; the last completed epoch is kept.
+A loss that stops being finite ends training at that batch, and the last good epoch's checkpoint stays.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class TrainResult:
+    model: object
+    card: dict
+    path: Path | None
+    history: dict
+    stopped_by: str | None
+
+
+def make_progress_callback(
+    on_event: Callable[[dict], None] | None,
+    stop: threading.Event | None,
+    time_budget_s: float | None,
+    steps_per_epoch: int,
+    save_epoch: Callable[[int, float, dict], Path | None],
+    epoch_extras: Callable | None = None,
+    history: dict | None = None,
+    elapsed_before_s: float = 0.0,
+):
+    """The callback that reports, stops, and saves each completed epoch through ``save_epoch``.
+
+    ``history`` and ``elapsed_before_s`` carry a resumed training's past epochs and time.
+    """
+    import keras
+
+    class Progress(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.run_started = time.monotonic()
+            self.started = self.run_started - elapsed_before_s
+            self.first_epoch: int | None = None
+            self.last_report = 0.0
+            self.epoch = 0
+            self.batches_done = 0
+            self.stopped_by: str | None = None
+            self.failure: str | None = None
+            self.history: dict[str, list[float]] = {key: list(values) for key, values in (history or {}).items()}
+
+        def _check_stop(self):
+            if stop is not None and stop.is_set():
+                self.stopped_by = "stop requested"
+            elif time_budget_s is not None and time.monotonic() - self.started > time_budget_s:
+                self.stopped_by = f"time budget of {time_budget_s:.0f} s reached"
+            if self.stopped_by:
+                self.model.stop_training = True
+
+        def on_epoch_begin(self, epoch, logs=None):
+            if self.first_epoch is None:
+                self.first_epoch = epoch
+            self.epoch = epoch
+            self.batches_done = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            loss = float((logs or {}).get("loss", 0.0))
+            if not math.isfinite(loss):
+                self.failure = (
+                    f"the loss became {loss} at epoch {self.epoch + 1}, batch {batch + 1}; "
+                    "lower the learning rate (the last good epoch is kept)"
+                )
+                self.model.stop_training = True
+                return
+            self.batches_done = batch + 1
+            self._check_stop()
+            now = time.monotonic()
+            if on_event and (now - self.last_report >= 1.0 or batch + 1 == steps_per_epoch):
+                self.last_report = now
+                done = (self.epoch - self.first_epoch) * steps_per_epoch + batch + 1  # batches run by this process
+                remaining = (self.params.get("epochs", 1) - self.epoch) * steps_per_epoch - batch - 1
+                elapsed = now - self.started
+                on_event(
+                    {
+                        "type": "batch",
+                        "epoch": self.epoch + 1,
+                        "batch": batch + 1,
+                        "steps_per_epoch": steps_per_epoch,
+                        "elapsed_s": elapsed,
+                        "eta_s": (now - self.run_started) / done * max(remaining, 0),
+                        **{k: float(v) for k, v in (logs or {}).items()},
+                    }
+                )
+
+        def on_epoch_end(self, epoch, logs=None):
+            if self.failure or self.batches_done < steps_per_epoch:
+                return  # stopped mid-epoch: the last completed epoch's checkpoint stays
+            for key, value in (logs or {}).items():
+                self.history.setdefault(key, []).append(float(value))
+            path = save_epoch(epoch + 1, time.monotonic() - self.started, self.history)
+            if on_event:
+                on_event(
+                    {
+                        "type": "epoch",
+                        "epoch": epoch + 1,
+                        "elapsed_s": time.monotonic() - self.started,
+                        "checkpoint": str(path) if path else None,
+                        **{k: float(v) for k, v in (logs or {}).items()},
+                        **(epoch_extras(self.model) if epoch_extras else {}),
+                    }
+                )
+            self._check_stop()
+
+    return Progress()
+
+
+class BackgroundTraining:
+    """Runs a trainer in a thread; its events arrive in ``events`` (a queue); ``stop`` ends it at a batch end.
+
+    The UI reads the queue to stream curves; the CLI calls the trainers directly.
+    """
+
+    def __init__(self, trainer: Callable, *args, **kwargs):
+        self.events: queue.Queue = queue.Queue()
+        self.stop = threading.Event()
+        self.result: TrainResult | None = None
+        self.error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self.result = trainer(*args, on_event=self.events.put, stop=self.stop, **kwargs)
+            except BaseException as error:  # reported to the UI, never lost in a thread
+                self.error = error
+                self.events.put({"type": "error", "message": f"{error.__class__.__name__}: {error}"})
+            finally:
+                self.events.put({"type": "finished"})
+
+        self.thread = threading.Thread(target=run, name="s2s-viz-training", daemon=True)
+        self.thread.start()
+
+    def iter_events(self):
+        """Every event until the trainer's thread ends (the final ``{"type": "finished"}`` is not yielded)."""
+        while True:
+            try:
+                event = self.events.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            if event["type"] == "finished":
+                return
+            yield event

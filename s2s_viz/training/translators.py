@@ -1,0 +1,149 @@
+"""Training a translator: pairs -> vocabularies -> id batches -> RNN or Transformer -> fit -> checkpoint and card."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+from .batches import load_translation_data, make_batches
+from .config import MEMORY_LIMIT_BYTES, TranslatorTrainConfig, make_optimizer
+from .fit import fit_and_save
+from .progress import TrainResult
+
+
+def build_translator_model(config: TranslatorTrainConfig, source_vocab_size: int, target_vocab_size: int):
+    from ..models import RNNSeq2Seq
+
+    model_config = {**config.model, "source_vocab_size": source_vocab_size, "target_vocab_size": target_vocab_size}
+    if config.architecture == "transformer":
+        from ..models.transformer import TransformerTranslator
+
+        # start and end symbols, plus the padding of a length bucket
+        model_config.setdefault("max_length", max(config.max_source_length, config.max_target_length) + 2 + config.bucket_width)
+        return TransformerTranslator(model_config)
+    return RNNSeq2Seq(model_config)
+
+
+def validate_model_settings(config: TranslatorTrainConfig, source_vocab_size: int, target_vocab_size: int) -> None:
+    """Check the model settings (names and ranges) before anything is built."""
+    from ..models.rnn_seq2seq import RNNSeq2SeqConfig
+    from ..models.transformer import TransformerConfig
+
+    spec_class = TransformerConfig if config.architecture == "transformer" else RNNSeq2SeqConfig
+    try:
+        spec = spec_class(source_vocab_size=source_vocab_size, target_vocab_size=target_vocab_size, **config.model)
+    except TypeError as error:
+        raise ValueError(f"unknown model setting for {config.architecture}: {error}") from error
+    spec.validate()
+
+
+def estimate_parameters(config: TranslatorTrainConfig, source_vocab_size: int, target_vocab_size: int) -> int:
+    """Roughly how many weights the model will have, computed from the settings before anything is built."""
+    model = config.model
+    if config.architecture == "transformer":
+        d, d_ff, layers = model.get("d_model", 128), model.get("d_ff", 512), model.get("num_layers", 2)
+        per_block = 4 * d * d + 2 * d * d_ff
+        return (source_vocab_size + 2 * target_vocab_size) * d + layers * (per_block + (per_block + 4 * d * d))
+    latent, layers = model.get("latent_dim", 256), model.get("num_layers", 1)
+    gates = 4 if model.get("cell", "lstm") == "lstm" else 3
+    width = model.get("embedding_dim") or max(source_vocab_size, target_vocab_size)
+    directions = 2 if model.get("bidirectional") else 1
+    first_layer = gates * latent * (width + latent) * (directions + 1)
+    stacked = gates * latent * 2 * latent * (layers - 1) * (directions + 1)
+    return first_layer + stacked + 2 * latent * target_vocab_size
+
+
+def estimate_training_bytes(parameters: int, batch_size: int, max_length: int, width: int) -> int:
+    """A rough upper bound: weights, gradients and two Adam slots, plus activations kept for backprop."""
+    activations = batch_size * max_length * width * 4 * 12
+    return parameters * 4 * 4 + activations
+
+
+def train_translator(
+    config: TranslatorTrainConfig,
+    directory: str | Path | None = None,
+    on_event: Callable[[dict], None] | None = None,
+    stop: threading.Event | None = None,
+    command: str | None = None,
+    sample_sources: list[str] | None = None,
+    callbacks: list | None = None,
+) -> TrainResult:
+    """Train a translation model and save it (after every epoch) as ``directory/NAME``.
+
+    ``directory`` defaults to the user model folder. Each epoch event carries greedy translations of
+    ``sample_sources`` (with their attention) when given. Returns the model, its card, the saved path and
+    history.
+    """
+    import keras
+
+    from ..models import masked_accuracy, masked_loss
+
+    config.validate()
+    keras.utils.set_random_seed(config.seed)
+    data = load_translation_data(config)
+    source_vocab, target_vocab, train, validation = make_batches(config, data)
+
+    validate_model_settings(config, source_vocab.size, target_vocab.size)
+    width = max(config.model.get("latent_dim", 0), config.model.get("d_model", 0), target_vocab.size)
+    parameters = estimate_parameters(config, source_vocab.size, target_vocab.size)
+    needed = estimate_training_bytes(parameters, config.batch_size, config.max_target_length + 2, width)
+    if needed > MEMORY_LIMIT_BYTES:
+        raise ValueError(
+            f"this model would need about {needed / 2**30:.1f} GiB to train (limit {MEMORY_LIMIT_BYTES / 2**30:.0f} GiB); "
+            "use a smaller latent size, fewer layers or a smaller batch"
+        )
+
+    def build():
+        model = build_translator_model(config, source_vocab.size, target_vocab.size)
+        model.compile(optimizer=make_optimizer(config, len(train)), loss=masked_loss, metrics=[masked_accuracy])
+        card["model_config"] = asdict(model.spec)
+        return model
+
+    card = {
+        "name": config.name,
+        "kind": "translator",
+        "architecture": config.architecture,
+        "model_config": {},
+        "source_vocab": source_vocab.to_json(),
+        "target_vocab": target_vocab.to_json(),
+        "direction": config.direction if not config.data.startswith("toy:") else config.data,
+        "data": data.description,
+        "training": {"config": asdict(config)},
+        "command": command,
+        "metrics": {},
+    }
+    sampler = None
+
+    def samples(live_model) -> dict:
+        nonlocal sampler
+        if not sample_sources:
+            return {}
+        from ..translator import InputError, Translator
+
+        # one translator for the whole training (its decoder reads the live weights); the plain graph loop,
+        # since compiling XLA programs for three sample sentences would cost more than it saves
+        sampler = sampler or Translator(live_model, source_vocab, target_vocab, card, xla=False)
+        out = []
+        for source in sample_sources:
+            try:
+                result = sampler.translate(source)
+            except InputError as error:
+                out.append({"source": source, "translation": f"({error})"})
+                continue
+            out.append(
+                {
+                    "source": source,
+                    "translation": result.text,
+                    "attention": result.attention,
+                    "source_tokens": result.source_tokens,
+                    "target_tokens": [step.token for step in result.steps],
+                }
+            )
+        return {"samples": out}
+
+    return fit_and_save(
+        config, directory, build, card, train, validation, len(train.sources),
+        on_event=on_event, stop=stop, epoch_extras=samples, callbacks=callbacks,
+    )
