@@ -154,3 +154,40 @@ def test_tiny_models_learn_on_real_mnist_and_round_trip(tmp_path, architecture):
         assert maps["rollout"].shape == (4, 4) and len(maps["class_token"]) == 2
     else:
         assert classifier.hidden_states(image)["backward"].shape == (28, 32)
+
+
+@needs_mnist
+def test_mnist_digits_are_left_as_they_are():
+    from s2s_viz.data.digits import load_mnist
+
+    digits = load_mnist()["x_test"][:300]
+    for digit in digits:
+        np.testing.assert_allclose(to_mnist(digit), digit / 255.0, atol=1e-6)
+        buffer = io.BytesIO()
+        Image.fromarray(digit).save(buffer, format="PNG")
+        np.testing.assert_allclose(to_mnist(buffer.getvalue()), digit / 255.0, atol=1e-6)
+    inverted = 255 - digits[0]  # dark ink on light paper: inverted, then left alone
+    np.testing.assert_allclose(to_mnist(inverted), digits[0] / 255.0, atol=1e-6)
+
+
+@needs_mnist
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["birnn-mnist", "vit-mnist"])
+def test_classify_on_raw_test_images_scores_the_card(name, tmp_path):
+    """Raw uint8 test images (all 10,000) score the card's accuracy; 2,000 of them as PNG files score what the
+    model scores on the arrays themselves."""
+    import s2s_viz
+    from s2s_viz.data.digits import load_mnist
+
+    classifier = s2s_viz.load(name)
+    mnist = load_mnist()
+    x, y = mnist["x_test"], mnist["y_test"]
+    accuracy = 100 * float((classifier.classify_batch(x).argmax(axis=1) == y).mean())
+    assert accuracy == pytest.approx(classifier.card["metrics"]["test_accuracy"], abs=0.2)
+    paths = []
+    for index, digit in enumerate(x[:2000]):
+        paths.append(tmp_path / f"{index}.png")
+        Image.fromarray(digit).save(paths[-1])
+    from_files = 100 * float((classifier.classify_batch(paths).argmax(axis=1) == y[:2000]).mean())
+    direct = 100 * float((np.asarray(classifier.model(x[:2000] / 255.0, training=False)).argmax(axis=1) == y[:2000]).mean())
+    assert from_files == pytest.approx(direct, abs=0.2)
