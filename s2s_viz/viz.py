@@ -120,6 +120,12 @@ def curves_figure(history: dict[str, list[float]], title: str = "Training curves
     return figure
 
 
+def digit_verdict(probabilities) -> str:
+    """``it is a 7`` / ``it is an 8``: the most probable digit, in words that read right."""
+    digit = int(np.argmax(probabilities))
+    return f"it is {'an' if digit == 8 else 'a'} {digit}"
+
+
 def probability_bars(probabilities, labels=None, title: str = "Class probabilities") -> go.Figure:
     probabilities = np.asarray(probabilities, dtype=float)
     labels = labels or [str(i) for i in range(len(probabilities))]

@@ -27,8 +27,8 @@ def test_padding_gets_exactly_zero_weight():
 @pytest.fixture(scope="module")
 def reverse_model(tmp_path_factory):
     config = TranslatorTrainConfig(
-        name="reverse", data="toy:reverse", toy_count=4000, validation_pairs=200, epochs=30, batch_size=64,
-        learning_rate=0.005, max_source_length=12, max_target_length=12, time_budget_s=60,
+        name="reverse", data="toy:reverse", toy_count=4000, validation_pairs=200, epochs=12, batch_size=64,
+        learning_rate=0.005, max_source_length=12, max_target_length=12,
         model={"latent_dim": 64, "attention": "additive", "attention_units": 32, "bidirectional": True},
     )
     result = train_translator(config, tmp_path_factory.mktemp("reverse"))
@@ -59,8 +59,8 @@ def test_attention_round_trip_is_exact(reverse_model, tmp_path):
 
 def test_date_attention_is_monotonic_where_the_format_keeps_order(tmp_path):
     config = TranslatorTrainConfig(
-        name="dates", data="toy:dates", toy_count=6000, validation_pairs=200, epochs=30, batch_size=64,
-        learning_rate=0.005, max_source_length=20, max_target_length=12, time_budget_s=75,
+        name="dates", data="toy:dates", toy_count=6000, validation_pairs=200, epochs=10, batch_size=64,
+        learning_rate=0.005, max_source_length=20, max_target_length=12,
         model={"latent_dim": 64, "attention": "additive", "attention_units": 32, "bidirectional": True},
     )
     translator = s2s_viz.load(str(train_translator(config, tmp_path).path))

@@ -64,10 +64,18 @@ def test_unknown_card_fields_are_kept_aside(saved):
 
 def test_lambda_layer_is_refused_and_never_runs(tmp_path):
     marker = tmp_path / "ran"
+
+    def leaves_a_mark(x, path=str(marker)):
+        with open(path, "a") as handle:
+            handle.write("ran\n")
+        return x * 2
+
     inputs = keras.Input((2,))
-    outputs = keras.layers.Lambda(lambda x: x * 2)(inputs)
+    outputs = keras.layers.Lambda(leaves_a_mark)(inputs)
     model = keras.Model(inputs, outputs)
+    assert marker.exists()  # the function does leave its mark whenever it runs...
     model.save(tmp_path / "evil.keras")
+    marker.unlink()
     (tmp_path / "evil.json").write_text(json.dumps({"name": "evil", "kind": "translator", "architecture": "x"}))
     with pytest.raises(CheckpointError, match="refused: it contains 'Lambda'"):
         s2s_viz.load(str(tmp_path / "evil.keras"))
@@ -129,11 +137,15 @@ def test_kill_during_save_keeps_the_previous_checkpoint(saved):
         checkpoints.save(translator.model, card, {str(saved)!r}, "mine")
         """
     )
+    before = (saved / "mine.keras").read_bytes(), s2s_viz.load("mine").translate("abcd")
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=os.environ.copy())
     assert process.stdout.readline().strip() == b"saving"
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert s2s_viz.load("mine").translate("abc").text is not None
+    assert (saved / "mine.keras").read_bytes() == before[0]
+    after = s2s_viz.load("mine").translate("abcd")
+    assert after.text == before[1].text
+    np.testing.assert_allclose(after.attention, before[1].attention, atol=1e-6)
     assert [m.name for m in s2s_viz.list_models() if m.origin == "user"] == ["mine"]
 
 

@@ -129,11 +129,26 @@ def test_rollout_of_identity_attention_is_identity():
     assert explain.rollout(uniform).shape == (2, 2)
 
 
+def test_discarding_the_weakest_attention_by_hand():
+    """One block, one head, three tokens: the three weakest weights go, then the residual mix, worked by hand."""
+    attention = [np.array([[[0.5, 0.3, 0.2], [0.15, 0.8, 0.05], [0.25, 0.1, 0.65]]])]
+    # 0.05, 0.1 and 0.15 are dropped; each row is mixed half-and-half with the identity and renormalised
+    expected = np.array([[0.75, 0.15, 0.1], [0.0, 1.0, 0.0], [0.125 / 0.95, 0.0, 0.825 / 0.95]])
+    np.testing.assert_allclose(explain.rollout_matrix(attention, discard_ratio=0.34), expected, atol=1e-12)
+    kept = np.array([[0.75, 0.15, 0.1], [0.075, 0.9, 0.025], [0.125, 0.05, 0.825]])
+    np.testing.assert_allclose(explain.rollout_matrix(attention), kept, atol=1e-12)
+
+
 def test_position_similarity_is_a_grid_of_grids_with_ones_on_the_diagonal():
     embedding = np.random.default_rng(0).normal(size=(17, 8))
     similarity = explain.position_similarity(embedding)
     assert similarity.shape == (4, 4, 4, 4)
-    assert similarity[1, 2, 1, 2] == pytest.approx(1.0)
+    grid = similarity.reshape(16, 16)
+    np.testing.assert_allclose(np.diag(grid), 1.0, atol=1e-12)
+    np.testing.assert_allclose(grid, grid.T, atol=1e-12)
+    patches = embedding[1:]  # the class token's own embedding is left out
+    a, b = patches[0 * 4 + 1], patches[2 * 4 + 3]  # patch (row 0, column 1) against patch (row 2, column 3)
+    assert similarity[0, 1, 2, 3] == pytest.approx(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
 
 
 @needs_mnist

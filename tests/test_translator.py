@@ -96,11 +96,15 @@ def test_impossible_strategy_settings(tiny_translator):
 
 
 def test_compare_forcing_marks_the_first_divergence(tiny_translator):
-    comparison = tiny_translator.compare_forcing("abcdef", "abcxyz")
-    assert [s.reference for s in comparison.steps] == list("abcxyz") + ["\n"]
-    free = comparison.free_text + "\n"
-    expected = next((i for i, (a, b) in enumerate(zip(free, "abcxyz\n")) if a != b), None)
-    assert comparison.first_divergence == expected
+    free = tiny_translator.translate("abcdef").text
+    assert len(free) >= 3
+    # A reference that agrees with the free-running output for two characters, then differs: divergence at 2.
+    reference = free[:2] + ("x" if free[2] != "x" else "y") + free[3:]
+    comparison = tiny_translator.compare_forcing("abcdef", reference)
+    assert [s.reference for s in comparison.steps] == [*reference, "\n"]
+    assert comparison.free_text == free
+    assert comparison.first_divergence == 2
+    assert tiny_translator.compare_forcing("abcdef", free).first_divergence is None
     for step in comparison.steps:
         assert 0.0 <= step.forced_reference_probability <= 1.0
     # While the free run still agrees with the reference, both decoders saw the same prefix.

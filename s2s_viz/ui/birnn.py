@@ -23,7 +23,7 @@ def classify_digit(model_name: str, sketch, upload, test_index, source: str):
     classifier = get_model(model_name, kind="digits")
     image, caption = digit_input(sketch, upload, test_index, source)
     probabilities = classifier.classify(image)
-    figure = viz.probability_bars(probabilities, title=f"{caption}: it is a {int(np.argmax(probabilities))}")
+    figure = viz.probability_bars(probabilities, title=f"{caption}: {viz.digit_verdict(probabilities)}")
     overlay = viz.digit_overlay(image, title="the input the model reads")
     states = classifier.hidden_states(image) if hasattr(classifier.model, "hidden_states") else {}
     forward = viz.matrix_heatmap(states["forward"].T, "forward outputs after each row (top → bottom)", "row (timestep)", "unit") if "forward" in states else None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gradio as gr
-import numpy as np
 
 from s2s_viz import viz
 
@@ -35,7 +34,7 @@ def vit_attention(model_name: str, sketch, upload, test_index, source: str, laye
         grid, which = maps["class_token_mean"][layer], f"block {layer}, mean of heads"
     patch = maps["patch_size"]
     return (
-        viz.probability_bars(probabilities, title=f"{caption}: it is a {int(np.argmax(probabilities))}"),
+        viz.probability_bars(probabilities, title=f"{caption}: {viz.digit_verdict(probabilities)}"),
         viz.digit_overlay(image, None, patch, "the input and its patch grid"),
         viz.digit_overlay(image, grid, patch, f"class-token attention: {which}"),
         viz.digit_overlay(image, maps["rollout"], patch, f"attention rollout ({head_fusion} of heads, discard {float(discard_ratio):.0%})"),

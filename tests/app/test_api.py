@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-import numpy as np
+import json
+
 import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image, ImageDraw
 
-TRANSLATOR = "lstm-char-en-fr"
+TRANSLATOR = "attention-char-en-fr"  # the default translator; it translates the README's sentence right
+
+
+def plotly(figure) -> dict:
+    return json.loads(figure["plot"]) if isinstance(figure["plot"], str) else figure["plot"]
 
 
 def test_translate_returns_text_steps_and_a_figure(client):
-    text, notice, figure, steps, table, _ = client.predict(TRANSLATOR, "I am cold.", "greedy", 4, 1.0, 0, api_name="/translate")
-    assert text and isinstance(text, str)
-    assert steps["data"] and steps["headers"][:3] == ["step", "chosen", "p"]
+    text, notice, figure, steps, table, *_ = client.predict(TRANSLATOR, "I am cold.", "greedy", 4, 1.0, 0, api_name="/translate")
+    assert text == "J'ai froid."
+    assert steps["headers"][:3] == ["step", "chosen", "p"] and len(steps["data"]) == len(text) + 1  # and the end
+    heatmap = plotly(figure)["data"][0]
+    assert heatmap["type"] == "heatmap"
+    assert [label.split(":", 1)[1] for label in heatmap["x"]] == ["I", "␣", "a", "m", "␣", "c", "o", "l", "d", "."]
+    assert len(heatmap["y"]) == len(steps["data"])
+    assert len(table["data"]) == len(steps["data"])
 
 
 def test_beam_and_sampling_through_the_api(client):
@@ -67,14 +77,14 @@ def draw_seven(path):
 def test_digit_endpoints_with_an_upload(client, tmp_path):
     from s2s_viz import list_models
 
-    names = {m.name: m for m in list_models(kind="digits")}
+    names = {m.name for m in list_models(kind="digits") if not m.broken}
+    assert {"birnn-mnist", "vit-mnist"} <= names  # both ship with the app
     path = handle_file(str(draw_seven(tmp_path / "seven.png")))
-    if "birnn-mnist" in names:
-        result = client.predict("birnn-mnist", None, path, 0, "upload", api_name="/classify_digit")
-        assert result[0] is not None
-    if "vit-mnist" in names:
-        result = client.predict("vit-mnist", None, path, 0, "upload", 0, -1, "mean", 0.0, api_name="/vit_attention")
-        assert result[3] is not None
+    bars = client.predict("birnn-mnist", None, path, 0, "upload", api_name="/classify_digit")[0]
+    assert "it is a 7" in json.dumps(plotly(bars)["layout"]["title"])
+    result = client.predict("vit-mnist", None, path, 0, "upload", 0, -1, "mean", 0.0, api_name="/vit_attention")
+    assert "it is a 7" in json.dumps(plotly(result[0])["layout"]["title"])
+    assert plotly(result[3])["data"]  # the rollout over the picture
 
 
 @pytest.mark.parametrize("size", [(1, 1), (4000, 4000)])
@@ -94,8 +104,15 @@ def test_training_streams_and_the_model_appears_everywhere(client):
     job = client.submit("translator: LSTM seq2seq", "toy:reverse", "api-trained", 1, 64, 0.005, 16, 1, 1.0, 300, api_name="/train")
     outputs = list(job)
     status = job.outputs()[-1][0]
-    assert outputs and "Finished" in status
-    assert client.predict("api-trained", "abc", "greedy", 4, 1.0, 0, api_name="/translate")[0] is not None
+    assert len(outputs) >= 2 and "Finished" in status
+    import s2s_viz
+
+    expected = s2s_viz.load("api-trained").translate("abc").text  # the model the app saved, loaded here
+    assert client.predict("api-trained", "abc", "greedy", 4, 1.0, 0, api_name="/translate")[0] == expected
+    _, table, summary = client.predict("api-trained", "abc", "cba", api_name="/compare_forcing")
+    assert len(table["data"]) == len("cba") + 1 and expected in summary
+    compared = client.predict(["api-trained", TRANSLATOR], "abc", api_name="/compare")
+    assert expected in json.dumps(compared[0])
 
 
 @pytest.mark.parametrize(("epochs", "message"), [(0, "less than minimum value 1"), ("many", "Expected a `float | None`.*'many'"), (10_000, "greater than maximum value 50")])
@@ -114,8 +131,12 @@ def test_impossible_settings_inside_the_bounds_are_refused_by_the_core(client):
 
 
 def test_the_app_still_answers_after_bad_inputs(client):
-    assert client.predict(TRANSLATOR, "Hi.", "greedy", 4, 1.0, 0, api_name="/translate")[0]
-    assert np.isfinite(len(client.view_api(return_format="dict")["named_endpoints"]))
+    import s2s_viz
+
+    expected = s2s_viz.load(TRANSLATOR).translate("Hi.").text
+    assert client.predict(TRANSLATOR, "Hi.", "greedy", 4, 1.0, 0, api_name="/translate")[0] == expected
+    endpoints = set(client.view_api(return_format="dict")["named_endpoints"])
+    assert {"/translate", "/compare", "/compare_forcing", "/mha", "/classify_digit", "/vit_attention", "/train"} <= endpoints
 
 
 def test_a_broken_checkpoint_is_named_not_fatal(client):
