@@ -12,9 +12,9 @@ import numpy as np
 import tensorflow as tf
 
 from .data.vocab import CharVocab, Unknown
-from .decoding import FORCED, GREEDY, SAMPLE, StepDecoder
+from .decoding import FORCED, GREEDY, SAMPLE, TOP_K, StepDecoder
 
-STRATEGIES = ("greedy", "beam", "sample")
+DECODING_STRATEGIES = ("greedy", "beam", "sample")
 MAX_BEAM_WIDTH = 16
 BATCH_SIZE = 512
 
@@ -44,6 +44,31 @@ class TranslationResult:
     strategy: str = GREEDY
     # Transformers only: {"encoder_self", "decoder_self", "cross"} -> one (heads, rows, columns) array per layer
     attention_maps: dict | None = None
+
+    def attention_map(self, kind: str, layer: int, head: int) -> tuple[np.ndarray, list[str], list[str]]:
+        """One Transformer attention map ``(queries, keys)`` with the tokens along each axis.
+
+        ``kind``: ``cross`` (decoder positions read the source), ``decoder_self`` (causal) or ``encoder_self``.
+        The decoder's queries are its inputs: the start symbol, then each character it wrote but the last.
+        Out-of-range layers and heads are refused with the valid range, never clamped.
+        """
+        if not self.attention_maps:
+            raise InputError("this model has no attention maps per layer and head (only a Transformer has)")
+        if kind not in self.attention_maps:
+            raise InputError(f"unknown attention kind {kind!r}; choose one of {', '.join(self.attention_maps)}")
+        layers = self.attention_maps[kind]
+        if not 0 <= layer < len(layers):
+            raise InputError(f"layer must be in 0..{len(layers) - 1} for this model, got {layer}")
+        heads = layers[layer].shape[0]
+        if not 0 <= head < heads:
+            raise InputError(f"head must be in 0..{heads - 1} for this model, got {head}")
+        decoder_inputs = ["\t", *[step.token for step in self.steps[:-1]]]
+        queries, keys = {
+            "cross": (decoder_inputs, self.source_tokens),
+            "decoder_self": (decoder_inputs, decoder_inputs),
+            "encoder_self": (self.source_tokens, self.source_tokens),
+        }[kind]
+        return layers[layer][head], queries, keys
 
 
 @dataclass
@@ -149,7 +174,7 @@ class Translator:
         if strategy == "beam":
             tokens, log_probs, attention = self.decoder.beam(source, self.max_steps, int(beam_width), length_penalty)
             probs = np.exp(log_probs)
-            top_ids = np.argsort(-probs, axis=1)[:, :5]
+            top_ids = np.argsort(-probs, axis=1)[:, :TOP_K]
             steps = [
                 self._step(t, int(token), float(probs[t, token]), top_ids[t], probs[t, top_ids[t]])
                 for t, token in enumerate(tokens)
@@ -255,8 +280,8 @@ class Translator:
 
 
 def _check_strategy(strategy: str, beam_width: int, temperature: float) -> None:
-    if strategy not in STRATEGIES:
-        raise InputError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    if strategy not in DECODING_STRATEGIES:
+        raise InputError(f"unknown strategy {strategy!r}; choose one of {', '.join(DECODING_STRATEGIES)}")
     try:
         beam_width, temperature = int(beam_width), float(temperature)
     except (TypeError, ValueError) as error:

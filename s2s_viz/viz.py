@@ -108,18 +108,6 @@ def forcing_table(comparison) -> pd.DataFrame:
     )
 
 
-def curves_figure(history: dict[str, list[float]], title: str = "Training curves") -> go.Figure:
-    """Loss and accuracy per epoch (or per report) for one or several runs: ``{"run / metric": values}``."""
-    figure = go.Figure()
-    for name, values in history.items():
-        figure.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, mode="lines+markers", name=name, yaxis="y2" if "acc" in name else "y"))
-    figure.update_layout(
-        title=title, xaxis_title="epoch", yaxis={"title": "loss"}, yaxis2={"title": "accuracy", "overlaying": "y", "side": "right", "range": [0, 1]},
-        height=380, legend={"orientation": "h", "y": -0.3},
-    )
-    return figure
-
-
 def digit_verdict(probabilities) -> str:
     """``it is a 7`` / ``it is an 8``: the most probable digit, in words that read right."""
     digit = int(np.argmax(probabilities))

@@ -2,8 +2,9 @@
 
 from .attention import SeqAttention
 from .birnn import BiRNNClassifier
+from .embedding import TokenEmbedding
 from .mha import ScratchMultiHeadAttention
-from .rnn_seq2seq import RNNSeq2Seq, RNNSeq2SeqConfig, TokenEmbedding, masked_accuracy, masked_loss
+from .rnn_seq2seq import RNNSeq2Seq, RNNSeq2SeqConfig, masked_accuracy, masked_loss
 from .transformer import DecoderBlock, EncoderBlock, PositionalEncoding, TransformerTranslator
 from .vit import VisionTransformer
 

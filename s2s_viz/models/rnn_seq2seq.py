@@ -13,8 +13,9 @@ forward and backward final states are concatenated and projected back to the dec
 * *teacher forcing* (``teacher_forcing_ratio=1``): at step t the decoder input is the *gold* character
   t-1. Every step learns in parallel from a correct prefix; fast and stable.
 * *reinjection* (``teacher_forcing_ratio=0``): the decoder input is its *own* prediction of the previous
-  step. As in the seed, the fed-back prediction is the probability distribution (a soft one-hot), so the
-  gradient flows through it: this is trained with real gradients through ``fit``.
+  step. The notes say only "the decoder input is the predicted sequence"; here the fed-back prediction is the
+  whole probability distribution (a soft one-hot, embedded as the expected vector), a choice of this project
+  that lets the gradient flow through it, so reinjection trains with real gradients through ``fit``.
 * *scheduled sampling* (``0 < ratio < 1``): at each step and for each sentence, gold with probability
   ``ratio``, own prediction otherwise.
 
@@ -44,6 +45,7 @@ from keras import ops
 from ..validation import require
 from .attention import KINDS as ATTENTION_KINDS
 from .attention import SeqAttention
+from .embedding import TokenEmbedding
 
 CELLS = ("lstm", "gru")
 
@@ -93,40 +95,6 @@ class RNNSeq2SeqConfig:
             ),
         ]
         require(checks)
-
-
-@keras.saving.register_keras_serializable(package="s2s_viz")
-class TokenEmbedding(keras.layers.Layer):
-    """Ids -> vectors: one-hot (``dim == 0``, the seed's char input) or a learned embedding (``dim > 0``).
-
-    ``soft(probs)`` embeds a probability distribution instead of an id: the expected vector, which is how
-    reinjection feeds the decoder's own prediction back with a gradient.
-    """
-
-    def __init__(self, vocab_size: int, dim: int = 0, **kwargs):
-        super().__init__(**kwargs)
-        self.vocab_size = vocab_size
-        self.dim = dim
-
-    @property
-    def output_dim(self) -> int:
-        return self.dim or self.vocab_size
-
-    def build(self, input_shape=None):
-        if self.dim:
-            self.embeddings = self.add_weight(shape=(self.vocab_size, self.dim), name="embeddings")
-        self.built = True
-
-    def call(self, ids):
-        if self.dim:
-            return ops.take(self.embeddings, ops.cast(ids, "int32"), axis=0)
-        return ops.one_hot(ids, self.vocab_size)
-
-    def soft(self, probs):
-        return ops.matmul(probs, self.embeddings) if self.dim else probs
-
-    def get_config(self):
-        return {**super().get_config(), "vocab_size": self.vocab_size, "dim": self.dim}
 
 
 def state_count(cell: str) -> int:
@@ -324,11 +292,6 @@ class RNNSeq2Seq(keras.Model):
         start = (states, first_probs, ops.zeros((batch, vocab)), ops.zeros((batch, source_length)))
         _, _, logits, alpha = tf.scan(step, (gold, use_gold), initializer=start)  # (T, B, V), (T, B, S)
         return ops.transpose(logits, (1, 0, 2)), ops.transpose(alpha, (1, 0, 2))
-
-    def attention_weights(self, source_ids, decoder_input_ids):
-        """Teacher-forced attention ``(B, T, S)`` for a source and a gold decoder input."""
-        memory, states = self.encode(source_ids)
-        return self._stepwise(decoder_input_ids, states, memory, 1.0, False)[1]
 
     def get_config(self):
         return {"config": asdict(self.spec), "name": self.name}

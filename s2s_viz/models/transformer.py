@@ -27,8 +27,8 @@ import numpy as np
 from keras import ops
 
 from ..validation import require
+from .embedding import TokenEmbedding
 from .mha import ScratchMultiHeadAttention
-from .rnn_seq2seq import TokenEmbedding
 
 
 @dataclass
@@ -88,9 +88,6 @@ class PositionalEncoding(keras.layers.Layer):
         else:
             self.table = ops.convert_to_tensor(sinusoidal_encoding(self.max_length, self.d_model))
         self.built = True
-
-    def encoding(self):
-        return self.table
 
     def call(self, x, positions=None):
         if positions is None:

@@ -17,7 +17,9 @@ from .config import (
     DigitTrainConfig,
     FitSettings,
     TranslatorTrainConfig,
+    forcing_experiment_configs,
     make_optimizer,
+    model_for_size,
 )
 from .digits import build_digit_model, train_digits
 from .distribution import DistributionError, read_tf_config
@@ -51,9 +53,11 @@ __all__ = [
     "estimate_parameters",
     "estimate_training_bytes",
     "fit_and_save",
+    "forcing_experiment_configs",
     "load_translation_data",
     "make_batches",
     "make_optimizer",
+    "model_for_size",
     "read_tf_config",
     "train_digits",
     "train_translator",

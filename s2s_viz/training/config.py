@@ -125,3 +125,51 @@ def make_optimizer(config: FitSettings, steps_per_epoch: int = 1):
             warmup_steps=config.warmup_steps,
         )
     return kinds[config.optimizer](learning_rate=rate, clipnorm=config.clipnorm)
+
+
+def model_for_size(architecture: str, size: int, layers: int = 1, **settings) -> dict:
+    """Model settings from one width: what the Train tab's single "size" means for each architecture.
+
+    Recurrent translators: ``latent_dim = size``; Transformer and ViT: ``d_model`` = ``size`` rounded down to a
+    multiple of their 4 heads (at least 8), ``d_ff = 2 * size``; the Bi-RNN: ``units = size``.
+    """
+    if architecture in ("transformer", "vit"):
+        return {**settings, "d_model": max(8, size - size % 4), "num_heads": 4, "num_layers": layers, "d_ff": 2 * size}
+    if architecture == "birnn":
+        return {**settings, "units": size}
+    return {**settings, "latent_dim": size, "num_layers": layers}
+
+
+@dataclass(frozen=True)
+class ForcingRun:
+    label: str
+    teacher_forcing_ratio: float
+    optional: bool = False  # scheduled sampling runs only when asked
+
+
+FORCING_RUNS = (
+    ForcingRun("teacher forcing (ratio 1)", 1.0),
+    ForcingRun("reinjection (ratio 0)", 0.0),
+    ForcingRun("scheduled sampling (ratio 0.5)", 0.5, optional=True),
+)
+FORCING_TASKS = ("toy:dates", "toy:reverse", "toy:copy")
+
+
+def forcing_experiment_configs(task: str, epochs: int, include_mix: bool = False) -> list[tuple[str, TranslatorTrainConfig]]:
+    """The teacher forcing vs reinjection experiment: one small model, same data and seed, fed two ways."""
+    require([
+        (task in FORCING_TASKS, f"choose one of {', '.join(FORCING_TASKS)}"),
+        (1 <= epochs <= 10, f"epochs must be in 1..10, got {epochs}"),
+    ])
+    return [
+        (
+            run.label,
+            TranslatorTrainConfig(
+                name=f"experiment-ratio-{run.teacher_forcing_ratio:g}", data=task, toy_count=3000, validation_pairs=300,
+                epochs=epochs, batch_size=64, learning_rate=0.005, max_source_length=20, max_target_length=12, seed=0,
+                model={"latent_dim": 64, "teacher_forcing_ratio": run.teacher_forcing_ratio},
+            ),
+        )
+        for run in FORCING_RUNS
+        if include_mix or not run.optional
+    ]

@@ -48,6 +48,33 @@ def model_names(kind: str = "translator", architecture: str | None = None) -> li
     ]
 
 
+def layers_and_heads(name: str | None) -> tuple[int, int] | None:
+    """A Transformer's or ViT's layer and head counts, read from its card (no model is loaded)."""
+    info = next((info for info in s2s_viz.list_models() if info.name == name and not info.broken), None)
+    spec = ((info.card or {}).get("model_config") or {}) if info else {}
+    return (spec["num_layers"], spec["num_heads"]) if "num_layers" in spec and "num_heads" in spec else None
+
+
+def layer_and_head_sliders(name: str | None, label_layer: str, label_head: str, head_minimum: int = 0):
+    """Two sliders whose ranges are the chosen model's layers and heads (counted from 0)."""
+    shape = layers_and_heads(name) or (1, 1)
+    return (
+        gr.Slider(0, max(shape[0] - 1, 1), value=0, step=1, label=label_layer, interactive=shape[0] > 1),
+        gr.Slider(head_minimum, max(shape[1] - 1, 1), value=head_minimum, step=1, label=label_head),
+    )
+
+
+def follow_model(name: str | None, head_minimum: int = 0):
+    """New slider ranges after the model changes; values go back to the first layer and head."""
+    shape = layers_and_heads(name)
+    if shape is None:
+        return gr.update(), gr.update()
+    return (
+        gr.update(maximum=max(shape[0] - 1, 1), value=0, interactive=shape[0] > 1),
+        gr.update(maximum=max(shape[1] - 1, 1), value=head_minimum),
+    )
+
+
 def default_translator() -> str | None:
     """The shipped English -> French translator with the best chrF on its card (the app opens on it)."""
     shipped = [info for info in s2s_viz.list_models(kind="translator") if not info.broken and info.origin == "shipped"]

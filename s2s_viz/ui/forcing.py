@@ -5,6 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from s2s_viz import viz
+from s2s_viz.training.config import FORCING_TASKS
 from s2s_viz.translator import InputError
 
 from .common import check_text, default_translator, get_model, model_picker
@@ -37,27 +38,17 @@ same seed: one fed the gold previous character (teacher forcing), one fed its ow
 (reinjection), and optionally a mix (scheduled sampling). Compare how fast their validation loss and accuracy
 improve. Both run here, one after the other."""
 
-RUNS = {"teacher forcing (ratio 1)": 1.0, "reinjection (ratio 0)": 0.0, "scheduled sampling (ratio 0.5)": 0.5}
-
-
 def forcing_experiment(task: str = "toy:dates", epochs: float = 3, include_mix: bool = False):
     """Train the same small model by teacher forcing and by reinjection; stream both curves."""
     from s2s_viz import checkpoints
-    from s2s_viz.training import BackgroundTraining, TranslatorTrainConfig, train_translator
+    from s2s_viz.training import BackgroundTraining, forcing_experiment_configs, train_translator
 
-    if task not in ("toy:dates", "toy:reverse", "toy:copy"):
-        raise gr.Error("choose toy:dates, toy:reverse or toy:copy")
-    epochs = int(epochs)
-    if not 1 <= epochs <= 10:
-        raise gr.Error("epochs must be in 1..10")
+    try:
+        runs = forcing_experiment_configs(task, int(epochs), include_mix)
+    except ValueError as error:
+        raise gr.Error(str(error)) from error
     series: dict[str, tuple[list, list]] = {}
-    runs = [name for name in RUNS if include_mix or "0.5" not in name]
-    for label in runs:
-        config = TranslatorTrainConfig(
-            name=f"experiment-ratio-{RUNS[label]:g}", data=task, toy_count=3000, validation_pairs=300, epochs=epochs, batch_size=64,
-            learning_rate=0.005, max_source_length=20, max_target_length=12, seed=0,
-            model={"latent_dim": 64, "teacher_forcing_ratio": RUNS[label]},
-        )
+    for label, config in runs:
         run = BackgroundTraining(train_translator, config, checkpoints.user_dir())
         try:
             for event in run.iter_events():
@@ -89,7 +80,7 @@ def build() -> list:
     with gr.Accordion("the experiment: train both ways, live", open=False):
         gr.Markdown(t("forcing.experiment", EXPERIMENT_INTRO))
         with gr.Row():
-            task = gr.Dropdown(["toy:dates", "toy:reverse", "toy:copy"], value="toy:dates", label=t("label.task", "task"))
+            task = gr.Dropdown(list(FORCING_TASKS), value="toy:dates", label=t("label.task", "task"))
             epochs = gr.Slider(1, 10, value=3, step=1, label=t("label.epochs", "epochs"))
             mix = gr.Checkbox(label=t("label.also_scheduled_sampling_0_5", "also scheduled sampling (0.5)"))
         run_button = gr.Button("Train both")

@@ -16,6 +16,7 @@ from s2s_viz.training import (
     BackgroundTraining,
     DigitTrainConfig,
     TranslatorTrainConfig,
+    model_for_size,
     train_digits,
     train_translator,
 )
@@ -39,67 +40,39 @@ WHAT = {
 DATA = ["toy:dates", "toy:reverse", "toy:copy", "fra (Tatoeba English-French)", "mnist"]
 SAMPLES = {"toy:dates": ["27 November 2026", "March 3, 1999", "01/02/2003"], "toy:reverse": ["hello", "attention"], "toy:copy": ["hello", "attention"]}
 FRA_SAMPLES = ["I am cold.", "Go away!", "We won."]
-LIMITS = {"epochs": (1, 50), "batch size": (8, 512), "size": (8, 512), "layers": (1, 4), "pairs": (100, 20000)}
 
 
 def max_training_seconds() -> float:
     return float(os.environ.get("S2S_VIZ_MAX_TRAIN_S", "600"))
 
 
-def _number(value, label: str, cast=int):
-    low, high = LIMITS[label]
-    try:
-        number = cast(value)
-    except (TypeError, ValueError) as error:
-        raise gr.Error(f"{label} must be a number in {low}..{high}") from error
-    if not low <= number <= high:
-        raise gr.Error(f"{label} must be in {low}..{high}, got {value}")
-    return number
-
-
 def make_config(what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs):
-    """Validated training settings from the form; ``gr.Error`` names the allowed range."""
+    """Training settings from the form. Gradio enforces the form's bounds (also for API calls); the core
+    validates the settings and derives the model's sizes; each refusal is shown with its reason."""
     if what not in WHAT:
         raise gr.Error(f"choose what to train: one of {', '.join(WHAT)}")
     kind, architecture, model = WHAT[what]
-    epochs, batch_size = _number(epochs, "epochs"), _number(batch_size, "batch size")
-    size, layers, pairs = _number(size, "size"), _number(layers, "layers"), _number(pairs, "pairs")
-    try:
-        learning_rate, teacher_forcing_ratio = float(learning_rate), float(teacher_forcing_ratio)
-    except (TypeError, ValueError) as error:
-        raise gr.Error("learning rate and teacher forcing ratio must be numbers") from error
-    if not 1e-5 <= learning_rate <= 0.1:
-        raise gr.Error(f"learning rate must be in 0.00001..0.1, got {learning_rate}")
-    if not 0 <= teacher_forcing_ratio <= 1:
-        raise gr.Error(f"teacher forcing ratio must be in 0..1, got {teacher_forcing_ratio}")
-    try:
-        checkpoints.check_name(name)
-    except checkpoints.CheckpointError as error:
-        raise gr.Error(str(error)) from error
     if any(info.name == name and info.origin == "shipped" for info in checkpoints.list_models()):
         raise gr.Error(f"{name!r} is a shipped model; choose another name")
-    budget = max_training_seconds()
-    if kind == "digits":
-        if data != "mnist":
-            raise gr.Error("digit models train on mnist: choose mnist as the data")
-        if architecture == "vit":
-            model = {**model, "d_model": max(8, size - size % 4), "num_heads": 4, "num_layers": layers, "d_ff": 2 * size}
+    if (kind == "digits") != (data == "mnist"):
+        raise gr.Error("digit models train on mnist: choose mnist as the data" if kind == "digits" else "translators train on sentence pairs: choose a toy task or fra")
+    fit = {"epochs": int(epochs), "batch_size": int(batch_size), "learning_rate": float(learning_rate), "time_budget_s": max_training_seconds()}
+    try:
+        if kind == "digits":
+            model = model_for_size(architecture, int(size), int(layers), **model)
+            config = DigitTrainConfig(name=name, architecture=architecture, model=model, limit=int(pairs) * 3, **fit)
         else:
-            model = {**model, "units": size}
-        config = DigitTrainConfig(name=name, architecture=architecture, model=model, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, limit=pairs * 3, time_budget_s=budget)
-        return kind, config
-    if data == "mnist":
-        raise gr.Error("translators train on sentence pairs: choose a toy task or fra")
-    if architecture == "transformer":
-        model = {"d_model": max(8, size - size % 4), "num_heads": 4, "num_layers": layers, "d_ff": 2 * size, "dropout": 0.1}
-    else:
-        model = {**model, "latent_dim": size, "num_layers": layers, "teacher_forcing_ratio": teacher_forcing_ratio}
-    fra = data.startswith("fra")
-    lengths = {"max_source_length": 30, "max_target_length": 60} if fra else {"max_source_length": 20, "max_target_length": 12}
-    config = TranslatorTrainConfig(
-        name=name, architecture=architecture, data="fra" if fra else data, limit=pairs if fra else None, toy_count=pairs,
-        validation_pairs=500, model=model, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, time_budget_s=budget, **lengths,
-    )
+            extra = {"dropout": 0.1} if architecture == "transformer" else {"teacher_forcing_ratio": float(teacher_forcing_ratio)}
+            fra = data.startswith("fra")
+            lengths = {"max_source_length": 30, "max_target_length": 60} if fra else {"max_source_length": 20, "max_target_length": 12}
+            config = TranslatorTrainConfig(
+                name=name, architecture=architecture, data="fra" if fra else data, limit=int(pairs) if fra else None,
+                toy_count=int(pairs), validation_pairs=500, model=model_for_size(architecture, int(size), int(layers), **model, **extra),
+                **fit, **lengths,
+            )
+        config.validate()
+    except ValueError as error:  # includes CheckpointError for a bad name
+        raise gr.Error(str(error)) from error
     return kind, config
 
 

@@ -8,7 +8,7 @@ from s2s_viz import viz
 from s2s_viz.models.transformer import sinusoidal_encoding
 from s2s_viz.translator import InputError
 
-from .common import check_text, get_model, model_picker
+from .common import check_text, follow_model, get_model, layer_and_head_sliders, model_picker
 from .i18n import t
 
 INTRO = """**A Transformer has no recurrence: every position reads every other through attention.** The encoder's
@@ -30,13 +30,11 @@ def transformer_attention(model_name: str, text: str, kind: str, layer: float = 
         result = translator.translate(text)
     except InputError as error:
         raise gr.Error(str(error)) from error
-    key = KINDS.get(kind, "cross")
-    maps = result.attention_maps[key]
-    layer = min(max(int(layer), 0), len(maps) - 1)
-    head = min(max(int(head), 0), maps[layer].shape[0] - 1)
-    targets = ["\t", *[s.token for s in result.steps[:-1]]]  # decoder inputs: the start symbol, then its outputs
-    rows, columns = {"cross": (targets, result.source_tokens), "decoder_self": (targets, targets), "encoder_self": (result.source_tokens, result.source_tokens)}[key]
-    figure = viz.matrix_heatmap(maps[layer][head], f"{kind}: layer {layer}, head {head}", "reads (keys)", "position (queries)", columns, rows)
+    try:
+        weights, queries, keys = result.attention_map(KINDS.get(kind, "cross"), int(layer), int(head))
+    except InputError as error:
+        raise gr.Error(str(error)) from error
+    figure = viz.matrix_heatmap(weights, f"{kind}: layer {int(layer)}, head {int(head)}", "reads (keys)", "position (queries)", keys, queries)
     return result.text, figure
 
 
@@ -50,8 +48,8 @@ def build() -> list:
     with gr.Row():
         model = model_picker("translator", "transformer", label=t("label.transformer_model", "Transformer model"))
         kind = gr.Dropdown(list(KINDS), value=list(KINDS)[0], label=t("label.attention", "attention"))
-        layer = gr.Slider(0, 5, value=0, step=1, label=t("label.layer", "layer"))
-        head = gr.Slider(0, 7, value=0, step=1, label=t("label.head", "head"))
+        layer, head = layer_and_head_sliders(model.value, t("label.layer", "layer"), t("label.head", "head"))
+        model.change(follow_model, model, [layer, head])
     text = gr.Textbox(value="I am cold.", label=t("label.source_sentence", "source sentence"), max_length=5000)
     button = gr.Button("Translate and show", variant="primary")
     output = gr.Textbox(label=t("label.translation", "translation"), interactive=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
+import s2s_viz
 from s2s_viz import viz
 from s2s_viz.translator import InputError
 
@@ -50,20 +51,31 @@ def replay(state: dict, step: float):
     return written, figure
 
 
-def compare(model_names_chosen: list[str], text: str):
-    """The same input through several models, side by side."""
+MAX_COMPARED = 3
+
+
+def compare(model_names_chosen: list[str], text: str, strategy: str = "greedy", beam_width: float = 4, temperature: float = 1.0, seed: float = 0):
+    """The same input through up to three models, side by side, with the chosen decoding strategy."""
     text = check_text(text)
     if not model_names_chosen:
         raise gr.Error("pick at least one model to compare")
+    if len(model_names_chosen) > MAX_COMPARED:
+        raise gr.Error(f"compare at most {MAX_COMPARED} models at once; {len(model_names_chosen)} are ticked")
     rows = []
-    for name in model_names_chosen[:3]:
+    for name in model_names_chosen:
         translator = get_model(name)
         try:
-            result = translator.translate(text)
+            result = translator.translate(text, strategy=strategy, beam_width=int(beam_width), temperature=float(temperature), seed=int(seed))
             rows.append({"model": name, "translation": result.text, "steps": len(result.steps), "notice": result.notice})
         except InputError as error:
             rows.append({"model": name, "translation": "", "steps": 0, "notice": str(error)})
     return pd.DataFrame(rows)
+
+
+def same_direction(names: list[str], reference: str | None) -> list[str]:
+    """The models that translate the way ``reference`` does (same source language), up to three."""
+    directions = {info.name: (info.card or {}).get("direction") for info in s2s_viz.list_models(kind="translator")}
+    return [name for name in names if directions.get(name) == directions.get(reference)][:MAX_COMPARED]
 
 
 def build() -> list:
@@ -93,8 +105,12 @@ def build() -> list:
     )
     step.release(replay, [state, step], [written, heatmap], api_name="replay")
     with gr.Accordion("compare models side by side", open=False):
-        chosen = gr.CheckboxGroup(names, value=names[:3], label=t("label.models_up_to_3", "models (up to 3)"))
+        # a model trained after the page loaded is a valid choice too (get_model checks every name)
+        chosen = gr.Dropdown(
+            names, value=same_direction(names, model.value), multiselect=True, max_choices=MAX_COMPARED,
+            allow_custom_value=True, label=t("label.models_up_to_3", "models (up to 3)"),
+        )
         compare_button = gr.Button("Compare")
         comparison = gr.Dataframe(interactive=False)
-        compare_button.click(compare, [chosen, text], comparison, api_name="compare")
+        compare_button.click(compare, [chosen, text, strategy, beam_width, temperature, seed], comparison, api_name="compare")
     return [(model, "translator", None), (chosen, "translator", None)]

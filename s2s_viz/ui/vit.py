@@ -6,7 +6,7 @@ import gradio as gr
 
 from s2s_viz import viz
 
-from .common import get_model, model_picker
+from .common import follow_model, get_model, layer_and_head_sliders, model_picker
 from .digits_common import digit_input, input_controls
 from .i18n import t
 
@@ -26,9 +26,13 @@ def vit_attention(model_name: str, sketch, upload, test_index, source: str, laye
     image, caption = digit_input(sketch, upload, test_index, source)
     probabilities = classifier.classify(image)
     maps = classifier.attention(image, head_fusion=head_fusion, discard_ratio=float(discard_ratio))
-    layer = min(max(int(layer), 0), len(maps["class_token"]) - 1)
-    head = int(head)
-    if 0 <= head < len(maps["class_token"][layer]):
+    layer, head = int(layer), int(head)
+    blocks, heads = len(maps["class_token"]), len(maps["class_token"][0])
+    if not 0 <= layer < blocks:
+        raise gr.Error(f"block must be in 0..{blocks - 1} for {model_name}, got {layer}")
+    if not -1 <= head < heads:
+        raise gr.Error(f"head must be in 0..{heads - 1} for {model_name}, or -1 for the mean of heads; got {head}")
+    if head >= 0:
         grid, which = maps["class_token"][layer][head], f"block {layer}, head {head}"
     else:
         grid, which = maps["class_token_mean"][layer], f"block {layer}, mean of heads"
@@ -47,8 +51,10 @@ def build() -> list:
     model = model_picker("digits", "vit", label=t("label.model", "model"))
     sketch, upload, test_index, source = input_controls("vit")
     with gr.Row():
-        layer = gr.Slider(0, 11, value=0, step=1, label=t("label.block", "block"))
-        head = gr.Slider(-1, 15, value=-1, step=1, label=t("label.head_1_mean_of_heads", "head (-1: mean of heads)"))
+        layer, head = layer_and_head_sliders(
+            model.value, t("label.block", "block"), t("label.head_1_mean_of_heads", "head (-1: mean of heads)"), head_minimum=-1
+        )
+        model.change(lambda name: follow_model(name, head_minimum=-1), model, [layer, head])
         fusion = gr.Radio(["mean", "max", "min"], value="mean", label=t("label.rollout_head_fusion", "rollout head fusion"))
         discard = gr.Slider(0, 0.9, value=0.0, step=0.05, label=t("label.rollout_discard_ratio", "rollout discard ratio"))
     button = gr.Button(t("button.explain", "Classify and explain"), variant="primary", elem_id="vit-button")

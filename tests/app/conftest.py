@@ -22,10 +22,16 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
+def app_user_models(tmp_path_factory):
+    """The running app's own user-model folder (where it saves what it trains)."""
+    return tmp_path_factory.mktemp("app-user-models")
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory, app_user_models):
     """``python app.py`` with a private user-model folder and a short training limit; yields its URL."""
     port = free_port()
-    user_models = tmp_path_factory.mktemp("app-user-models")
+    user_models = app_user_models
     # One unreadable checkpoint in the folder must not stop the app from starting.
     (user_models / "broken.json").write_text("{not json")
     (user_models / "broken.keras").write_bytes(b"junk")

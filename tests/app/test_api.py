@@ -100,19 +100,19 @@ def test_odd_images_get_a_clear_answer(client, tmp_path, size):
         client.predict(digit_models[0], None, handle_file(str(path)), 0, "upload", api_name="/classify_digit" if "birnn" in digit_models[0] else "/vit_attention")
 
 
-def test_training_streams_and_the_model_appears_everywhere(client):
+def test_training_streams_and_the_model_appears_everywhere(client, app_user_models):
     job = client.submit("translator: LSTM seq2seq", "toy:reverse", "api-trained", 1, 64, 0.005, 16, 1, 1.0, 300, api_name="/train")
     outputs = list(job)
     status = job.outputs()[-1][0]
     assert len(outputs) >= 2 and "Finished" in status
     import s2s_viz
 
-    expected = s2s_viz.load("api-trained").translate("abc").text  # the model the app saved, loaded here
+    expected = s2s_viz.load(str(app_user_models / "api-trained.keras")).translate("abc").text  # what the app saved
     assert client.predict("api-trained", "abc", "greedy", 4, 1.0, 0, api_name="/translate")[0] == expected
     _, table, summary = client.predict("api-trained", "abc", "cba", api_name="/compare_forcing")
     assert len(table["data"]) == len("cba") + 1 and expected in summary
     compared = client.predict(["api-trained", TRANSLATOR], "abc", api_name="/compare")
-    assert expected in json.dumps(compared[0])
+    assert compared["data"][0][:2] == ["api-trained", expected]
 
 
 @pytest.mark.parametrize(("epochs", "message"), [(0, "less than minimum value 1"), ("many", "Expected a `float | None`.*'many'"), (10_000, "greater than maximum value 50")])
@@ -166,3 +166,14 @@ def test_an_empty_sketch_asks_for_a_digit(client):
         client.predict("birnn-mnist", None, None, 0, "draw", api_name="/classify_digit")
     with pytest.raises(AppError, match="greater than maximum value 9999"):
         client.predict("birnn-mnist", None, None, 12345, "test image", api_name="/classify_digit")
+
+
+def test_compare_refuses_more_than_three_and_uses_the_strategy(client):
+    four = ["attention-char-en-fr", "lstm-char-en-fr", "gru-char-en-fr", "transformer-char-en-fr"]
+    with pytest.raises(AppError, match="at most 3 models"):
+        client.predict(four, "We won.", api_name="/compare")
+    import s2s_viz
+
+    expected = s2s_viz.load("lstm-char-en-fr").translate("We won.", strategy="beam", beam_width=3).text
+    table = client.predict(["lstm-char-en-fr"], "We won.", "beam", 3, 1.0, 0, api_name="/compare")
+    assert table["data"][0][:2] == ["lstm-char-en-fr", expected]
