@@ -27,6 +27,7 @@ def load(name_or_path):
         raise CheckpointError(f"{card_path}: missing; a model needs its card beside its .keras file")
     card = read_card(card_path)
     model = load_keras(weights, card)
+    _check_card_describes(model, card, card_path)
     if card["kind"] == "translator":
         from .translator import Translator
 
@@ -47,6 +48,23 @@ def load(name_or_path):
 
         return DigitClassifier(model, card)
     raise CheckpointError(f"{card_path}: unknown model kind {card['kind']!r}")
+
+
+def _check_card_describes(model, card: dict, card_path) -> None:
+    """Refuse a card whose model settings are not the saved model's: the card would lie about it."""
+    from dataclasses import asdict
+
+    spec = getattr(model, "spec", None)
+    described = card.get("model_config")
+    if spec is None or not isinstance(described, dict):
+        return
+    actual = asdict(spec)
+    wrong = sorted(key for key, value in described.items() if key in actual and actual[key] != value)
+    unknown = sorted(set(described) - set(actual))
+    if wrong or unknown:
+        details = [f"{key}: card {described[key]!r}, weights {actual[key]!r}" for key in wrong]
+        details += [f"{key}: not a setting of this model" for key in unknown]
+        raise CheckpointError(f"{card_path}: the card does not describe its model ({'; '.join(details)}); retrain or re-save")
 
 
 __all__ = ["CheckpointError", "ModelInfo", "__version__", "list_models", "load"]

@@ -160,3 +160,16 @@ def test_user_models_are_pruned_beyond_the_quota(user_models):
     # By bytes: newest first, each pair is 102 bytes; beyond 250 bytes the older ones go.
     assert checkpoints.prune_user_models(max_count=10, max_bytes=250) == ["m2", "m0"]
     assert checkpoints.prune_user_models(max_count=0, max_bytes=0, keep="m4") == ["m3"]
+
+
+def test_a_card_whose_model_settings_differ_from_the_weights_is_refused(tmp_path):
+    import shutil
+
+    for suffix in (".keras", ".json"):
+        shutil.copy(checkpoints.shipped_dir() / f"lstm-char-en-fr{suffix}", tmp_path / f"liar{suffix}")
+    card = json.loads((tmp_path / "liar.json").read_text())
+    assert card["model_config"]["latent_dim"] == 256
+    card["model_config"]["latent_dim"] = 128
+    (tmp_path / "liar.json").write_text(json.dumps(card))
+    with pytest.raises(CheckpointError, match=r"does not describe its model \(latent_dim: card 128, weights 256\)"):
+        s2s_viz.load(str(tmp_path / "liar.keras"))

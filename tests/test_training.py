@@ -1,0 +1,130 @@
+"""The trainer's contract: batches reshuffled each epoch, honest events, a NaN stopped with the last good epoch kept."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import keras
+import numpy as np
+import pytest
+
+import s2s_viz
+from s2s_viz.training import BucketBatches, TrainingError, TranslatorTrainConfig, train_translator
+
+
+def small_config(**overrides) -> TranslatorTrainConfig:
+    settings = dict(
+        name="small", data="toy:copy", toy_count=640, validation_pairs=64, epochs=2, batch_size=64,
+        learning_rate=0.01, max_source_length=12, max_target_length=12, model={"latent_dim": 16},
+    )
+    return TranslatorTrainConfig(**{**settings, **overrides})
+
+
+def test_batches_are_reshuffled_every_epoch_and_cover_every_pair():
+    rng = np.random.default_rng(0)
+    sources = [list(rng.integers(1, 9, size=rng.integers(2, 12))) for _ in range(500)]
+    batches = BucketBatches(sources, [[1, *s, 2] for s in sources], batch_size=32, seed=5)
+    orders = [batches.batch_indices(epoch, shuffle=True) for epoch in range(3)]
+    for order in orders:
+        assert sorted(np.concatenate(order).tolist()) == list(range(500))  # every pair once per epoch
+    assert [b.tolist() for b in orders[0]] != [b.tolist() for b in orders[1]] != [b.tolist() for b in orders[2]]
+    assert [b.tolist() for b in batches.batch_indices(1, True)] == [b.tolist() for b in orders[1]]  # reproducible
+    # the stream fit reads: its second epoch is not its first again
+    stream = batches.forever(shuffle=True)
+    first = [next(stream)[0][0] for _ in range(len(batches))]
+    second = [next(stream)[0][0] for _ in range(len(batches))]
+
+    def rows(epoch):
+        return sorted(tuple(int(i) for i in row[row > 0]) for batch in epoch for row in batch)
+
+    assert [b.tolist() for b in first] != [b.tolist() for b in second]
+    assert rows(first) == rows(second) == sorted(tuple(s) for s in sources)
+
+
+def test_training_warns_nothing_about_shuffling_and_events_carry_none_not_strings(tmp_path):
+    events = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        train_translator(small_config(epochs=1), tmp_path, on_event=events.append, stop=None)
+    assert not [w for w in caught if "shuffle" in str(w.message)]
+    done = [e for e in events if e["type"] == "done"][0]
+    assert done["checkpoint"] == str(tmp_path / "small.keras")
+    assert all(e.get("checkpoint") != "None" for e in events)
+
+
+def test_limit_is_honoured_for_toy_tasks(tmp_path):
+    result = train_translator(small_config(epochs=1, limit=128), tmp_path)
+    assert result.card["data"]["train_pairs"] == 128
+    assert result.card["training"]["distribution"]["global_batch"] == 64
+
+
+class PoisonAt(keras.callbacks.Callback):
+    """Forces a NaN into the model's first weight at one batch of one epoch (counted from 1)."""
+
+    def __init__(self, epoch: int, batch: int):
+        super().__init__()
+        self.target = (epoch, batch)
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch + 1
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if (self.epoch, batch + 1) == self.target:
+            weight = self.model.trainable_weights[0]
+            weight.assign(np.full(weight.shape, np.nan, dtype="float32"))
+
+
+def test_a_nan_mid_training_is_reported_and_the_last_good_epoch_kept(tmp_path):
+    events = []
+    with pytest.raises(TrainingError, match=r"the loss became nan at epoch 2, batch 3"):
+        train_translator(small_config(epochs=3), tmp_path, on_event=events.append, callbacks=[PoisonAt(2, 3)])
+    errors = [e for e in events if e["type"] == "error"]
+    assert len(errors) == 1 and "last good epoch is kept" in errors[0]["message"]
+    assert errors[0]["checkpoint"] == str(tmp_path / "small.keras")
+    kept = s2s_viz.load(str(tmp_path / "small.keras"))
+    assert kept.card["training"]["epochs_completed"] == 1
+    assert all(np.isfinite(w).all() for w in kept.model.get_weights())
+
+
+POISONED_CLI = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {tests!r})
+    from test_training import PoisonAt
+    from s2s_viz import cli
+    from s2s_viz.training import translators
+
+    original = translators.fit_and_save
+    translators.fit_and_save = lambda *args, **kwargs: original(*args, **{{**kwargs, "callbacks": [PoisonAt(2, 3)]}})
+    sys.exit(cli.main(["train", "--data", "toy:copy", "--epochs", "3", "--latent-dim", "16", "--limit", "640",
+                       "--name", "poisoned", "--output", {output!r}]))
+    """
+)
+
+
+def test_the_cli_reports_a_nan_in_one_line_and_keeps_the_last_good_epoch(tmp_path):
+    from pathlib import Path
+
+    script = POISONED_CLI.format(tests=str(Path(__file__).parent), output=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stderr[-2000:]
+    failures = [line for line in result.stderr.splitlines() if line.startswith(("training failed", "error:"))]
+    assert failures == ["training failed: the loss became nan at epoch 2, batch 3; lower the learning rate (the last good epoch is kept)"]
+    assert "Traceback" not in result.stderr
+    assert s2s_viz.load(str(tmp_path / "poisoned.keras")).card["training"]["epochs_completed"] == 1
+
+
+def test_the_train_tab_reports_a_nan(monkeypatch, user_models):
+    from s2s_viz.training import translators
+    from s2s_viz.ui import train as train_tab
+
+    original = translators.fit_and_save
+    monkeypatch.setattr(translators, "fit_and_save", lambda *a, **k: original(*a, **{**k, "callbacks": [PoisonAt(2, 2)]}))
+    updates = list(train_tab.train("translator: LSTM seq2seq", "toy:copy", "tab-nan", 3, 64, 0.005, 16, 1, 1.0, 640, {}))
+    status = updates[-1][0]
+    assert "Training failed" in status and "the loss became nan at epoch 2, batch 2" in status
+    assert (user_models / "tab-nan.keras").exists()
