@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 import gradio as gr
+from PIL import UnidentifiedImageError
 
 from s2s_viz.data.digits import ImageError, load_mnist, to_mnist
 from s2s_viz.data.sources import DataUnavailable
@@ -16,6 +17,22 @@ from .i18n import t
 def _test_images():
     data = load_mnist()
     return data["x_test"], data["y_test"]
+
+
+class PictureUpload(gr.Image):
+    """An image upload that lets a file Gradio cannot open reach the core, which says what is wrong with it.
+
+    Gradio's own preprocessing would fail first, with an error that names the server's temporary file.
+    """
+
+    def get_block_name(self) -> str:
+        return "image"  # the same component in the page
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except (UnidentifiedImageError, OSError, ValueError):
+            return str(payload.path) if payload is not None and payload.path else None
 
 
 def digit_input(sketch, upload, test_index, source: str):
@@ -43,5 +60,8 @@ def input_controls(prefix: str):
         test_index = gr.Number(value=0, precision=0, label=t("label.test_image_index_0_9999", "test image index (0-9999)"), minimum=0, maximum=9999)
     with gr.Row():
         sketch = gr.Sketchpad(label=t("label.draw_a_digit", "draw a digit"), type="numpy", canvas_size=(280, 280))
-        upload = gr.Image(label=t("label.or_upload_a_picture", "or upload a picture"), type="filepath", sources=["upload"])
+        upload = PictureUpload(label=t("label.or_upload_a_picture", "or upload a picture"), type="filepath", sources=["upload"])
+    # the input follows what the user did last: an upload, or a stroke on the sketchpad
+    upload.upload(lambda: "upload", None, source, api_visibility="private")
+    sketch.change(lambda: "draw", None, source, api_visibility="private")
     return sketch, upload, test_index, source

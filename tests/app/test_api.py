@@ -177,3 +177,17 @@ def test_compare_refuses_more_than_three_and_uses_the_strategy(client):
     expected = s2s_viz.load("lstm-char-en-fr").translate("We won.", strategy="beam", beam_width=3).text
     table = client.predict(["lstm-char-en-fr"], "We won.", "beam", 3, 1.0, 0, api_name="/compare")
     assert table["data"][0][:2] == ["lstm-char-en-fr", expected]
+
+
+@pytest.mark.parametrize("content", [b"this is a text file, not a picture", "truncated"])
+def test_unreadable_uploads_get_the_core_message_and_no_server_path(client, tmp_path, content):
+    path = tmp_path / "upload.png"
+    if content == "truncated":
+        draw_seven(path)
+        content = path.read_bytes()[:300]
+    path.write_bytes(content)
+    with pytest.raises(AppError) as refused:
+        client.predict("birnn-mnist", None, handle_file(str(path)), 0, "upload", api_name="/classify_digit")
+    message = str(refused.value)
+    assert "not a readable image" in message
+    assert "/tmp" not in message and "gradio" not in message.lower()

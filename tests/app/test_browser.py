@@ -82,3 +82,25 @@ def test_the_interface_speaks_simplified_chinese(browser, app_url):
     assert "序列模型实验室" in page.inner_text("body")
     page.screenshot(path=str(SCREENSHOTS / "chinese.png"))
     page.close()
+
+
+def test_a_broken_checkpoint_is_named_on_the_page_without_server_paths(page, app_user_models):
+    notice = page.inner_text("#broken-models")
+    assert "`broken`" not in notice and "broken is left out of the model lists" in notice.replace("`", "")
+    assert "unreadable card" in notice and str(app_user_models) not in notice
+
+
+def test_transformer_sliders_span_the_models_layers_and_heads(page):
+    import json
+
+    from s2s_viz.checkpoints import shipped_dir
+
+    spec = json.loads((shipped_dir() / "transformer-char-en-fr.json").read_text())["model_config"]
+    page.get_by_role("tab", name="Transformer", exact=True).click()
+    maxima = page.evaluate(
+        "Array.from(document.querySelectorAll('input[type=range]')).filter(e => e.offsetParent)"
+        ".map(e => [e.getAttribute('aria-label'), e.max])"
+    )
+    limits = {label.removeprefix("range slider for "): int(maximum) for label, maximum in maxima}
+    assert limits["layer"] == spec["num_layers"] - 1 and limits["head"] == spec["num_heads"] - 1
+    page.get_by_role("tab", name="Translate").click()

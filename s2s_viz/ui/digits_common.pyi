@@ -1,0 +1,73 @@
+"""What both digit tabs share: turning a sketch, an upload or a test-set index into a 28x28 input."""
+
+from __future__ import annotations
+
+import functools
+
+import gradio as gr
+from PIL import UnidentifiedImageError
+
+from s2s_viz.data.digits import ImageError, load_mnist, to_mnist
+from s2s_viz.data.sources import DataUnavailable
+
+from .i18n import t
+
+@functools.lru_cache(maxsize=1)
+def _test_images():
+    data = load_mnist()
+    return data["x_test"], data["y_test"]
+
+
+class PictureUpload(gr.Image):
+    """An image upload that lets a file Gradio cannot open reach the core, which says what is wrong with it.
+
+    Gradio's own preprocessing would fail first, with an error that names the server's temporary file.
+    """
+
+    def get_block_name(self) -> str:
+        return "image"  # the same component in the page
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except (UnidentifiedImageError, OSError, ValueError):
+            return str(payload.path) if payload is not None and payload.path else None
+    from collections.abc import Callable, Sequence
+    from typing import TYPE_CHECKING, Any, Literal
+
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+
+def digit_input(sketch, upload, test_index, source: str):
+    """The 28x28 input and a caption; ``gr.Error`` with what to do when there is nothing to classify."""
+    try:
+        if source == "test image":
+            try:
+                images, labels = _test_images()
+            except DataUnavailable as error:
+                raise gr.Error(f"MNIST is not available here: {error}") from error
+            index = int(test_index or 0)
+            if not 0 <= index < len(images):
+                raise gr.Error(f"test image index must be in 0..{len(images) - 1}")
+            return images[index] / 255.0, f"MNIST test image {index} (label {labels[index]})"
+        if source == "upload":
+            return to_mnist(upload), "your picture, made MNIST-like"
+        return to_mnist(sketch), "your drawing, made MNIST-like"
+    except ImageError as error:
+        raise gr.Error(str(error)) from error
+
+
+def input_controls(prefix: str):
+    with gr.Row():
+        source = gr.Radio(["draw", "upload", "test image"], value="draw", label=t("label.input", "input"), elem_id=f"{prefix}-source")
+        test_index = gr.Number(value=0, precision=0, label=t("label.test_image_index_0_9999", "test image index (0-9999)"), minimum=0, maximum=9999)
+    with gr.Row():
+        sketch = gr.Sketchpad(label=t("label.draw_a_digit", "draw a digit"), type="numpy", canvas_size=(280, 280))
+        upload = PictureUpload(label=t("label.or_upload_a_picture", "or upload a picture"), type="filepath", sources=["upload"])
+    # the input follows what the user did last: an upload, or a stroke on the sketchpad
+    upload.upload(lambda: "upload", None, source, show_api=False)
+    sketch.change(lambda: "draw", None, source, show_api=False)
+    return sketch, upload, test_index, source
