@@ -3,11 +3,13 @@
 GRADIO_SERVER_NAME and GRADIO_SERVER_PORT override the address, as Gradio reads them.
 """
 
+import logging
 import os
 
 from s2s_viz.ui import build_app
 from s2s_viz.ui.i18n import translations
 
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 demo = build_app()
 
 if __name__ == "__main__":

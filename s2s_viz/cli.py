@@ -209,10 +209,29 @@ def cmd_list(args) -> int:
     if args.markdown:
         print(model_table([info for info in list_models() if info.origin == "shipped" and not info.broken]))
         return 0
-    for info in list_models():
-        status = f"BROKEN: {info.broken}" if info.broken else (info.card or {}).get("metrics", {}) or ""
-        print(f"{info.name:28} {info.kind:10} {info.architecture:12} {info.origin:8} {status}")
+    print(listing_table(list_models()))
     return 0
+
+
+def listing_table(infos) -> str:
+    """Every model as one readable row: name, kind, architecture, where it lives, direction or data, and its
+    main figures (or why it cannot be loaded)."""
+    rows = [("model", "kind", "architecture", "origin", "task", "figures")]
+    for info in infos:
+        card = info.card or {}
+        metrics = card.get("metrics", {})
+        if info.broken:
+            figures = f"BROKEN: {info.broken}"
+        elif "chrf" in metrics:
+            figures = f"chrF {metrics['chrf']:.1f}  BLEU {metrics['bleu']:.1f}  exact {metrics['exact_match']:.1f}%"
+        elif "test_accuracy" in metrics:
+            figures = f"test accuracy {metrics['test_accuracy']:.2f}%"
+        else:
+            figures = "not evaluated"
+        task = str(card.get("direction") or card.get("data", {}).get("source", ""))
+        rows.append((info.name, info.kind, info.architecture, info.origin, task, figures))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[5] for row in rows)
 
 
 # ---- data stats ------------------------------------------------------------------------------------------

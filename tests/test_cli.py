@@ -48,8 +48,12 @@ def test_train_translate_list_and_evaluate_a_toy_model(tmp_path):
     )
     assert trained.returncode == 0, trained.stderr
     assert "epoch 1 done" in trained.stderr and (tmp_path / "cli-reverse.keras").is_file()
-    listed = run("list", env=env)
-    assert "cli-reverse" in listed.stdout
+    listed = run("list", env=env).stdout.splitlines()
+    assert listed[0].split() == ["model", "kind", "architecture", "origin", "task", "figures"]
+    rows = {line.split()[0]: line.split() for line in listed[1:]}
+    assert rows["cli-reverse"][:5] == ["cli-reverse", "translator", "rnn_seq2seq", "user", "toy:reverse"]
+    assert " ".join(rows["attention-char-en-fr"][5:]).startswith("chrF 54.7  BLEU 34.6".replace("  ", " "))
+    assert not any("{" in line for line in listed)  # figures, not raw dicts
     translated = run("translate", "--model", "cli-reverse", "--steps", "abc", env=env)
     assert translated.returncode == 0, translated.stderr
     assert "'\\n'" in translated.stdout  # the trace shows the end symbol

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import gradio as gr
 import s2s_viz
 
 from . import birnn, forcing, mha, train, transformer, translate, vit
-from .i18n import t
+from .common import refuse
+from .i18n import english, t
 
 TITLE = "s2s-viz: a laboratory for sequence models"
 SUBTITLE = "Real Keras models, trained on real data; every figure is computed from them."
@@ -35,6 +37,31 @@ def broken_models_notice() -> str:
     return ("**Models that cannot be loaded**\n" + "\n".join(lines)) if lines else ""
 
 
+def refuse_in_one_line(demo: gr.Blocks) -> None:
+    """Gradio's own checks of an input (a number out of its bounds, or no number at all) refuse like ours: the
+    message for the person, one line in the log, no traceback."""
+    for block in demo.blocks.values():
+        if isinstance(block, gr.components.Component):
+            block.preprocess = _refusing(block, block.preprocess)
+
+
+def _refusing(block, preprocess):
+    numeric = isinstance(block, (gr.Number, gr.Slider))
+
+    @functools.wraps(preprocess)
+    def checked(payload):
+        try:
+            return preprocess(payload)
+        except gr.Error as error:
+            raise refuse(error.message) from None
+        except (TypeError, ValueError):
+            if not numeric:
+                raise
+            raise refuse(f"{english(block.label) or 'this field'} needs a number, got {str(payload)[:40]!r}") from None
+
+    return checked
+
+
 def build_app() -> gr.Blocks:
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(t("title", f"# {TITLE}"))
@@ -47,5 +74,6 @@ def build_app() -> gr.Blocks:
                 pickers += module.build()
         with gr.Tab(t("tab.train", "Train")):
             train.build(pickers)
+    refuse_in_one_line(demo)
     demo.queue(default_concurrency_limit=int(os.environ.get("S2S_VIZ_CONCURRENCY", "8")), max_size=64)
     return demo

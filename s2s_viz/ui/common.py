@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 
 import gradio as gr
@@ -13,6 +14,14 @@ from s2s_viz.checkpoints import CheckpointError
 DEFAULT_TRANSLATOR = "lstm-char-en-fr"
 MAX_TEXT = 100_000
 _lock = threading.Lock()
+log = logging.getLogger("s2s_viz.ui")
+
+
+def refuse(message: str) -> gr.Error:
+    """The error a refused request raises: the message for the person, one line in the server's log (not
+    Gradio's traceback, which says nothing more about a request that was simply refused)."""
+    log.warning("refused: %s", str(message).splitlines()[0][:300])
+    return gr.Error(message, print_exception=False)
 
 
 @functools.lru_cache(maxsize=16)
@@ -23,21 +32,21 @@ def _load(name: str, stamp: str):
 def get_model(name: str, kind: str = "translator"):
     """A loaded model by name, cached (reloaded if its checkpoint changed); a clear ``gr.Error`` otherwise."""
     if not name:
-        raise gr.Error("choose a model first")
+        raise refuse("choose a model first")
     infos = {info.name: info for info in s2s_viz.list_models()}
     info = infos.get(name)
     if info is None:
-        raise gr.Error(f"unknown model {str(name)[:80]!r}; available: {', '.join(sorted(infos)) or 'none'}")
+        raise refuse(f"unknown model {str(name)[:80]!r}; available: {', '.join(sorted(infos)) or 'none'}")
     if info.broken:
-        raise gr.Error(f"model {name!r} cannot be loaded: {info.broken}")
+        raise refuse(f"model {name!r} cannot be loaded: {info.broken}")
     if info.kind != kind:
-        raise gr.Error(f"model {name!r} is a {info.kind} model, not a {kind} model")
+        raise refuse(f"model {name!r} is a {info.kind} model, not a {kind} model")
     stamp = (info.card or {}).get("weights_sha256", "") or (info.card or {}).get("created", "")
     try:
         with _lock:
             return _load(name, stamp)
     except CheckpointError as error:
-        raise gr.Error(str(error)) from error
+        raise refuse(str(error)) from error
 
 
 def model_names(kind: str = "translator", architecture: str | None = None) -> list[str]:
@@ -87,9 +96,9 @@ def default_translator() -> str | None:
 
 def check_text(text, what: str = "text") -> str:
     if text is None or not isinstance(text, str):
-        raise gr.Error(f"the {what} is missing")
+        raise refuse(f"the {what} is missing")
     if len(text) > MAX_TEXT:
-        raise gr.Error(f"the {what} is {len(text):,} characters long; the limit is {MAX_TEXT:,}")
+        raise refuse(f"the {what} is {len(text):,} characters long; the limit is {MAX_TEXT:,}")
     return text
 
 

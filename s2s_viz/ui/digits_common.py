@@ -10,6 +10,7 @@ from PIL import UnidentifiedImageError
 from s2s_viz.data.digits import ImageError, load_mnist, to_mnist
 from s2s_viz.data.sources import DataUnavailable
 
+from .common import refuse
 from .i18n import t
 
 
@@ -19,20 +20,23 @@ def _test_images():
     return data["x_test"], data["y_test"]
 
 
-class PictureUpload(gr.Image):
+def picture_upload(**kwargs) -> gr.Image:
     """An image upload that lets a file Gradio cannot open reach the core, which says what is wrong with it.
 
-    Gradio's own preprocessing would fail first, with an error that names the server's temporary file.
+    Gradio's own preprocessing would fail first, with an error that names the server's temporary file. (A
+    wrapper on this one component, not a subclass: Gradio writes a stub file beside any component subclass.)
     """
+    upload = gr.Image(type="filepath", sources=["upload"], **kwargs)
+    gradio_preprocess = upload.preprocess
 
-    def get_block_name(self) -> str:
-        return "image"  # the same component in the page
-
-    def preprocess(self, payload):
+    def preprocess(payload):
         try:
-            return super().preprocess(payload)
+            return gradio_preprocess(payload)
         except (UnidentifiedImageError, OSError, ValueError):
             return str(payload.path) if payload is not None and payload.path else None
+
+    upload.preprocess = preprocess
+    return upload
 
 
 def digit_input(sketch, upload, test_index, source: str):
@@ -42,16 +46,16 @@ def digit_input(sketch, upload, test_index, source: str):
             try:
                 images, labels = _test_images()
             except DataUnavailable as error:
-                raise gr.Error(f"MNIST is not available here: {error}") from error
+                raise refuse(f"MNIST is not available here: {error}") from error
             index = int(test_index or 0)
             if not 0 <= index < len(images):
-                raise gr.Error(f"test image index must be in 0..{len(images) - 1}")
+                raise refuse(f"test image index must be in 0..{len(images) - 1}")
             return images[index] / 255.0, f"MNIST test image {index} (label {labels[index]})"
         if source == "upload":
             return to_mnist(upload), "your picture, made MNIST-like"
         return to_mnist(sketch), "your drawing, made MNIST-like"
     except ImageError as error:
-        raise gr.Error(str(error)) from error
+        raise refuse(str(error)) from error
 
 
 def input_controls(prefix: str):
@@ -60,7 +64,7 @@ def input_controls(prefix: str):
         test_index = gr.Number(value=0, precision=0, label=t("label.test_image_index_0_9999", "test image index (0-9999)"), minimum=0, maximum=9999)
     with gr.Row():
         sketch = gr.Sketchpad(label=t("label.draw_a_digit", "draw a digit"), type="numpy", canvas_size=(280, 280))
-        upload = PictureUpload(label=t("label.or_upload_a_picture", "or upload a picture"), type="filepath", sources=["upload"])
+        upload = picture_upload(label=t("label.or_upload_a_picture", "or upload a picture"))
     # the input follows what the user did last: an upload, or a stroke on the sketchpad
     upload.upload(lambda: "upload", None, source, api_visibility="private")
     sketch.change(lambda: "draw", None, source, api_visibility="private")

@@ -8,7 +8,7 @@ from s2s_viz import viz
 from s2s_viz.training.config import FORCING_TASKS
 from s2s_viz.translator import InputError
 
-from .common import check_text, default_translator, get_model, model_picker
+from .common import check_text, default_translator, get_model, model_picker, refuse
 from .i18n import t
 
 INTRO = """**During training the decoder is usually fed the correct previous character (teacher forcing); when
@@ -27,7 +27,7 @@ def compare_forcing(model_name: str, source: str, reference: str):
     try:
         comparison = translator.compare_forcing(source, reference)
     except InputError as error:
-        raise gr.Error(str(error)) from error
+        raise refuse(str(error)) from error
     where = "never" if comparison.first_divergence is None else f"at step {comparison.first_divergence}"
     summary = f"Free-running output: **{comparison.free_text}** — it leaves the reference {where}."
     return viz.forcing_figure(comparison), viz.forcing_table(comparison), summary
@@ -46,7 +46,7 @@ def forcing_experiment(task: str = "toy:dates", epochs: float = 3, include_mix: 
     try:
         runs = forcing_experiment_configs(task, int(epochs), include_mix)
     except ValueError as error:
-        raise gr.Error(str(error)) from error
+        raise refuse(str(error)) from error
     series: dict[str, tuple[list, list]] = {}
     for label, config in runs:
         run = BackgroundTraining(train_translator, config, checkpoints.user_dir())
@@ -59,7 +59,7 @@ def forcing_experiment(task: str = "toy:dates", epochs: float = 3, include_mix: 
                         ys.append(event[key])
                     yield viz.live_curves(series, "Teacher forcing vs reinjection: same model, same data, same seed"), f"{label}: epoch {event['epoch']} done"
                 elif event["type"] == "error":
-                    raise gr.Error(event["message"])
+                    raise refuse(event["message"])
         finally:
             run.stop.set()
     yield viz.live_curves(series, "Teacher forcing vs reinjection: same model, same data, same seed"), "Both trained. Compare the validation curves."

@@ -93,6 +93,13 @@ def t(key: str, english: str) -> I18nData:
     return I18nData(key)
 
 
+def english(text) -> str:
+    """The English words of a label made by ``t`` (or the text itself), for messages written on the server."""
+    if isinstance(text, I18nData):
+        return _english.get(text.key, text.key)
+    return str(text) if text is not None else ""
+
+
 def translations() -> gr.I18n:
     """Everything ``t`` was asked for, in both languages; pass it to ``launch(i18n=...)``."""
     return gr.I18n(en=dict(_english), **{"zh-CN": {key: CHINESE.get(key, text) for key, text in _english.items()}})

@@ -7,7 +7,7 @@ import pandas as pd
 
 from s2s_viz import explain, viz
 
-from .common import check_text
+from .common import check_text, refuse
 from .i18n import t
 
 INTRO = """**Attention lets every character read every other.** Each head projects the characters to queries
@@ -24,14 +24,14 @@ def mha(text: str, num_heads: float = 2, key_dim: float = 8, head: float = 0, ca
     """The walk-through for one head: four heatmaps and the difference from Keras."""
     text = check_text(text)
     if not text.strip():
-        raise gr.Error("type a sentence first")
+        raise refuse("type a sentence first")
     notice = ""
     if len(text) > MAX_CHARS:
         text, notice = text[:MAX_CHARS], f"Only the first {MAX_CHARS} characters are shown. "
     try:
         parts = explain.mha_walkthrough(text, int(num_heads), int(key_dim), int(seed), bool(causal))
     except ValueError as error:
-        raise gr.Error(str(error)) from error
+        raise refuse(str(error)) from error
     head = min(max(int(head), 0), int(num_heads) - 1)
     tokens = parts["tokens"]
     figures = [

@@ -21,6 +21,7 @@ from s2s_viz.training import (
     train_translator,
 )
 
+from .common import refuse
 from .i18n import t
 
 INTRO = """**Train a real model here, on this machine.** Pick what to train and on which data, press *Start*
@@ -50,12 +51,12 @@ def make_config(what, data, name, epochs, batch_size, learning_rate, size, layer
     """Training settings from the form. Gradio enforces the form's bounds (also for API calls); the core
     validates the settings and derives the model's sizes; each refusal is shown with its reason."""
     if what not in WHAT:
-        raise gr.Error(f"choose what to train: one of {', '.join(WHAT)}")
+        raise refuse(f"choose what to train: one of {', '.join(WHAT)}")
     kind, architecture, model = WHAT[what]
     if any(info.name == name and info.origin == "shipped" for info in checkpoints.list_models()):
-        raise gr.Error(f"{name!r} is a shipped model; choose another name")
+        raise refuse(f"{name!r} is a shipped model; choose another name")
     if (kind == "digits") != (data == "mnist"):
-        raise gr.Error("digit models train on mnist: choose mnist as the data" if kind == "digits" else "translators train on sentence pairs: choose a toy task or fra")
+        raise refuse("digit models train on mnist: choose mnist as the data" if kind == "digits" else "translators train on sentence pairs: choose a toy task or fra")
     fit = {"epochs": int(epochs), "batch_size": int(batch_size), "learning_rate": float(learning_rate), "time_budget_s": max_training_seconds()}
     try:
         if kind == "digits":
@@ -72,7 +73,7 @@ def make_config(what, data, name, epochs, batch_size, learning_rate, size, layer
             )
         config.validate()
     except ValueError as error:  # includes CheckpointError for a bad name
-        raise gr.Error(str(error)) from error
+        raise refuse(str(error)) from error
     return kind, config
 
 

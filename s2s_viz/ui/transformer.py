@@ -8,7 +8,7 @@ from s2s_viz import viz
 from s2s_viz.models.transformer import sinusoidal_encoding
 from s2s_viz.translator import InputError
 
-from .common import check_text, follow_model, get_model, layer_and_head_sliders, model_picker
+from .common import check_text, follow_model, get_model, layer_and_head_sliders, model_picker, refuse
 from .i18n import t
 
 INTRO = """**A Transformer has no recurrence: every position reads every other through attention.** The encoder's
@@ -25,15 +25,15 @@ def transformer_attention(model_name: str, text: str, kind: str, layer: float = 
     text = check_text(text)
     translator = get_model(model_name)
     if not hasattr(translator.model, "attention_maps"):
-        raise gr.Error(f"{model_name} is not a Transformer")
+        raise refuse(f"{model_name} is not a Transformer")
     try:
         result = translator.translate(text)
     except InputError as error:
-        raise gr.Error(str(error)) from error
+        raise refuse(str(error)) from error
     try:
         weights, queries, keys = result.attention_map(KINDS.get(kind, "cross"), int(layer), int(head))
     except InputError as error:
-        raise gr.Error(str(error)) from error
+        raise refuse(str(error)) from error
     figure = viz.matrix_heatmap(weights, f"{kind}: layer {int(layer)}, head {int(head)}", "reads (keys)", "position (queries)", keys, queries)
     return result.text, figure
 

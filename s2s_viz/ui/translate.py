@@ -9,7 +9,7 @@ import s2s_viz
 from s2s_viz import viz
 from s2s_viz.translator import InputError
 
-from .common import check_text, default_translator, get_model, model_names, model_picker
+from .common import check_text, default_translator, get_model, model_names, model_picker, refuse
 from .i18n import t
 
 INTRO = """**A character-level translator writes its output one character at a time.** At each step it turns
@@ -27,7 +27,7 @@ def translate(model_name: str, text: str, strategy: str = "greedy", beam_width: 
     try:
         result = translator.translate(text, strategy=strategy, beam_width=int(beam_width), temperature=float(temperature), seed=int(seed))
     except InputError as error:
-        raise gr.Error(str(error)) from error
+        raise refuse(str(error)) from error
     targets = [s.token for s in result.steps]
     if result.attention is not None:
         figure = viz.attention_heatmap(result.attention, result.source_tokens, targets)
@@ -58,9 +58,9 @@ def compare(model_names_chosen: list[str], text: str, strategy: str = "greedy", 
     """The same input through up to three models, side by side, with the chosen decoding strategy."""
     text = check_text(text)
     if not model_names_chosen:
-        raise gr.Error("pick at least one model to compare")
+        raise refuse("pick at least one model to compare")
     if len(model_names_chosen) > MAX_COMPARED:
-        raise gr.Error(f"compare at most {MAX_COMPARED} models at once; {len(model_names_chosen)} are ticked")
+        raise refuse(f"compare at most {MAX_COMPARED} models at once; {len(model_names_chosen)} are ticked")
     rows = []
     for name in model_names_chosen:
         translator = get_model(name)

@@ -6,7 +6,7 @@ import gradio as gr
 
 from s2s_viz import viz
 
-from .common import follow_model, get_model, layer_and_head_sliders, model_picker
+from .common import follow_model, get_model, layer_and_head_sliders, model_picker, refuse
 from .digits_common import digit_input, input_controls
 from .i18n import t
 
@@ -22,16 +22,16 @@ def vit_attention(model_name: str, sketch, upload, test_index, source: str, laye
     """Class-token attention (one block, one head or the mean), rollout and position similarity."""
     classifier = get_model(model_name, kind="digits")
     if not hasattr(classifier.model, "attention_maps"):
-        raise gr.Error(f"{model_name} is not a Vision Transformer")
+        raise refuse(f"{model_name} is not a Vision Transformer")
     image, caption = digit_input(sketch, upload, test_index, source)
     probabilities = classifier.classify(image)
     maps = classifier.attention(image, head_fusion=head_fusion, discard_ratio=float(discard_ratio))
     layer, head = int(layer), int(head)
     blocks, heads = len(maps["class_token"]), len(maps["class_token"][0])
     if not 0 <= layer < blocks:
-        raise gr.Error(f"block must be in 0..{blocks - 1} for {model_name}, got {layer}")
+        raise refuse(f"block must be in 0..{blocks - 1} for {model_name}, got {layer}")
     if not -1 <= head < heads:
-        raise gr.Error(f"head must be in 0..{heads - 1} for {model_name}, or -1 for the mean of heads; got {head}")
+        raise refuse(f"head must be in 0..{heads - 1} for {model_name}, or -1 for the mean of heads; got {head}")
     if head >= 0:
         grid, which = maps["class_token"][layer][head], f"block {layer}, head {head}"
     else:

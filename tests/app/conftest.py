@@ -28,14 +28,20 @@ def app_user_models(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory, app_user_models):
+def app_log(tmp_path_factory):
+    """Where the running app's output goes."""
+    return tmp_path_factory.mktemp("app-log") / "app.log"
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory, app_user_models, app_log):
     """``python app.py`` with a private user-model folder and a short training limit; yields its URL."""
     port = free_port()
     user_models = app_user_models
     # One unreadable checkpoint in the folder must not stop the app from starting.
     (user_models / "broken.json").write_text("{not json")
     (user_models / "broken.keras").write_bytes(b"junk")
-    log = tmp_path_factory.mktemp("app-log") / "app.log"
+    log = app_log
     env = {
         **os.environ,
         "GRADIO_SERVER_NAME": "127.0.0.1",
