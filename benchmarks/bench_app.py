@@ -32,12 +32,29 @@ from gradio_client import Client
 
 from s2s_viz.bench import write_result
 
-SENTENCES = ["I am cold.", "Go away!", "We won.", "Tom is happy.", "Where is the station?", "I love you.", "She is tall.", "It's raining."]
+SENTENCES = [
+    "I am cold.",
+    "Go away!",
+    "We won.",
+    "Tom is happy.",
+    "Where is the station?",
+    "I love you.",
+    "She is tall.",
+    "It's raining.",
+]
 
 
 def start_app(port: int, user_models: str) -> subprocess.Popen:
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port), "S2S_VIZ_USER_MODELS": user_models, "GRADIO_ANALYTICS_ENABLED": "False"}
-    process = subprocess.Popen([sys.executable, "app.py"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "GRADIO_SERVER_NAME": "127.0.0.1",
+        "GRADIO_SERVER_PORT": str(port),
+        "S2S_VIZ_USER_MODELS": user_models,
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "app.py"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     started = time.monotonic()
     while True:
         try:
@@ -78,7 +95,10 @@ def http_load(url: str, model: str, clients: int, per_client: int) -> tuple[list
 
     async def one_request(http, text, session):
         started = time.perf_counter()
-        body = {"data": [model, text, "greedy", 4, 1.0, 0], "session_hash": session}  # one session per client, as a page has
+        body = {
+            "data": [model, text, "greedy", 4, 1.0, 0],
+            "session_hash": session,
+        }  # one session per client, as a page has
         posted = await http.post(f"{url}gradio_api/call/translate", json=body)
         event_id = posted.json()["event_id"]
         async with http.stream("GET", f"{url}gradio_api/call/translate/{event_id}") as stream:
@@ -110,7 +130,19 @@ def http_load(url: str, model: str, clients: int, per_client: int) -> tuple[list
 
 def bad_inputs(seed: int, count: int, model: str):
     rng = random.Random(seed)
-    texts = ["", "   ", "\t\n", "x" * 5000, "a" * 100_000, "😀🙃🤖", "日本語の文", "\x00\x01\x02", "\ud800 lone", "mixed Ωmega ж 中", "\t\n\t"]
+    texts = [
+        "",
+        "   ",
+        "\t\n",
+        "x" * 5000,
+        "a" * 100_000,
+        "😀🙃🤖",
+        "日本語の文",
+        "\x00\x01\x02",
+        "\ud800 lone",
+        "mixed Ωmega ж 中",
+        "\t\n\t",
+    ]
     for _ in range(count):
         choice = rng.random()
         if choice < 0.7:
@@ -150,7 +182,19 @@ def main() -> None:
         training_job = None
         if args.with_training:
             trainer = Client(url, verbose=False)
-            training_job = trainer.submit("translator: LSTM seq2seq", "toy:reverse", "bench-training", 2, 64, 0.005, 32, 1, 1.0, 3000, api_name="/train")
+            training_job = trainer.submit(
+                "translator: LSTM seq2seq",
+                "toy:reverse",
+                "bench-training",
+                2,
+                64,
+                0.005,
+                32,
+                1,
+                1.0,
+                3000,
+                api_name="/train",
+            )
             time.sleep(5)
 
         # every client connects first (as a user's page or script does once), then all send at the same moment
@@ -207,21 +251,43 @@ def main() -> None:
             {
                 "model": model,
                 "startup_seconds": round(startup, 1),
-                "translate_sequential": {"requests": args.requests, "p50_ms": round(1000 * statistics.median(latencies), 1), "p95_ms": round(1000 * percentile(latencies, 95), 1)},
+                "translate_sequential": {
+                    "requests": args.requests,
+                    "p50_ms": round(1000 * statistics.median(latencies), 1),
+                    "p95_ms": round(1000 * percentile(latencies, 95), 1),
+                },
                 "translate_concurrent": {
-                    "clients": args.clients, "requests_each": args.per_client, "errors": load_errors,
-                    "p50_ms": round(1000 * statistics.median(load_times), 1), "p95_ms": round(1000 * percentile(load_times, 95), 1),
+                    "clients": args.clients,
+                    "requests_each": args.per_client,
+                    "errors": load_errors,
+                    "p50_ms": round(1000 * statistics.median(load_times), 1),
+                    "p95_ms": round(1000 * percentile(load_times, 95), 1),
                     "requests_per_s": round(len(load_times) / load_seconds, 1),
-                    "server_cpu_ms_per_request": round(server_cpu_ms, 1), "training_during_load": training_status,
+                    "server_cpu_ms_per_request": round(server_cpu_ms, 1),
+                    "training_during_load": training_status,
                 },
                 "translate_concurrent_http": {
-                    "clients": args.clients, "requests_each": args.per_client, "errors": http_errors,
-                    "p50_ms": round(1000 * statistics.median(http_times), 1), "p95_ms": round(1000 * percentile(http_times, 95), 1),
-                    "requests_per_s": round(len(http_times) / http_seconds, 1), "server_cpu_ms_per_request": round(http_cpu_ms, 1),
+                    "clients": args.clients,
+                    "requests_each": args.per_client,
+                    "errors": http_errors,
+                    "p50_ms": round(1000 * statistics.median(http_times), 1),
+                    "p95_ms": round(1000 * percentile(http_times, 95), 1),
+                    "requests_per_s": round(len(http_times) / http_seconds, 1),
+                    "server_cpu_ms_per_request": round(http_cpu_ms, 1),
                     "client": "one asyncio thread, Gradio's HTTP API (gradio_api/call/translate)",
                 },
-                "faults": {"requests": args.faults, "clear_answers": answered_clearly, "server_errors": server_errors, "hangs": hangs, "healthy_after": healthy_after},
-                "targets": {"translate p50": "<= 150 ms", "concurrent": "no errors, p95 <= 1.5 s", "faults": "0 server errors, 0 hangs"},
+                "faults": {
+                    "requests": args.faults,
+                    "clear_answers": answered_clearly,
+                    "server_errors": server_errors,
+                    "hangs": hangs,
+                    "healthy_after": healthy_after,
+                },
+                "targets": {
+                    "translate p50": "<= 150 ms",
+                    "concurrent": "no errors, p95 <= 1.5 s",
+                    "faults": "0 server errors, 0 hangs",
+                },
             },
         )
     finally:

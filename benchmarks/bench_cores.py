@@ -45,11 +45,23 @@ def measure(config_name: str, pairs: int) -> dict:
     model.fit(dataset, steps_per_epoch=WARMUP_STEPS, epochs=1, verbose=0)
     started = time.perf_counter()
     model.fit(dataset, steps_per_epoch=len(batches), epochs=1, verbose=0)
-    return {"config": config_name, "samples_per_s": round(len(batches.sources) / (time.perf_counter() - started), 1), "cores": sorted(os.sched_getaffinity(0))}
+    return {
+        "config": config_name,
+        "samples_per_s": round(len(batches.sources) / (time.perf_counter() - started), 1),
+        "cores": sorted(os.sched_getaffinity(0)),
+    }
 
 
 def child_command(config_name: str, pairs: int, core: int | None) -> list[str]:
-    return [sys.executable, __file__, "--child", config_name, "--pairs", str(pairs), *(["--core", str(core)] if core is not None else [])]
+    return [
+        sys.executable,
+        __file__,
+        "--child",
+        config_name,
+        "--pairs",
+        str(pairs),
+        *(["--core", str(core)] if core is not None else []),
+    ]
 
 
 def run_children(commands: list[list[str]]) -> list[dict]:

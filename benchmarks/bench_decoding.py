@@ -55,7 +55,12 @@ def main() -> None:
     args = parser.parse_args()
     translator = s2s_viz.load(args.model)
     model = translator.model
-    if translator.card.get("architecture") != "rnn_seq2seq" or model.spec.num_layers != 1 or model.spec.attention != "none" or model.spec.bidirectional:
+    if (
+        translator.card.get("architecture") != "rnn_seq2seq"
+        or model.spec.num_layers != 1
+        or model.spec.attention != "none"
+        or model.spec.bidirectional
+    ):
         raise SystemExit("the predict-loop baseline needs a plain one-layer RNN model")
     try:
         texts = read_test_short(sources.fra_path()).sources
@@ -65,7 +70,12 @@ def main() -> None:
 
     encoder, decoder = keras_io_models(model)
     predict_outputs = [predict_loop(translator, encoder, decoder, t) for t in texts[:1]]  # warm-up
-    predict_times = timed(lambda it=iter(texts[: args.predict_sentences]): predict_outputs.append(predict_loop(translator, encoder, decoder, next(it))), args.predict_sentences)
+    predict_times = timed(
+        lambda it=iter(texts[: args.predict_sentences]): predict_outputs.append(
+            predict_loop(translator, encoder, decoder, next(it))
+        ),
+        args.predict_sentences,
+    )
     predict_steps = [len(translator.translate(t).steps) for t in texts[: args.predict_sentences]]
 
     translator.translate(texts[0])  # trace once

@@ -28,7 +28,9 @@ def main() -> None:
         classifier.classify(image)
         row = {
             "preprocess_ms": round(1000 * median(timed(lambda: to_mnist(image), 30)), 2),
-            "preprocess_and_classify_ms": round(1000 * median(timed(lambda c=classifier: c.classify(to_mnist(image)), 30)), 2),
+            "preprocess_and_classify_ms": round(
+                1000 * median(timed(lambda c=classifier: c.classify(to_mnist(image)), 30)), 2
+            ),
         }
         if hasattr(classifier.model, "attention_maps"):
             classifier.attention(image)
@@ -40,7 +42,14 @@ def main() -> None:
             row["preprocess_classify_and_rollout_ms"] = round(1000 * median(timed(both, 30)), 2)
         row["predicted"] = int(np.argmax(classifier.classify(image)))
         rows[name] = row
-    write_result("digits", {"picture": "1000x1000 RGB drawing of a 7", "models": rows, "targets": {"preprocess_classify_and_rollout_ms": "<= 50"}})
+    write_result(
+        "digits",
+        {
+            "picture": "1000x1000 RGB drawing of a 7",
+            "models": rows,
+            "targets": {"preprocess_classify_and_rollout_ms": "<= 50"},
+        },
+    )
 
 
 if __name__ == "__main__":

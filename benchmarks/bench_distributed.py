@@ -25,8 +25,20 @@ from pathlib import Path
 
 from s2s_viz.bench import write_result
 
-MODEL = ["--data", "toy:reverse", "--attention", "additive", "--latent-dim", "64", "--batch-size", "96",
-         "--learning-rate", "0.005", "--seed", "1"]
+MODEL = [
+    "--data",
+    "toy:reverse",
+    "--attention",
+    "additive",
+    "--latent-dim",
+    "64",
+    "--batch-size",
+    "96",
+    "--learning-rate",
+    "0.005",
+    "--seed",
+    "1",
+]
 
 
 def free_ports(count: int) -> list[int]:
@@ -41,8 +53,20 @@ def free_ports(count: int) -> list[int]:
 
 def run(workers: int, limit: int, epochs: int) -> dict:
     output = Path(tempfile.mkdtemp(prefix="bench-distributed-"))
-    command = [sys.executable, "-m", "s2s_viz", "train", *MODEL, "--limit", str(limit), "--epochs", str(epochs),
-               "--name", "bench", "--output"]
+    command = [
+        sys.executable,
+        "-m",
+        "s2s_viz",
+        "train",
+        *MODEL,
+        "--limit",
+        str(limit),
+        "--epochs",
+        str(epochs),
+        "--name",
+        "bench",
+        "--output",
+    ]
     started = time.perf_counter()
     if workers == 1:
         processes = [subprocess.Popen([*command, str(output / "w0")], stderr=subprocess.DEVNULL)]
@@ -52,7 +76,10 @@ def run(workers: int, limit: int, epochs: int) -> dict:
         processes = [
             subprocess.Popen(
                 [*command, str(output / f"w{index}"), "--strategy", "multiworker"],
-                env={**os.environ, "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})},
+                env={
+                    **os.environ,
+                    "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}),
+                },
                 stderr=subprocess.DEVNULL,
             )
             for index in range(workers)

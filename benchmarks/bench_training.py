@@ -49,12 +49,16 @@ def keras_io_recipe(train_src, train_tgt, source_vocab, target_vocab, epochs):
     encoder_inputs = keras.Input((None, len(source_vocab.tokens)))
     _, h, c = keras.layers.LSTM(LATENT, return_state=True)(encoder_inputs)
     decoder_inputs = keras.Input((None, len(target_vocab.tokens)))
-    outputs, _, _ = keras.layers.LSTM(LATENT, return_sequences=True, return_state=True)(decoder_inputs, initial_state=[h, c])
+    outputs, _, _ = keras.layers.LSTM(LATENT, return_sequences=True, return_state=True)(
+        decoder_inputs, initial_state=[h, c]
+    )
     outputs = keras.layers.Dense(len(target_vocab.tokens), activation="softmax")(outputs)
     model = keras.Model([encoder_inputs, decoder_inputs], outputs)
     model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
     timer = EpochTimer()
-    model.fit([encoder_input, decoder_input], decoder_target, batch_size=BATCH, epochs=epochs, callbacks=[timer], verbose=0)
+    model.fit(
+        [encoder_input, decoder_input], decoder_target, batch_size=BATCH, epochs=epochs, callbacks=[timer], verbose=0
+    )
     return model, timer.times, encoder_input.nbytes + decoder_input.nbytes + decoder_target.nbytes
 
 
@@ -72,9 +76,13 @@ def keras_io_loss_per_char(model, val_src, val_tgt, source_vocab, target_vocab):
 
 
 def ours(train_src, train_tgt, val_src, val_tgt, source_vocab, target_vocab, epochs):
-    model = RNNSeq2Seq({"source_vocab_size": source_vocab.size, "target_vocab_size": target_vocab.size, "latent_dim": LATENT})
+    model = RNNSeq2Seq(
+        {"source_vocab_size": source_vocab.size, "target_vocab_size": target_vocab.size, "latent_dim": LATENT}
+    )
     model.compile(optimizer="rmsprop", loss=masked_loss, metrics=[masked_accuracy])
-    batches = BucketBatches([source_vocab.encode(s) for s in train_src], [target_vocab.encode(t, True) for t in train_tgt], BATCH, 8, seed=0)
+    batches = BucketBatches(
+        [source_vocab.encode(s) for s in train_src], [target_vocab.encode(t, True) for t in train_tgt], BATCH, 8, seed=0
+    )
     timer = EpochTimer()
     model.fit(batches.dataset(), steps_per_epoch=len(batches), epochs=epochs, callbacks=[timer], verbose=0)
     source = source_vocab.encode_batch(val_src)
@@ -109,7 +117,11 @@ def main() -> None:
     write_result(
         "training",
         {
-            "pairs": {"train": len(train_src), "validation": len(val_src), "from": "first 10,000 lines of fra.txt, reserved buckets left out"},
+            "pairs": {
+                "train": len(train_src),
+                "validation": len(val_src),
+                "from": "first 10,000 lines of fra.txt, reserved buckets left out",
+            },
             "epochs": args.epochs,
             "keras_io_recipe": {
                 "samples_per_s": round(recipe_rate, 1),

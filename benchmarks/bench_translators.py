@@ -21,7 +21,11 @@ from s2s_viz.data import read_test_short, sources
 from s2s_viz.decoding import FORCED, StepDecoder
 from s2s_viz.evaluation import evaluate_translator
 
-SHIPPED = {"plain LSTM": "lstm-char-en-fr", "attention LSTM": "attention-char-en-fr", "Transformer": "transformer-char-en-fr"}
+SHIPPED = {
+    "plain LSTM": "lstm-char-en-fr",
+    "attention LSTM": "attention-char-en-fr",
+    "Transformer": "transformer-char-en-fr",
+}
 
 
 def retrained(budget_s: float) -> dict:
@@ -37,14 +41,29 @@ def retrained(budget_s: float) -> dict:
     folder = tempfile.mkdtemp(prefix="bench-translators-")
     paths = {}
     for kind, (architecture, model) in settings.items():
-        config = TranslatorTrainConfig(name=f"bench-{architecture}-{len(paths)}", architecture=architecture, model=model, epochs=100, learning_rate=0.002 if architecture == "rnn_seq2seq" else 0.001, time_budget_s=budget_s, seed=1)
+        config = TranslatorTrainConfig(
+            name=f"bench-{architecture}-{len(paths)}",
+            architecture=architecture,
+            model=model,
+            epochs=100,
+            learning_rate=0.002 if architecture == "rnn_seq2seq" else 0.001,
+            time_budget_s=budget_s,
+            seed=1,
+        )
         last = {}
-        result = train_translator(config, folder, on_event=lambda event, last=last: last.update(event) if event["type"] == "batch" else None)
+        result = train_translator(
+            config, folder, on_event=lambda event, last=last: last.update(event) if event["type"] == "batch" else None
+        )
         # The budget usually ends mid-epoch, where training keeps the last whole epoch; a same-budget comparison
         # wants the weights at the budget, so the live model is saved as it stands.
         epochs = last["epoch"] - 1 + last["batch"] / last["steps_per_epoch"]
         seconds = last["elapsed_s"]
-        training = {**result.card["training"], "epochs_completed": round(epochs, 2), "time_s": round(seconds, 1), "train_samples_per_s": round(epochs * last["steps_per_epoch"] * config.batch_size / seconds, 1)}
+        training = {
+            **result.card["training"],
+            "epochs_completed": round(epochs, 2),
+            "time_s": round(seconds, 1),
+            "train_samples_per_s": round(epochs * last["steps_per_epoch"] * config.batch_size / seconds, 1),
+        }
         paths[kind] = str(checkpoints.save(result.model, {**result.card, "training": training}, folder, config.name))
     return paths
 
@@ -65,9 +84,13 @@ def measure(translator, texts: list[str]) -> dict:
         "decoding": "XLA" if translator.decoder.xla else "graph loop",
     }
     if translator.decoder.xla:  # the baseline, same run: the same step under the plain tf.while_loop
-        plain = StepDecoder(translator.model, translator.target_vocab.start_id, translator.target_vocab.end_id, xla=False)
+        plain = StepDecoder(
+            translator.model, translator.target_vocab.start_id, translator.target_vocab.end_id, xla=False
+        )
         plain.run(source, 60, FORCED, reference_ids=reference)
-        row["decode_60_steps_ms_graph_loop"] = round(1000 * median(timed(lambda: plain.run(source, 60, FORCED, reference_ids=reference), 30)), 2)
+        row["decode_60_steps_ms_graph_loop"] = round(
+            1000 * median(timed(lambda: plain.run(source, 60, FORCED, reference_ids=reference), 30)), 2
+        )
     return row
 
 
@@ -99,7 +122,15 @@ def main() -> None:
             "bleu_test_short": metrics.get("bleu"),
             "exact_match_test_short": metrics.get("exact_match"),
         }
-    write_result("translators" if not args.budget_s else f"translators-budget-{args.budget_s:.0f}s", {"mode": f"retrained, {args.budget_s:.0f} s each" if args.budget_s else "shipped checkpoints", "kinds": rows, "targets": {"Transformer decode_60_steps_ms": "<= 20"}}, command="translators")
+    write_result(
+        "translators" if not args.budget_s else f"translators-budget-{args.budget_s:.0f}s",
+        {
+            "mode": f"retrained, {args.budget_s:.0f} s each" if args.budget_s else "shipped checkpoints",
+            "kinds": rows,
+            "targets": {"Transformer decode_60_steps_ms": "<= 20"},
+        },
+        command="translators",
+    )
 
 
 if __name__ == "__main__":

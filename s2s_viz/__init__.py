@@ -1,9 +1,9 @@
 """s2s-viz: a laboratory for the sequence models of the encoder-decoder era.
 
-    import s2s_viz
-    translator = s2s_viz.load("lstm-char-en-fr")
-    print(translator.translate("I am cold.").text)
-    print([m.name for m in s2s_viz.list_models()])
+import s2s_viz
+translator = s2s_viz.load("lstm-char-en-fr")
+print(translator.translate("I am cold.").text)
+print([m.name for m in s2s_viz.list_models()])
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def load(name_or_path):
             target_vocab = vocab_from_json(card["target_vocab"])
         except (KeyError, ValueError) as error:
             raise CheckpointError(f"{card_path}: bad vocabulary in the card ({error})") from error
-        sizes = (getattr(model, "spec", None) and (model.spec.source_vocab_size, model.spec.target_vocab_size))
+        sizes = getattr(model, "spec", None) and (model.spec.source_vocab_size, model.spec.target_vocab_size)
         if sizes and sizes != (source_vocab.size, target_vocab.size):
             raise CheckpointError(
                 f"{card_path}: the card's vocabularies ({source_vocab.size}, {target_vocab.size}) do not match "
@@ -64,7 +64,9 @@ def _check_card_describes(model, card: dict, card_path) -> None:
     if wrong or unknown:
         details = [f"{key}: card {described[key]!r}, weights {actual[key]!r}" for key in wrong]
         details += [f"{key}: not a setting of this model" for key in unknown]
-        raise CheckpointError(f"{card_path}: the card does not describe its model ({'; '.join(details)}); retrain or re-save")
+        raise CheckpointError(
+            f"{card_path}: the card does not describe its model ({'; '.join(details)}); retrain or re-save"
+        )
 
 
 __all__ = ["CheckpointError", "ModelInfo", "__version__", "list_models", "load"]

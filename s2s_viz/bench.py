@@ -25,7 +25,9 @@ def median(values) -> float:
     return statistics.median(values)
 
 
-def write_result(name: str, payload: dict, folder: str | Path = "benchmarks/results", command: str | None = None) -> Path:
+def write_result(
+    name: str, payload: dict, folder: str | Path = "benchmarks/results", command: str | None = None
+) -> Path:
     """Write ``folder/NAME.json`` with the machine, the command and the time, and print it."""
     import keras
     import tensorflow as tf

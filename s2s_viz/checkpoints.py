@@ -31,8 +31,23 @@ from .machine import machine_description
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 REQUIRED_CARD_FIELDS = ("name", "kind", "architecture")
 KNOWN_CARD_FIELDS = {
-    "name", "kind", "architecture", "model_config", "source_vocab", "target_vocab", "direction", "data",
-    "training", "metrics", "package_version", "created", "weights_sha256", "machine", "command", "labels", "notes",
+    "name",
+    "kind",
+    "architecture",
+    "model_config",
+    "source_vocab",
+    "target_vocab",
+    "direction",
+    "data",
+    "training",
+    "metrics",
+    "package_version",
+    "created",
+    "weights_sha256",
+    "machine",
+    "command",
+    "labels",
+    "notes",
 }
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
 
@@ -105,7 +120,9 @@ def save(model, card: dict, directory: str | Path, name: str) -> Path:
         card["weights_sha256"] = _sha256(temporary)
 
     _atomic_write_bytes(weights_path, write_model)
-    _atomic_write_bytes(directory / f"{name}.json", lambda p: p.write_text(json.dumps(card, indent=2, ensure_ascii=False)))
+    _atomic_write_bytes(
+        directory / f"{name}.json", lambda p: p.write_text(json.dumps(card, indent=2, ensure_ascii=False))
+    )
     return weights_path
 
 
@@ -115,7 +132,9 @@ def update_card(card_path: str | Path, changes: dict) -> dict:
     card = read_card(card_path)
     card.pop("unknown_fields", None)
     card.update(changes)
-    _atomic_write_bytes(card_path, lambda p: p.write_text(json.dumps(card, indent=2, ensure_ascii=False, default=float)))
+    _atomic_write_bytes(
+        card_path, lambda p: p.write_text(json.dumps(card, indent=2, ensure_ascii=False, default=float))
+    )
     return card
 
 
@@ -196,7 +215,9 @@ def load_keras(weights: Path, card: dict):
     try:
         return keras.saving.load_model(weights, safe_mode=True, compile=False)
     except Exception as error:  # Keras raises many kinds for a bad archive: all mean the same here
-        raise CheckpointError(f"{weights}: Keras could not load it ({error.__class__.__name__}: {str(error)[:300]})") from error
+        raise CheckpointError(
+            f"{weights}: Keras could not load it ({error.__class__.__name__}: {str(error)[:300]})"
+        ) from error
 
 
 @dataclass
@@ -247,14 +268,18 @@ def prune_user_models(max_count: int | None = None, max_bytes: int | None = None
     Returns the names removed.
     """
     max_count = max_count if max_count is not None else int(os.environ.get("S2S_VIZ_USER_MODEL_LIMIT", "20"))
-    max_bytes = max_bytes if max_bytes is not None else int(os.environ.get("S2S_VIZ_USER_MODEL_BYTES", str(500 * 2**20)))
+    max_bytes = (
+        max_bytes if max_bytes is not None else int(os.environ.get("S2S_VIZ_USER_MODEL_BYTES", str(500 * 2**20)))
+    )
     directory = user_dir()
     if not directory.is_dir() or directory.resolve() == shipped_dir().resolve():
         return []
     models = sorted(directory.glob("*.keras"), key=lambda p: p.stat().st_mtime, reverse=True)
     removed, total = [], 0
     for index, weights in enumerate(models):
-        size = weights.stat().st_size + (weights.with_suffix(".json").stat().st_size if weights.with_suffix(".json").exists() else 0)
+        size = weights.stat().st_size + (
+            weights.with_suffix(".json").stat().st_size if weights.with_suffix(".json").exists() else 0
+        )
         total += size
         if weights.stem != keep and (index >= max_count or total > max_bytes):
             weights.unlink(missing_ok=True)

@@ -23,8 +23,12 @@ class DigitClassifier:
         self.card = card
         # One compiled graph per question: eager Keras dispatches op by op, ten times slower for one image.
         self._logits = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
-        self._attention = tf.function(model.attention_maps, reduce_retracing=True) if hasattr(model, "attention_maps") else None
-        self._hidden = tf.function(model.hidden_states, reduce_retracing=True) if hasattr(model, "hidden_states") else None
+        self._attention = (
+            tf.function(model.attention_maps, reduce_retracing=True) if hasattr(model, "attention_maps") else None
+        )
+        self._hidden = (
+            tf.function(model.hidden_states, reduce_retracing=True) if hasattr(model, "hidden_states") else None
+        )
 
     @property
     def name(self) -> str:
@@ -69,6 +73,11 @@ class DigitClassifier:
 
 
 def _prepared(image) -> np.ndarray:
-    if isinstance(image, np.ndarray) and image.shape == (28, 28) and image.dtype.kind == "f" and 0 <= image.min() <= image.max() <= 1:
+    if (
+        isinstance(image, np.ndarray)
+        and image.shape == (28, 28)
+        and image.dtype.kind == "f"
+        and 0 <= image.min() <= image.max() <= 1
+    ):
         return image.astype(np.float32)  # already the model's input
     return to_mnist(image)

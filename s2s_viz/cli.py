@@ -40,7 +40,9 @@ def _progress_printer():
             print(f"\nepoch {event['epoch']} done in {event['elapsed_s']:.0f} s: {metrics}; {saved}", file=sys.stderr)
         elif kind in ("done", "stopped"):
             where = event["checkpoint"] or "written by the chief (worker 0), or none if no epoch completed"
-            print(f"\n{kind}{': ' + event['reason'] if event.get('reason') else ''}; checkpoint {where}", file=sys.stderr)
+            print(
+                f"\n{kind}{': ' + event['reason'] if event.get('reason') else ''}; checkpoint {where}", file=sys.stderr
+            )
         elif kind == "error":
             print(f"\ntraining failed: {event['message']}", file=sys.stderr)
 
@@ -52,7 +54,19 @@ def _train_settings(args) -> dict:
     if args.config:
         with open(args.config, "rb") as handle:
             settings = tomllib.load(handle)
-    for key in ("name", "data", "direction", "epochs", "batch_size", "learning_rate", "seed", "limit", "time_budget_s", "first_lines", "strategy"):
+    for key in (
+        "name",
+        "data",
+        "direction",
+        "epochs",
+        "batch_size",
+        "learning_rate",
+        "seed",
+        "limit",
+        "time_budget_s",
+        "first_lines",
+        "strategy",
+    ):
         value = getattr(args, key, None)
         if value is not None:
             settings[key] = value
@@ -104,7 +118,9 @@ def cmd_train(args) -> int:
         if not error.resumable or attempt >= MAX_RESUME_ATTEMPTS:
             raise
         # TensorFlow cannot rejoin a cluster in the same process: start afresh, wait for the lost worker, resume
-        print(f"restarting worker to resume (attempt {attempt + 1} of {MAX_RESUME_ATTEMPTS})", file=sys.stderr, flush=True)
+        print(
+            f"restarting worker to resume (attempt {attempt + 1} of {MAX_RESUME_ATTEMPTS})", file=sys.stderr, flush=True
+        )
         os.environ["S2S_VIZ_RESUME_ATTEMPT"] = str(attempt + 1)
         os.execv(sys.executable, [sys.executable, "-m", "s2s_viz", *sys.argv[1:]])
     if args.evaluate and kind != "digits" and result.path is not None:
@@ -132,7 +148,9 @@ def cmd_translate(args) -> int:
     texts = args.text or [line.rstrip("\n") for line in sys.stdin]
     for text in texts:
         try:
-            result = translator.translate(text, strategy=args.strategy, beam_width=args.beam_width, temperature=args.temperature, seed=args.seed)
+            result = translator.translate(
+                text, strategy=args.strategy, beam_width=args.beam_width, temperature=args.temperature, seed=args.seed
+            )
         except InputError as error:
             print(f"error: {error}", file=sys.stderr)
             continue
@@ -170,7 +188,10 @@ def cmd_evaluate(args) -> int:
     else:
         print(f"{'model':28} {'params':>9} {'chrF':>6} {'BLEU':>6} {'exact%':>7} {'loss/char':>9}  split")
         for row in rows:
-            print(f"{row['model']:28} {row['parameters']:9d} {row['chrf']:6.1f} {row['bleu']:6.1f} {row['exact_match']:7.2f} {row['loss_per_char']:9.3f}  {row['split']}")
+            print(
+                f"{row['model']:28} {row['parameters']:9d} {row['chrf']:6.1f} {row['bleu']:6.1f} "
+                f"{row['exact_match']:7.2f} {row['loss_per_char']:9.3f}  {row['split']}"
+            )
     return 0
 
 
@@ -198,8 +219,12 @@ def model_table(infos) -> str:
         what += f" ({card.get('direction', card.get('data', {}).get('source', ''))})"
         time_s = training.get("time_s")
         trained = f"{training.get('epochs_completed', '?')} epochs, {time_s / 60:.0f} min" if time_s else "?"
-        scores = [f"{metrics[key]:.1f}" if key in metrics else "" for key in ("chrf", "bleu", "exact_match", "test_accuracy")]
-        lines.append(f"| `{info.name}` | {what} | {training.get('parameters', 0):,} | {trained} | {' | '.join(scores)} |")
+        scores = [
+            f"{metrics[key]:.1f}" if key in metrics else "" for key in ("chrf", "bleu", "exact_match", "test_accuracy")
+        ]
+        lines.append(
+            f"| `{info.name}` | {what} | {training.get('parameters', 0):,} | {trained} | {' | '.join(scores)} |"
+        )
     return "\n".join(lines)
 
 
@@ -300,7 +325,10 @@ def cmd_bench(args) -> int:
     folder = Path(args.benchmarks_dir)
     available = sorted(p.stem.removeprefix("bench_") for p in folder.glob("bench_*.py"))
     if args.name not in available:
-        print(f"error: no benchmark {args.name!r} in {folder}; available: {', '.join(available) or 'none'}", file=sys.stderr)
+        print(
+            f"error: no benchmark {args.name!r} in {folder}; available: {', '.join(available) or 'none'}",
+            file=sys.stderr,
+        )
         return 2
     sys.argv = [str(folder / f"bench_{args.name}.py"), *args.rest]
     runpy.run_path(sys.argv[0], run_name="__main__")
@@ -333,8 +361,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--limit", type=int, help="at most this many training pairs")
     train.add_argument("--first-lines", type=int, help="read only the first N lines of the data file")
     train.add_argument("--time-budget-s", type=float, help="stop after this many seconds (at a batch end)")
-    train.add_argument("--strategy", choices=["none", "mirrored", "multiworker"], help="tf.distribute: all local GPUs, or several machines (TF_CONFIG)")
-    train.add_argument("--evaluate", action="store_true", help="evaluate on the test split afterwards and record it in the card")
+    train.add_argument(
+        "--strategy",
+        choices=["none", "mirrored", "multiworker"],
+        help="tf.distribute: all local GPUs, or several machines (TF_CONFIG)",
+    )
+    train.add_argument(
+        "--evaluate", action="store_true", help="evaluate on the test split afterwards and record it in the card"
+    )
     train.set_defaults(func=cmd_train)
 
     translate = commands.add_parser("translate", help="translate text (arguments or standard input)")

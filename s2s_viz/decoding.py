@@ -144,7 +144,10 @@ class StepDecoder:
             rows = 1 << (batch - 1).bit_length()
             limit = getattr(self.model, "max_source_positions", None)  # a Transformer's position table
             columns = max(length, _bucket(length, 16) if limit is None else min(_bucket(length, 16), limit))
-            source_ids = np.pad(np.concatenate([source_ids, np.repeat(source_ids[:1], rows - batch, 0)]), ((0, 0), (0, columns - length)))
+            source_ids = np.pad(
+                np.concatenate([source_ids, np.repeat(source_ids[:1], rows - batch, 0)]),
+                ((0, 0), (0, columns - length)),
+            )
             reference = np.concatenate([reference, np.repeat(reference[:1], rows - batch, 0)])
         arguments = (
             tf.constant(source_ids),
@@ -162,7 +165,8 @@ class StepDecoder:
             self._build_loops()
             return self.run(source_ids[:batch, :length], max_steps, mode, reference_ids, temperature, seed)
         tokens, top_ids, top_probs, chosen_probs, reference_probs, attention = (
-            array.numpy()[:batch, :max_steps] for array in arrays  # numpy slicing: an eager op each costs more
+            array.numpy()[:batch, :max_steps]
+            for array in arrays  # numpy slicing: an eager op each costs more
         )
         attention = attention[:, :, :length]
         is_end = (tokens == self.end_id) | (tokens == 0)

@@ -21,7 +21,12 @@ def corpus_scores(hypotheses: list[str], references: list[list[str]]) -> dict:
     streams = [[refs[i] if i < len(refs) else refs[0] for refs in references] for i in range(width)]
     chrf = sacrebleu.corpus_chrf(hypotheses, streams).score
     bleu = sacrebleu.corpus_bleu(hypotheses, streams).score
-    exact = np.mean([pairs_module.normalize(h) in {pairs_module.normalize(r) for r in refs} for h, refs in zip(hypotheses, references)])
+    exact = np.mean(
+        [
+            pairs_module.normalize(h) in {pairs_module.normalize(r) for r in refs}
+            for h, refs in zip(hypotheses, references)
+        ]
+    )
     return {"chrf": round(chrf, 2), "bleu": round(bleu, 2), "exact_match": round(100 * float(exact), 2)}
 
 
@@ -33,7 +38,9 @@ def loss_per_character(translator, sources_text: list[str], targets_text: list[s
     for start in range(0, len(sources_text), LOSS_BATCH):
         source = translator.source_vocab.encode_batch(sources_text[start : start + LOSS_BATCH])
         source = source[:, : translator.max_source_length]
-        decoder_input = translator.target_vocab.encode_batch(targets_text[start : start + LOSS_BATCH], add_start_end=True)
+        decoder_input = translator.target_vocab.encode_batch(
+            targets_text[start : start + LOSS_BATCH], add_start_end=True
+        )
         decoder_target = next_step_targets(decoder_input)
         logits = translator.model((source, decoder_input), training=False)
         losses = keras.losses.sparse_categorical_crossentropy(decoder_target, logits, from_logits=True).numpy()

@@ -23,7 +23,10 @@ def _grid(vector: np.ndarray) -> np.ndarray:
 
 
 def class_token_attention(attention: np.ndarray, head: int | None = None) -> np.ndarray:
-    """``attention`` ``(h, N+1, N+1)`` of one block -> ``(grid, grid)``: x0's weight on each patch (mean of heads if None)."""
+    """``attention`` ``(h, N+1, N+1)`` of one block -> ``(grid, grid)``: x0's weight on each patch.
+
+    ``head`` None: the mean of the heads.
+    """
     weights = attention.mean(axis=0) if head is None else attention[head]
     return _grid(weights[0, 1:])
 
@@ -101,5 +104,7 @@ def mha_walkthrough(text: str, num_heads: int = 2, key_dim: int = 8, seed: int =
         "d_model": d_model,
         **as_numpy,
         "max_output_difference": float(np.abs(np.asarray(output) - np.asarray(expected)).max()),
-        "max_probability_difference": float(np.abs(np.asarray(probabilities) - np.asarray(expected_probabilities)).max()),
+        "max_probability_difference": float(
+            np.abs(np.asarray(probabilities) - np.asarray(expected_probabilities)).max()
+        ),
     }

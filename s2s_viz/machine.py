@@ -10,7 +10,10 @@ def _gpu_names() -> list[str]:
     try:
         import tensorflow as tf
 
-        return [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in tf.config.list_physical_devices("GPU")]
+        return [
+            tf.config.experimental.get_device_details(g).get("device_name", g.name)
+            for g in tf.config.list_physical_devices("GPU")
+        ]
     except Exception:  # no TensorFlow or no device query: no GPU to name
         return []
 

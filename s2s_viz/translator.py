@@ -97,7 +97,10 @@ def _describe_unknown(unknown: list[Unknown]) -> str:
     chars = ", ".join(repr(u.token) for u in shown)
     positions = ", ".join(str(u.position) for u in shown)
     more = f" (and {len(unknown) - len(shown)} more)" if len(unknown) > len(shown) else ""
-    return f"unknown characters {chars} at positions {positions}{more}; they are not in this model's vocabulary and were skipped"
+    return (
+        f"unknown characters {chars} at positions {positions}{more}; "
+        "they are not in this model's vocabulary and were skipped"
+    )
 
 
 class Translator:
@@ -211,7 +214,9 @@ class Translator:
         top = [(self.target_vocab.token(int(i)), float(p)) for i, p in zip(top_ids, top_probs)]
         return Step(index, self.target_vocab.token(token), probability, top)
 
-    def translate_batch(self, texts: list[str], strategy: str = "greedy", temperature: float = 1.0, seed: int | None = None) -> list[str]:
+    def translate_batch(
+        self, texts: list[str], strategy: str = "greedy", temperature: float = 1.0, seed: int | None = None
+    ) -> list[str]:
         """Translate many texts at once (greedy or sampling), in batches of similar length.
 
         An empty or untranslatable text gives an empty translation rather than stopping the batch.

@@ -1,4 +1,7 @@
-"""One way to check settings: the first failed check raises ``ValueError`` with its message (which names the allowed range)."""
+"""One way to check settings: the first failed check raises ``ValueError`` with its message.
+
+Each message names the allowed range.
+"""
 
 from __future__ import annotations
 

@@ -30,8 +30,22 @@ def attention_heatmap(
     """A heatmap of ``weights[target_step, source_position]`` with hover showing both characters and the weight."""
     weights = np.asarray(weights, dtype=float)
     x, y = _unique_labels(source_tokens), _unique_labels(target_tokens)
-    hover = [[f"source {show_token(s)!s} ← output {show_token(t)!s}: {w:.3f}" for s, w in zip(source_tokens, row)] for t, row in zip(target_tokens, weights)]
-    heatmap = {"type": "heatmap", "z": weights, "x": x, "y": y, "colorscale": COLOUR_SCALE, "zmin": 0, "zmax": 1, "hovertext": hover, "hoverinfo": "text", "colorbar": {"title": {"text": "weight"}}}
+    hover = [
+        [f"source {show_token(s)!s} ← output {show_token(t)!s}: {w:.3f}" for s, w in zip(source_tokens, row)]
+        for t, row in zip(target_tokens, weights)
+    ]
+    heatmap = {
+        "type": "heatmap",
+        "z": weights,
+        "x": x,
+        "y": y,
+        "colorscale": COLOUR_SCALE,
+        "zmin": 0,
+        "zmax": 1,
+        "hovertext": hover,
+        "hoverinfo": "text",
+        "colorbar": {"title": {"text": "weight"}},
+    }
     layout = {
         "title": {"text": title},
         "xaxis": {"title": {"text": "source (encoder positions j)"}},
@@ -40,19 +54,46 @@ def attention_heatmap(
         "margin": {"l": 60, "r": 20, "t": 60, "b": 60},
     }
     if highlight_row is not None and 0 <= highlight_row < len(y):
-        layout["shapes"] = [{"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": highlight_row - 0.5, "y1": highlight_row + 0.5, "line": {"color": "#d62728", "width": 3}}]
+        layout["shapes"] = [
+            {
+                "type": "rect",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "yref": "y",
+                "y0": highlight_row - 0.5,
+                "y1": highlight_row + 0.5,
+                "line": {"color": "#d62728", "width": 3},
+            }
+        ]
     # The translate view draws this on every request: a plain figure dict, which plotly.js reads as is, skips
     # plotly.py's property validation (4x the cost of the rest of the figure).
     return go.Figure({"data": [heatmap], "layout": layout}, skip_invalid=False, _validate=False)
 
 
-def matrix_heatmap(matrix: np.ndarray, title: str, x_label: str = "", y_label: str = "", x_tokens=None, y_tokens=None, zmid=None, colorscale=COLOUR_SCALE) -> go.Figure:
+def matrix_heatmap(
+    matrix: np.ndarray,
+    title: str,
+    x_label: str = "",
+    y_label: str = "",
+    x_tokens=None,
+    y_tokens=None,
+    zmid=None,
+    colorscale=COLOUR_SCALE,
+) -> go.Figure:
     """Any 2-D array as a heatmap (scores, probabilities, hidden states, position encodings)."""
     matrix = np.asarray(matrix, dtype=float)
     x = _unique_labels(x_tokens) if x_tokens is not None else None
     y = _unique_labels(y_tokens) if y_tokens is not None else None
     figure = go.Figure(go.Heatmap(z=matrix, x=x, y=y, colorscale=colorscale, zmid=zmid))
-    figure.update_layout(title=title, xaxis_title=x_label, yaxis_title=y_label, yaxis_autorange="reversed", height=360, margin={"l": 60, "r": 20, "t": 50, "b": 50})
+    figure.update_layout(
+        title=title,
+        xaxis_title=x_label,
+        yaxis_title=y_label,
+        yaxis_autorange="reversed",
+        height=360,
+        margin={"l": 60, "r": 20, "t": 50, "b": 50},
+    )
     return figure
 
 
@@ -83,11 +124,35 @@ def forcing_figure(comparison) -> go.Figure:
     """Probability of the reference character per step: fed the reference vs fed its own output."""
     steps = [f"{s.index}:{show_token(s.reference)}" for s in comparison.steps]
     figure = go.Figure()
-    figure.add_trace(go.Scatter(x=steps, y=[s.forced_reference_probability for s in comparison.steps], mode="lines+markers", name="teacher forcing (fed the reference)"))
-    figure.add_trace(go.Scatter(x=steps, y=[s.free_reference_probability for s in comparison.steps], mode="lines+markers", name="reinjection (fed its own output)", line={"dash": "dash"}))
+    figure.add_trace(
+        go.Scatter(
+            x=steps,
+            y=[s.forced_reference_probability for s in comparison.steps],
+            mode="lines+markers",
+            name="teacher forcing (fed the reference)",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=steps,
+            y=[s.free_reference_probability for s in comparison.steps],
+            mode="lines+markers",
+            name="reinjection (fed its own output)",
+            line={"dash": "dash"},
+        )
+    )
     if comparison.first_divergence is not None:
-        figure.add_vline(x=comparison.first_divergence, line={"color": "#d62728", "dash": "dot"}, annotation_text="first divergence")
-    figure.update_layout(title="p(reference character) at each step", yaxis_title="probability", yaxis_range=[0, 1.02], xaxis_title="step: reference character", height=380, legend={"orientation": "h", "y": -0.3})
+        figure.add_vline(
+            x=comparison.first_divergence, line={"color": "#d62728", "dash": "dot"}, annotation_text="first divergence"
+        )
+    figure.update_layout(
+        title="p(reference character) at each step",
+        yaxis_title="probability",
+        yaxis_range=[0, 1.02],
+        xaxis_title="step: reference character",
+        height=380,
+        legend={"orientation": "h", "y": -0.3},
+    )
     return figure
 
 
@@ -117,24 +182,52 @@ def digit_verdict(probabilities) -> str:
 def probability_bars(probabilities, labels=None, title: str = "Class probabilities") -> go.Figure:
     probabilities = np.asarray(probabilities, dtype=float)
     labels = labels or [str(i) for i in range(len(probabilities))]
-    figure = go.Figure(go.Bar(x=labels, y=probabilities, marker_color=["#d62728" if i == int(np.argmax(probabilities)) else "#1f77b4" for i in range(len(probabilities))]))
+    figure = go.Figure(
+        go.Bar(
+            x=labels,
+            y=probabilities,
+            marker_color=[
+                "#d62728" if i == int(np.argmax(probabilities)) else "#1f77b4" for i in range(len(probabilities))
+            ],
+        )
+    )
     figure.update_layout(title=title, yaxis_range=[0, 1], height=300, margin={"t": 50, "b": 40})
     return figure
 
 
-def digit_overlay(image: np.ndarray, grid_map: np.ndarray | None = None, patch_size: int | None = None, title: str = "") -> go.Figure:
+def digit_overlay(
+    image: np.ndarray, grid_map: np.ndarray | None = None, patch_size: int | None = None, title: str = ""
+) -> go.Figure:
     """The 28x28 input in grey, a patch-grid map stretched over it (semi-transparent), and the patch lines."""
-    figure = go.Figure(go.Heatmap(z=np.asarray(image), colorscale="Greys", reversescale=True, showscale=False, hoverinfo="skip"))
+    figure = go.Figure(
+        go.Heatmap(z=np.asarray(image), colorscale="Greys", reversescale=True, showscale=False, hoverinfo="skip")
+    )
     if grid_map is not None:
         grid = np.asarray(grid_map, dtype=float)
         cell = 28 / grid.shape[0]
         centres = (np.arange(grid.shape[0]) + 0.5) * cell - 0.5
-        figure.add_trace(go.Heatmap(z=grid, x=centres, y=centres, colorscale=COLOUR_SCALE, opacity=0.55, colorbar={"title": "weight"}, hovertemplate="patch row %{y:.0f}, col %{x:.0f}: %{z:.3f}<extra></extra>"))
+        figure.add_trace(
+            go.Heatmap(
+                z=grid,
+                x=centres,
+                y=centres,
+                colorscale=COLOUR_SCALE,
+                opacity=0.55,
+                colorbar={"title": "weight"},
+                hovertemplate="patch row %{y:.0f}, col %{x:.0f}: %{z:.3f}<extra></extra>",
+            )
+        )
     if patch_size:
         for edge in np.arange(patch_size, 28, patch_size) - 0.5:
             figure.add_hline(y=edge, line={"color": "white", "width": 1})
             figure.add_vline(x=edge, line={"color": "white", "width": 1})
-    figure.update_layout(title=title, yaxis={"autorange": "reversed", "scaleanchor": "x"}, height=340, width=360, margin={"l": 20, "r": 20, "t": 50, "b": 20})
+    figure.update_layout(
+        title=title,
+        yaxis={"autorange": "reversed", "scaleanchor": "x"},
+        height=340,
+        width=360,
+        margin={"l": 20, "r": 20, "t": 50, "b": 20},
+    )
     return figure
 
 
@@ -146,17 +239,37 @@ def similarity_grid(similarity: np.ndarray) -> go.Figure:
         for col in range(g):
             tiles[row * (g + 1) : row * (g + 1) + g, col * (g + 1) : col * (g + 1) + g] = similarity[row, col]
     figure = go.Figure(go.Heatmap(z=tiles, colorscale=COLOUR_SCALE, zmin=-1, zmax=1, colorbar={"title": "cosine"}))
-    figure.update_layout(title="Position-embedding similarity<br><sub>tile (r, c): patch (r, c) vs every patch</sub>", yaxis={"autorange": "reversed", "scaleanchor": "x", "showticklabels": False}, xaxis={"showticklabels": False}, height=420, width=460)
+    figure.update_layout(
+        title="Position-embedding similarity<br><sub>tile (r, c): patch (r, c) vs every patch</sub>",
+        yaxis={"autorange": "reversed", "scaleanchor": "x", "showticklabels": False},
+        xaxis={"showticklabels": False},
+        height=420,
+        width=460,
+    )
     return figure
 
 
-def live_curves(series: dict[str, tuple[list[float], list[float]]], title: str = "Training", x_title: str = "epoch") -> go.Figure:
+def live_curves(
+    series: dict[str, tuple[list[float], list[float]]], title: str = "Training", x_title: str = "epoch"
+) -> go.Figure:
     """Curves that grow while training runs: ``{"name": (x values, y values)}``; accuracies on the right axis."""
     figure = go.Figure()
     for name, (x, y) in series.items():
-        figure.add_trace(go.Scatter(x=x, y=y, mode="lines+markers" if len(x) < 40 else "lines", name=name, yaxis="y2" if "acc" in name else "y"))
+        figure.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                mode="lines+markers" if len(x) < 40 else "lines",
+                name=name,
+                yaxis="y2" if "acc" in name else "y",
+            )
+        )
     figure.update_layout(
-        title=title, xaxis_title=x_title, yaxis={"title": "loss"}, yaxis2={"title": "accuracy", "overlaying": "y", "side": "right", "range": [0, 1]},
-        height=380, legend={"orientation": "h", "y": -0.3},
+        title=title,
+        xaxis_title=x_title,
+        yaxis={"title": "loss"},
+        yaxis2={"title": "accuracy", "overlaying": "y", "side": "right", "range": [0, 1]},
+        height=380,
+        legend={"orientation": "h", "y": -0.3},
     )
     return figure

@@ -27,8 +27,15 @@ def test_padding_gets_exactly_zero_weight():
 @pytest.fixture(scope="module")
 def reverse_model(tmp_path_factory):
     config = TranslatorTrainConfig(
-        name="reverse", data="toy:reverse", toy_count=4000, validation_pairs=200, epochs=12, batch_size=64,
-        learning_rate=0.005, max_source_length=12, max_target_length=12,
+        name="reverse",
+        data="toy:reverse",
+        toy_count=4000,
+        validation_pairs=200,
+        epochs=12,
+        batch_size=64,
+        learning_rate=0.005,
+        max_source_length=12,
+        max_target_length=12,
         model={"latent_dim": 64, "attention": "additive", "attention_units": 32, "bidirectional": True},
     )
     result = train_translator(config, tmp_path_factory.mktemp("reverse"))
@@ -59,8 +66,15 @@ def test_attention_round_trip_is_exact(reverse_model, tmp_path):
 
 def test_date_attention_is_monotonic_where_the_format_keeps_order(tmp_path):
     config = TranslatorTrainConfig(
-        name="dates", data="toy:dates", toy_count=6000, validation_pairs=200, epochs=10, batch_size=64,
-        learning_rate=0.005, max_source_length=20, max_target_length=12,
+        name="dates",
+        data="toy:dates",
+        toy_count=6000,
+        validation_pairs=200,
+        epochs=10,
+        batch_size=64,
+        learning_rate=0.005,
+        max_source_length=20,
+        max_target_length=12,
         model={"latent_dim": 64, "attention": "additive", "attention_units": 32, "bidirectional": True},
     )
     translator = s2s_viz.load(str(train_translator(config, tmp_path).path))
@@ -72,7 +86,16 @@ def test_date_attention_is_monotonic_where_the_format_keeps_order(tmp_path):
 
 
 def transformer(**overrides):
-    config = {"source_vocab_size": 20, "target_vocab_size": 22, "d_model": 32, "num_heads": 4, "d_ff": 64, "max_length": 16, "dropout": 0.0, **overrides}
+    config = {
+        "source_vocab_size": 20,
+        "target_vocab_size": 22,
+        "d_model": 32,
+        "num_heads": 4,
+        "d_ff": 64,
+        "max_length": 16,
+        "dropout": 0.0,
+        **overrides,
+    }
     return TransformerTranslator(config)
 
 
@@ -121,7 +144,16 @@ def test_xla_decoding_of_a_padded_bidirectional_attention_rnn_equals_the_plain_l
     from s2s_viz.decoding import FORCED, GREEDY, StepDecoder
     from s2s_viz.models import RNNSeq2Seq
 
-    model = RNNSeq2Seq({"source_vocab_size": 20, "target_vocab_size": 22, "latent_dim": 16, "bidirectional": True, "attention": "additive", "attention_units": 8})
+    model = RNNSeq2Seq(
+        {
+            "source_vocab_size": 20,
+            "target_vocab_size": 22,
+            "latent_dim": 16,
+            "bidirectional": True,
+            "attention": "additive",
+            "attention_units": 8,
+        }
+    )
     rng = np.random.default_rng(5)
     source = rng.integers(3, 20, (2, 5)).astype("int32")  # padded to 16 columns: the masked encoder must skip them
     source[0, 3:] = 0
@@ -174,8 +206,16 @@ def test_sinusoidal_encoding_matches_the_paper():
 
 def test_transformer_overfits_twenty_pairs_and_round_trips(tmp_path):
     config = TranslatorTrainConfig(
-        name="tiny-transformer", architecture="transformer", data="toy:dates", toy_count=20, validation_pairs=1,
-        epochs=250, batch_size=20, learning_rate=0.003, max_source_length=20, max_target_length=12,
+        name="tiny-transformer",
+        architecture="transformer",
+        data="toy:dates",
+        toy_count=20,
+        validation_pairs=1,
+        epochs=250,
+        batch_size=20,
+        learning_rate=0.003,
+        max_source_length=20,
+        max_target_length=12,
         model={"d_model": 64, "num_heads": 4, "d_ff": 128, "num_layers": 2, "dropout": 0.0},
     )
     result = train_translator(config, tmp_path)
@@ -192,7 +232,9 @@ def test_transformer_overfits_twenty_pairs_and_round_trips(tmp_path):
     np.testing.assert_allclose(a.attention.sum(axis=1), 1.0, atol=1e-5)
 
 
-@pytest.mark.parametrize(("overrides", "message"), [({"d_model": 30, "num_heads": 4}, "divisible"), ({"num_layers": 0}, "num_layers")])
+@pytest.mark.parametrize(
+    ("overrides", "message"), [({"d_model": 30, "num_heads": 4}, "divisible"), ({"num_layers": 0}, "num_layers")]
+)
 def test_impossible_transformer_configs(overrides, message):
     with pytest.raises(ValueError, match=message):
         transformer(**overrides)

@@ -68,7 +68,9 @@ def test_impossible_translator_settings(tmp_path, overrides, message):
 
 
 def test_a_model_too_big_for_memory_is_refused_before_training(tmp_path):
-    config = TranslatorTrainConfig(data="toy:copy", toy_count=50, validation_pairs=10, batch_size=4096, model={"latent_dim": 4096, "num_layers": 4})
+    config = TranslatorTrainConfig(
+        data="toy:copy", toy_count=50, validation_pairs=10, batch_size=4096, model={"latent_dim": 4096, "num_layers": 4}
+    )
     with pytest.raises(ValueError, match="would need about .* GiB"):
         train_translator(config, tmp_path)
 
@@ -92,7 +94,13 @@ def test_the_parameter_estimate_is_close_to_the_real_count():
 def test_transformer_positions_cover_the_longest_bucketed_batch():
     from s2s_viz.training import build_translator_model
 
-    config = TranslatorTrainConfig(architecture="transformer", max_source_length=30, max_target_length=60, bucket_width=8, model={"d_model": 16, "num_heads": 2, "d_ff": 32})
+    config = TranslatorTrainConfig(
+        architecture="transformer",
+        max_source_length=30,
+        max_target_length=60,
+        bucket_width=8,
+        model={"d_model": 16, "num_heads": 2, "d_ff": 32},
+    )
     model = build_translator_model(config, 40, 50)
     longest = -(-(60 + 2) // 8) * 8  # a 60-character target with start and end, padded to its bucket
     assert model.spec.max_length >= longest

@@ -43,8 +43,20 @@ def test_data_stats_on_the_whole_real_file_stays_small():
 def test_train_translate_list_and_evaluate_a_toy_model(tmp_path):
     env = {"S2S_VIZ_USER_MODELS": str(tmp_path)}
     trained = run(
-        "train", "--data", "toy:reverse", "--name", "cli-reverse", "--epochs", "1", "--latent-dim", "16",
-        "--limit", "200", "--batch-size", "32", env=env,
+        "train",
+        "--data",
+        "toy:reverse",
+        "--name",
+        "cli-reverse",
+        "--epochs",
+        "1",
+        "--latent-dim",
+        "16",
+        "--limit",
+        "200",
+        "--batch-size",
+        "32",
+        env=env,
     )
     assert trained.returncode == 0, trained.stderr
     assert "epoch 1 done" in trained.stderr and (tmp_path / "cli-reverse.keras").is_file()

@@ -56,7 +56,9 @@ def test_transparent_sketch_colour_and_sixteen_bit_pictures():
     assert to_mnist({"composite": np.asarray(stroke_one()), "layers": []}).shape == (28, 28)
 
 
-@pytest.mark.parametrize("picture", [np.zeros((100, 100)), np.full((100, 100), 255, np.uint8), np.zeros((1, 1)), None, {"composite": None}])
+@pytest.mark.parametrize(
+    "picture", [np.zeros((100, 100)), np.full((100, 100), 255, np.uint8), np.zeros((1, 1)), None, {"composite": None}]
+)
 def test_empty_or_blank_pictures_ask_for_a_digit(picture):
     with pytest.raises(ImageError, match="draw a digit first|empty"):
         to_mnist(picture)
@@ -79,7 +81,9 @@ def test_big_gif_truncated_and_non_images():
     assert to_mnist(palette).shape == (28, 28)
 
 
-@pytest.mark.parametrize(("merge_mode", "features"), [("concat", 24), ("sum", 12), ("mul", 12), ("ave", 12), ("none", 24)])
+@pytest.mark.parametrize(
+    ("merge_mode", "features"), [("concat", 24), ("sum", 12), ("mul", 12), ("ave", 12), ("none", 24)]
+)
 def test_bidirectional_merge_modes_give_the_right_sizes(merge_mode, features):
     model = BiRNNClassifier({"units": 12, "merge_mode": merge_mode})
     images = np.random.default_rng(0).random((3, 28, 28)).astype("float32")
@@ -95,8 +99,12 @@ def test_forward_and_backward_layers_may_differ():
     assert states["forward"].shape == (2, 28, 16) and states["backward"].shape == (2, 28, 8)
     assert type(model.rnn.backward_layer).__name__ == "GRU"
     # The backward direction's output at row 0 is its last step: it equals what Bidirectional produced.
-    np.testing.assert_allclose(np.asarray(states["backward"])[:, 0], np.asarray(model.rnn.backward_layer(images)), atol=1e-5)
-    np.testing.assert_allclose(np.asarray(states["forward"])[:, -1], np.asarray(model.rnn.forward_layer(images)), atol=1e-5)
+    np.testing.assert_allclose(
+        np.asarray(states["backward"])[:, 0], np.asarray(model.rnn.backward_layer(images)), atol=1e-5
+    )
+    np.testing.assert_allclose(
+        np.asarray(states["forward"])[:, -1], np.asarray(model.rnn.forward_layer(images)), atol=1e-5
+    )
     with pytest.raises(ValueError, match="needs equal forward and backward sizes"):
         BiRNNClassifier({"units": 16, "backward_units": 8, "merge_mode": "sum"})
 
@@ -154,8 +162,20 @@ def test_position_similarity_is_a_grid_of_grids_with_ones_on_the_diagonal():
 @needs_mnist
 @pytest.mark.parametrize("architecture", ["birnn", "vit"])
 def test_tiny_models_learn_on_real_mnist_and_round_trip(tmp_path, architecture):
-    model = {"units": 32} if architecture == "birnn" else {"patch_size": 7, "d_model": 32, "num_heads": 2, "num_layers": 2, "d_ff": 64, "mlp_head_units": 32}
-    config = DigitTrainConfig(name=f"tiny-{architecture}", architecture=architecture, model=model, epochs=3, limit=3000, batch_size=64, learning_rate=3e-3)
+    model = (
+        {"units": 32}
+        if architecture == "birnn"
+        else {"patch_size": 7, "d_model": 32, "num_heads": 2, "num_layers": 2, "d_ff": 64, "mlp_head_units": 32}
+    )
+    config = DigitTrainConfig(
+        name=f"tiny-{architecture}",
+        architecture=architecture,
+        model=model,
+        epochs=3,
+        limit=3000,
+        batch_size=64,
+        learning_rate=3e-3,
+    )
     result = train_digits(config, tmp_path)
     history = result.history["loss"]
     assert history[-1] < history[0]
@@ -204,5 +224,7 @@ def test_classify_on_raw_test_images_scores_the_card(name, tmp_path):
         paths.append(tmp_path / f"{index}.png")
         Image.fromarray(digit).save(paths[-1])
     from_files = 100 * float((classifier.classify_batch(paths).argmax(axis=1) == y[:2000]).mean())
-    direct = 100 * float((np.asarray(classifier.model(x[:2000] / 255.0, training=False)).argmax(axis=1) == y[:2000]).mean())
+    direct = 100 * float(
+        (np.asarray(classifier.model(x[:2000] / 255.0, training=False)).argmax(axis=1) == y[:2000]).mean()
+    )
     assert from_files == pytest.approx(direct, abs=0.2)

@@ -128,12 +128,19 @@ def test_masks_carried_by_the_inputs_are_honoured_as_in_keras(use_causal_mask):
     mine.copy_weights_from(reference)
     # Keras's layer removes the masks from its inputs, so each layer gets freshly embedded (masked) inputs.
     expected, _ = reference(
-        query_embedding(query_ids), value_embedding(value_ids), use_causal_mask=use_causal_mask, return_attention_scores=True
+        query_embedding(query_ids),
+        value_embedding(value_ids),
+        use_causal_mask=use_causal_mask,
+        return_attention_scores=True,
     )  # the score path: Keras's fused path gives padded queries (which read no key) other values than zeros
-    output, probabilities = mine(query_embedding(query_ids), value_embedding(value_ids), use_causal_mask=use_causal_mask)
+    output, probabilities = mine(
+        query_embedding(query_ids), value_embedding(value_ids), use_causal_mask=use_causal_mask
+    )
     np.testing.assert_allclose(output, expected, atol=1e-5)
     # the hand-written mask of Keras's test: padded queries read nothing, padded keys are never read
-    expected_mask = np.array([[[1, 1, 0]] * 3 + [[0, 0, 0]] * 2, [[1, 0, 0]] * 5, [[1, 1, 1]] + [[0, 0, 0]] * 4], dtype=bool)
+    expected_mask = np.array(
+        [[[1, 1, 0]] * 3 + [[0, 0, 0]] * 2, [[1, 0, 0]] * 5, [[1, 1, 1]] + [[0, 0, 0]] * 4], dtype=bool
+    )
     if use_causal_mask:
         expected_mask &= np.array([[1, 0, 0], [1, 1, 0]] + [[1, 1, 1]] * 3, dtype=bool)
     np.testing.assert_array_equal(np.asarray(probabilities)[:, 0] > 0, expected_mask)
@@ -149,7 +156,13 @@ def test_the_output_keeps_the_query_mask_without_a_warning(recwarn):
 
 @pytest.mark.parametrize(
     "options",
-    [{"use_bias": False}, {"output_shape": 3}, {"output_shape": (3, 2)}, {"value_dim": 3}, {"value_dim": 5, "use_bias": False}],
+    [
+        {"use_bias": False},
+        {"output_shape": 3},
+        {"output_shape": (3, 2)},
+        {"value_dim": 3},
+        {"value_dim": 5, "use_bias": False},
+    ],
 )
 def test_options_equal_keras(options):
     reference, mine, query, value = built_pair(**options)
@@ -166,7 +179,18 @@ def test_a_hand_worked_example_with_identity_weights():
     values = np.array([[[10.0, 0.0], [0.0, 20.0]]], "float32")
     mine(query, values, keys)
     identity = np.eye(2, dtype="float32")[:, None, :]  # (d, h=1, d_k)
-    mine.set_weights([identity, np.zeros((1, 2)), identity, np.zeros((1, 2)), identity, np.zeros((1, 2)), identity[:, 0][None], np.zeros(2)])
+    mine.set_weights(
+        [
+            identity,
+            np.zeros((1, 2)),
+            identity,
+            np.zeros((1, 2)),
+            identity,
+            np.zeros((1, 2)),
+            identity[:, 0][None],
+            np.zeros(2),
+        ]
+    )
     output, probabilities = mine(query, values, keys)
     first = np.exp(1 / np.sqrt(2)) / (np.exp(1 / np.sqrt(2)) + 1)  # scores 1/sqrt(2) and 0
     np.testing.assert_allclose(np.asarray(probabilities)[0, 0, 0], [first, 1 - first], rtol=1e-6)

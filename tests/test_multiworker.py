@@ -22,8 +22,24 @@ from helpers import needs_mnist
 pytestmark = pytest.mark.slow
 
 # One small task, the same for the undisturbed run, the one-worker run and the lost-worker run.
-TASK = ["--data", "toy:reverse", "--latent-dim", "32", "--epochs", "4", "--batch-size", "64", "--limit", "1024",
-        "--learning-rate", "0.01", "--seed", "3", "--attention", "additive"]
+TASK = [
+    "--data",
+    "toy:reverse",
+    "--latent-dim",
+    "32",
+    "--epochs",
+    "4",
+    "--batch-size",
+    "64",
+    "--limit",
+    "1024",
+    "--learning-rate",
+    "0.01",
+    "--seed",
+    "3",
+    "--attention",
+    "additive",
+]
 DEADLINE_S = 240
 
 
@@ -38,7 +54,9 @@ def free_ports(count: int) -> list[int]:
 
 
 def tf_config(ports: list[int], index: int) -> str:
-    return json.dumps({"cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]}, "task": {"type": "worker", "index": index}})
+    return json.dumps(
+        {"cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]}, "task": {"type": "worker", "index": index}}
+    )
 
 
 def s2s_viz_command() -> list[str]:
@@ -51,10 +69,17 @@ class Worker:
 
     def __init__(self, ports, index, args, output: Path, extra_env=None):
         self.log_path = output.parent / f"worker-{index}-{time.monotonic_ns()}.log"
-        env = {**os.environ, "TF_CONFIG": tf_config(ports, index), "S2S_VIZ_WORKER_TIMEOUT_S": "60", **(extra_env or {})}
+        env = {
+            **os.environ,
+            "TF_CONFIG": tf_config(ports, index),
+            "S2S_VIZ_WORKER_TIMEOUT_S": "60",
+            **(extra_env or {}),
+        }
         command = [*s2s_viz_command(), "train", *args, "--strategy", "multiworker", "--output", str(output)]
         with open(self.log_path, "w") as log:
-            self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
 
     def wait(self, deadline: float) -> int:
         try:
@@ -104,7 +129,11 @@ def test_two_workers_train_and_only_the_chief_writes(undisturbed):
     assert user_visible_files(outputs[1]) == []
     card = json.loads((outputs[0] / "mw-attention.json").read_text())
     assert card["training"]["distribution"] == {
-        "strategy": "multiworker", "workers": 2, "replicas": 2, "global_batch": 64, "per_replica_batch": 32,
+        "strategy": "multiworker",
+        "workers": 2,
+        "replicas": 2,
+        "global_batch": 64,
+        "per_replica_batch": 32,
     }
     assert card["training"]["epochs_completed"] == 4
     assert "saved by the chief (worker 0)" in logs[1]
@@ -165,8 +194,20 @@ def test_a_lost_worker_is_survived(undisturbed, tmp_path):
 
 def test_three_workers_train_a_transformer(tmp_path):
     outputs = [tmp_path / f"w{i}" for i in range(3)]
-    args = ["--architecture", "transformer", "--data", "toy:copy", "--epochs", "1", "--batch-size", "48",
-            "--limit", "480", "--name", "mw-transformer"]
+    args = [
+        "--architecture",
+        "transformer",
+        "--data",
+        "toy:copy",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "48",
+        "--limit",
+        "480",
+        "--name",
+        "mw-transformer",
+    ]
     codes, logs = run_workers(3, args, outputs)
     assert codes == [0, 0, 0], "\n".join(log[-2000:] for log in logs)
     card = json.loads((outputs[0] / "mw-transformer.json").read_text())
@@ -178,8 +219,20 @@ def test_three_workers_train_a_transformer(tmp_path):
 @needs_mnist
 def test_two_workers_train_a_digit_model(tmp_path):
     outputs = [tmp_path / "w0", tmp_path / "w1"]
-    args = ["--kind", "digits", "--architecture", "birnn", "--epochs", "1", "--batch-size", "64", "--limit", "1024",
-            "--name", "mw-digits"]
+    args = [
+        "--kind",
+        "digits",
+        "--architecture",
+        "birnn",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "64",
+        "--limit",
+        "1024",
+        "--name",
+        "mw-digits",
+    ]
     codes, logs = run_workers(2, args, outputs)
     assert codes == [0, 0], logs[0][-3000:] + logs[1][-3000:]
     card = json.loads((outputs[0] / "mw-digits.json").read_text())
@@ -196,16 +249,30 @@ def error_lines(log: str) -> list[str]:
     ("config", "expected"),
     [
         ("{not json", "TF_CONFIG is not valid JSON"),
-        ('{"cluster": {"worker": ["127.0.0.1:5000", "127.0.0.1:5000"]}, "task": {"type": "worker", "index": 0}}',
-         "127.0.0.1:5000 more than once"),
+        (
+            '{"cluster": {"worker": ["127.0.0.1:5000", "127.0.0.1:5000"]}, "task": {"type": "worker", "index": 0}}',
+            "127.0.0.1:5000 more than once",
+        ),
         ('{"cluster": {"worker": ["127.0.0.1:5000"]}, "task": {"type": "worker", "index": 3}}', "index must be 0..0"),
     ],
 )
 def test_bad_tf_config_is_refused_before_tensorflow_starts(config, expected):
     started = time.monotonic()
     result = subprocess.run(
-        [*s2s_viz_command(), "train", "--data", "toy:copy", "--strategy", "multiworker", "--output", tempfile.mkdtemp()],
-        env={**os.environ, "TF_CONFIG": config}, capture_output=True, text=True, timeout=60,
+        [
+            *s2s_viz_command(),
+            "train",
+            "--data",
+            "toy:copy",
+            "--strategy",
+            "multiworker",
+            "--output",
+            tempfile.mkdtemp(),
+        ],
+        env={**os.environ, "TF_CONFIG": config},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert expected in result.stderr and "Traceback" not in result.stderr

@@ -26,10 +26,14 @@ def batch(seed=0, size=8):
 
 
 def make(**overrides):
-    return RNNSeq2Seq({"source_vocab_size": SOURCE_VOCAB, "target_vocab_size": TARGET_VOCAB, "latent_dim": 16, **overrides})
+    return RNNSeq2Seq(
+        {"source_vocab_size": SOURCE_VOCAB, "target_vocab_size": TARGET_VOCAB, "latent_dim": 16, **overrides}
+    )
 
 
-@pytest.mark.parametrize(("cell", "num_layers", "bidirectional"), list(itertools.product(["lstm", "gru"], [1, 2], [False, True])))
+@pytest.mark.parametrize(
+    ("cell", "num_layers", "bidirectional"), list(itertools.product(["lstm", "gru"], [1, 2], [False, True]))
+)
 def test_every_variant_builds_trains_a_step_and_decodes(cell, num_layers, bidirectional):
     model = make(cell=cell, num_layers=num_layers, bidirectional=bidirectional)
     (source, decoder_input), decoder_target = batch()
@@ -111,7 +115,9 @@ def test_reverse_source_reads_each_sentence_backwards_and_ignores_padding(cell):
     source = np.array([[3, 4, 5, 0, 0, 0], [6, 7, 8, 9, 10, 0]], dtype="int32")
     backwards = np.array([[5, 4, 3, 0, 0, 0], [10, 9, 8, 7, 6, 0]], dtype="int32")
     wider = np.pad(source, ((0, 0), (0, 10)))  # a wider length bucket
-    for a, b, c in zip(reversed_model.encode(source)[1][0], plain.encode(backwards)[1][0], reversed_model.encode(wider)[1][0]):
+    for a, b, c in zip(
+        reversed_model.encode(source)[1][0], plain.encode(backwards)[1][0], reversed_model.encode(wider)[1][0]
+    ):
         np.testing.assert_allclose(a, b, atol=1e-6)
         np.testing.assert_allclose(a, c, atol=1e-6)
     assert not np.allclose(reversed_model.encode(source)[1][0][0], plain.encode(source)[1][0][0], atol=1e-4)

@@ -17,8 +17,16 @@ from s2s_viz.training import BucketBatches, TrainingError, TranslatorTrainConfig
 
 def small_config(**overrides) -> TranslatorTrainConfig:
     settings = dict(
-        name="small", data="toy:copy", toy_count=640, validation_pairs=64, epochs=2, batch_size=64,
-        learning_rate=0.01, max_source_length=12, max_target_length=12, model={"latent_dim": 16},
+        name="small",
+        data="toy:copy",
+        toy_count=640,
+        validation_pairs=64,
+        epochs=2,
+        batch_size=64,
+        learning_rate=0.01,
+        max_source_length=12,
+        max_target_length=12,
+        model={"latent_dim": 16},
     )
     return TranslatorTrainConfig(**{**settings, **overrides})
 
@@ -113,7 +121,10 @@ def test_the_cli_reports_a_nan_in_one_line_and_keeps_the_last_good_epoch(tmp_pat
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert result.returncode == 1, result.stderr[-2000:]
     failures = [line for line in result.stderr.splitlines() if line.startswith(("training failed", "error:"))]
-    assert failures == ["training failed: the loss became nan at epoch 2, batch 3; lower the learning rate (the last good epoch is kept)"]
+    assert failures == [
+        "training failed: the loss became nan at epoch 2, batch 3; "
+        "lower the learning rate (the last good epoch is kept)"
+    ]
     assert "Traceback" not in result.stderr
     assert s2s_viz.load(str(tmp_path / "poisoned.keras")).card["training"]["epochs_completed"] == 1
 
@@ -123,8 +134,12 @@ def test_the_train_tab_reports_a_nan(monkeypatch, user_models):
     from s2s_viz.ui import train as train_tab
 
     original = translators.fit_and_save
-    monkeypatch.setattr(translators, "fit_and_save", lambda *a, **k: original(*a, **{**k, "callbacks": [PoisonAt(2, 2)]}))
-    updates = list(train_tab.train("translator: LSTM seq2seq", "toy:copy", "tab-nan", 3, 64, 0.005, 16, 1, 1.0, 640, {}))
+    monkeypatch.setattr(
+        translators, "fit_and_save", lambda *a, **k: original(*a, **{**k, "callbacks": [PoisonAt(2, 2)]})
+    )
+    updates = list(
+        train_tab.train("translator: LSTM seq2seq", "toy:copy", "tab-nan", 3, 64, 0.005, 16, 1, 1.0, 640, {})
+    )
     status = updates[-1][0]
     assert "Training failed" in status and "the loss became nan at epoch 2, batch 2" in status
     assert (user_models / "tab-nan.keras").exists()

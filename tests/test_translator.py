@@ -23,7 +23,12 @@ def test_teacher_forcing_overfits_twenty_real_pairs(tmp_path):
     data_file = tmp_path / "twenty.txt"
     data_file.write_text("".join(f"{s}\t{t}\n" for s, t in sample), encoding="utf-8")
     config = TranslatorTrainConfig(
-        name="overfit", data=str(data_file), validation_pairs=1, epochs=150, batch_size=20, learning_rate=0.01,
+        name="overfit",
+        data=str(data_file),
+        validation_pairs=1,
+        epochs=150,
+        batch_size=20,
+        learning_rate=0.01,
         model={"latent_dim": 128},
     )
     translator = s2s_viz.load(str(train_translator(config, tmp_path).path))

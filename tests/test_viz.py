@@ -16,12 +16,17 @@ def test_attention_heatmap_serialises_weights_hover_and_highlight():
     figure = built.to_dict()
     trace = figure["data"][0]
     assert trace["type"] == "heatmap" and np.allclose(built.data[0].z, weights)
-    assert trace["x"] == ["0:a", "1:␣", "2:a"] and trace["y"] == ["0:x", "1:</s>"]  # repeated characters keep their place
+    assert trace["x"] == ["0:a", "1:␣", "2:a"] and trace["y"] == [
+        "0:x",
+        "1:</s>",
+    ]  # repeated characters keep their place
     assert trace["hovertext"][1][2] == "source a ← output </s>: 0.500"
     assert figure["layout"]["yaxis"]["autorange"] == "reversed"
     (shape,) = figure["layout"]["shapes"]
     assert (shape["y0"], shape["y1"]) == (0.5, 1.5)
-    assert "shapes" not in viz.attention_heatmap(weights, ["a", "b", "c"], ["x", "y"], highlight_row=7).to_dict()["layout"]
+    assert (
+        "shapes" not in viz.attention_heatmap(weights, ["a", "b", "c"], ["x", "y"], highlight_row=7).to_dict()["layout"]
+    )
 
 
 def test_attention_table_has_one_row_per_step_and_the_output_first():

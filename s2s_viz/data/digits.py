@@ -52,7 +52,9 @@ def _to_pil(image) -> Image.Image:
             with handle:
                 picture = Image.open(handle)
                 if picture.width * picture.height > MAX_PIXELS:
-                    raise ImageError(f"the picture is {picture.width}x{picture.height}; the limit is {MAX_PIXELS:,} pixels")
+                    raise ImageError(
+                        f"the picture is {picture.width}x{picture.height}; the limit is {MAX_PIXELS:,} pixels"
+                    )
                 picture.seek(0)  # an animated GIF: its first frame
                 picture.draft("RGB", (MAX_SIDE, MAX_SIDE))
                 picture.load()
@@ -143,7 +145,10 @@ def to_mnist(image) -> np.ndarray:
     height, width = cropped.shape
     scale = 20.0 / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = np.asarray(Image.fromarray((cropped * 255).astype(np.uint8)).resize(size, Image.LANCZOS), dtype=np.float32) / 255
+    small = (
+        np.asarray(Image.fromarray((cropped * 255).astype(np.uint8)).resize(size, Image.LANCZOS), dtype=np.float32)
+        / 255
+    )
     canvas = np.zeros((28, 28))
     top, left = (28 - size[1]) // 2, (28 - size[0]) // 2
     canvas[top : top + size[1], left : left + size[0]] = small

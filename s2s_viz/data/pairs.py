@@ -27,8 +27,7 @@ VALIDATION_BUCKETS = range(10, 12)
 TRAIN_BUCKETS = range(12, 100)
 SPLITS = {"test": TEST_BUCKETS, "validation": VALIDATION_BUCKETS, "train": TRAIN_BUCKETS}
 SPLIT_RULE = (
-    "bucket = crc32(normalised English) % 100; test 0-4, reserved 5-9 (never loaded), "
-    "validation 10-11, train 12-99"
+    "bucket = crc32(normalised English) % 100; test 0-4, reserved 5-9 (never loaded), validation 10-11, train 12-99"
 )
 DIRECTIONS = ("en-fr", "fr-en")
 MAX_REPORTED_BAD_LINES = 10

@@ -38,7 +38,9 @@ def is_held_out(target: str) -> bool:
     return zlib.crc32(target.encode()) % 10 == 0
 
 
-def make_pairs(task: str, count: int = 10000, seed: int = 0, min_length: int = 3, max_length: int = 12, split: str = "train") -> PairSet:
+def make_pairs(
+    task: str, count: int = 10000, seed: int = 0, min_length: int = 3, max_length: int = 12, split: str = "train"
+) -> PairSet:
     """``count`` source/target pairs of a toy task, reproducible from ``seed``.
 
     ``split="train"`` never yields a held-out target (``is_held_out``); ``split="test"`` yields only those.

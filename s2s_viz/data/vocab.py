@@ -189,7 +189,9 @@ def next_step_targets(decoder_input: np.ndarray) -> np.ndarray:
     return decoder_target
 
 
-def decoder_arrays(vocab: CharVocab, targets: Sequence[str], max_len: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def decoder_arrays(
+    vocab: CharVocab, targets: Sequence[str], max_len: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Decoder input ``\\t text \\n`` and its target (:func:`next_step_targets`), integer ids padded with 0."""
     decoder_input = vocab.encode_batch(targets, max_len, add_start_end=True)
     return decoder_input, next_step_targets(decoder_input)

@@ -16,4 +16,10 @@ __all__ = [
     "PositionalEncoding",
     "ScratchMultiHeadAttention",
     "TransformerTranslator",
-    "RNNSeq2Seq", "RNNSeq2SeqConfig", "SeqAttention", "TokenEmbedding", "masked_accuracy", "masked_loss"]
+    "RNNSeq2Seq",
+    "RNNSeq2SeqConfig",
+    "SeqAttention",
+    "TokenEmbedding",
+    "masked_accuracy",
+    "masked_loss",
+]

@@ -40,10 +40,16 @@ class BiRNNConfig:
     def validate(self) -> None:
         back_units = self.backward_units or self.units
         checks = [
-            (self.cell in ("lstm", "gru") and (self.backward_cell or self.cell) in ("lstm", "gru"), "cells must be lstm or gru"),
+            (
+                self.cell in ("lstm", "gru") and (self.backward_cell or self.cell) in ("lstm", "gru"),
+                "cells must be lstm or gru",
+            ),
             (1 <= self.units <= 2048 and 1 <= back_units <= 2048, "units must be in 1..2048"),
             (self.merge_mode in MERGE_MODES, f"merge_mode must be one of {', '.join(MERGE_MODES)}"),
-            (self.merge_mode in ("concat", "none") or back_units == self.units, f"merge_mode {self.merge_mode} needs equal forward and backward sizes"),
+            (
+                self.merge_mode in ("concat", "none") or back_units == self.units,
+                f"merge_mode {self.merge_mode} needs equal forward and backward sizes",
+            ),
             (0.0 <= self.dropout < 1.0, "dropout must be in [0, 1)"),
         ]
         require(checks)
@@ -72,9 +78,13 @@ class BiRNNClassifier(keras.Model):
         spec = self.spec
         forward = _rnn(spec.cell, spec.units, "forward")
         if spec.bidirectional:
-            backward = _rnn(spec.backward_cell or spec.cell, spec.backward_units or spec.units, "backward", go_backwards=True)
+            backward = _rnn(
+                spec.backward_cell or spec.cell, spec.backward_units or spec.units, "backward", go_backwards=True
+            )
             merge = None if spec.merge_mode == "none" else spec.merge_mode
-            self.rnn = keras.layers.Bidirectional(forward, backward_layer=backward, merge_mode=merge, name="bidirectional")
+            self.rnn = keras.layers.Bidirectional(
+                forward, backward_layer=backward, merge_mode=merge, name="bidirectional"
+            )
         else:
             self.rnn = forward
         self.dropout = keras.layers.Dropout(spec.dropout)

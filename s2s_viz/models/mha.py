@@ -73,7 +73,9 @@ class ScratchMultiHeadAttention(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         if num_heads < 1 or key_dim < 1 or (value_dim is not None and value_dim < 1):
-            raise ValueError(f"num_heads, key_dim and value_dim must be at least 1, got {num_heads}, {key_dim}, {value_dim}")
+            raise ValueError(
+                f"num_heads, key_dim and value_dim must be at least 1, got {num_heads}, {key_dim}, {value_dim}"
+            )
         if attention_axes is not None and tuple(_as_tuple(attention_axes)) not in ((1,), (-2,)):
             raise ValueError(
                 f"attention_axes={attention_axes!r} is not supported: this layer attends over the sequence axis "
@@ -115,7 +117,9 @@ class ScratchMultiHeadAttention(keras.layers.Layer):
 
     def project_keys_values(self, memory):
         """The keys and values of a sequence read by many queries (the encoder output, in a decoder)."""
-        return self.project(memory, self.W_K, self.b_K), self.project(memory, self.W_V, self.b_V)  # (B, h, S, d_k), (B, h, S, d_v)
+        return self.project(memory, self.W_K, self.b_K), self.project(
+            memory, self.W_V, self.b_V
+        )  # (B, h, S, d_k), (B, h, S, d_v)
 
     # -- step 2 -----------------------------------------------------------------------------------------
     def attend(self, Q, K, V, mask=None, training=False):
@@ -131,7 +135,13 @@ class ScratchMultiHeadAttention(keras.layers.Layer):
             probabilities = ops.where(mask, probabilities, 0.0)  # ... or to 0 where every key is masked
         dropped = self.dropout(probabilities, training=training)
         weighted = ops.einsum("bhts,bhsk->bhtk", dropped, V)  # (B, h, T, d_v)
-        return weighted, {"raw_scores": raw_scores, "scaled": scaled, "masked": masked, "probabilities": probabilities, "weighted": weighted}
+        return weighted, {
+            "raw_scores": raw_scores,
+            "scaled": scaled,
+            "masked": masked,
+            "probabilities": probabilities,
+            "weighted": weighted,
+        }
 
     # -- step 3 -----------------------------------------------------------------------------------------
     def combine(self, weighted):
@@ -160,7 +170,9 @@ class ScratchMultiHeadAttention(keras.layers.Layer):
         mask = self.make_mask(query, value, attention_mask, use_causal_mask, query_mask, value_mask, key_mask)
         weighted, intermediates = self.attend(Q, K, V, mask, training)
         batch, steps = ops.shape(query)[0], ops.shape(query)[1]
-        concatenated = ops.reshape(ops.transpose(weighted, (0, 2, 1, 3)), (batch, steps, self.num_heads * self.value_dim))  # (B, T, h*d_v)
+        concatenated = ops.reshape(
+            ops.transpose(weighted, (0, 2, 1, 3)), (batch, steps, self.num_heads * self.value_dim)
+        )  # (B, T, h*d_v)
         output = self.combine(weighted)  # (B, T, *output_shape)
         if return_intermediates:
             intermediates.update(Q=Q, K=K, V=V, concatenated=concatenated, output=output, mask=mask)
@@ -189,7 +201,9 @@ class ScratchMultiHeadAttention(keras.layers.Layer):
         weighted, parts = self.attend(query, memory_keys, memory_values, memory_mask[:, None, None, :])
         return self.combine(weighted), parts["probabilities"]
 
-    def make_mask(self, query, value, attention_mask=None, use_causal_mask=False, query_mask=None, value_mask=None, key_mask=None):
+    def make_mask(
+        self, query, value, attention_mask=None, use_causal_mask=False, query_mask=None, value_mask=None, key_mask=None
+    ):
         """The boolean mask, broadcastable to ``(B, h, T, S)``, or None; Keras's rules (see the module's text)."""
         mask = None
         for part, axis in ((query_mask, -1), (value_mask, -2), (key_mask, -2)):
@@ -198,7 +212,9 @@ class ScratchMultiHeadAttention(keras.layers.Layer):
                 mask = part if mask is None else ops.logical_and(mask, part)
         if use_causal_mask:
             steps, length = ops.shape(query)[1], ops.shape(value)[1]
-            causal = ops.greater_equal(ops.expand_dims(ops.arange(steps), 1), ops.expand_dims(ops.arange(length), 0))  # (T, S)
+            causal = ops.greater_equal(
+                ops.expand_dims(ops.arange(steps), 1), ops.expand_dims(ops.arange(length), 0)
+            )  # (T, S)
             causal = ops.expand_dims(causal, 0)  # (1, T, S)
             mask = causal if mask is None else ops.logical_and(mask, causal)
         if attention_mask is not None:
@@ -220,12 +236,16 @@ class ScratchMultiHeadAttention(keras.layers.Layer):
         layer itself.
         """
         if not isinstance(keras_mha, keras.layers.MultiHeadAttention):
-            raise TypeError(f"copy_weights_from needs a keras.layers.MultiHeadAttention, got {type(keras_mha).__name__}")
+            raise TypeError(
+                f"copy_weights_from needs a keras.layers.MultiHeadAttention, got {type(keras_mha).__name__}"
+            )
         if not keras_mha.built or not self.built:
             raise ValueError("both layers must be built (called once) before their weights can be copied")
         source = keras_mha.get_config()
         if source.get("use_gate"):
-            raise ValueError("the Keras layer has use_gate=True: its gate has no counterpart here; copy from a layer without it")
+            raise ValueError(
+                "the Keras layer has use_gate=True: its gate has no counterpart here; copy from a layer without it"
+            )
         pairs = [
             ("query", self.W_Q, self.b_Q, keras_mha.query_dense),
             ("key", self.W_K, self.b_K, keras_mha.key_dense),
@@ -239,7 +259,10 @@ class ScratchMultiHeadAttention(keras.layers.Layer):
                     "use the same num_heads, key_dim, value_dim and output_shape"
                 )
             if (dense.bias is None) != (bias is None):
-                raise ValueError(f"one layer has biases and the other not (use_bias={self.use_bias} here, {source['use_bias']} in Keras's)")
+                raise ValueError(
+                    f"one layer has biases and the other not "
+                    f"(use_bias={self.use_bias} here, {source['use_bias']} in Keras's)"
+                )
             kernel.assign(dense.kernel)
             if bias is not None:
                 bias.assign(dense.bias)

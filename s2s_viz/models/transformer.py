@@ -49,7 +49,10 @@ class TransformerConfig:
             (1 <= self.num_layers <= 12, f"num_layers must be in 1..12, got {self.num_layers}"),
             (1 <= self.num_heads <= 32, f"num_heads must be in 1..32, got {self.num_heads}"),
             (8 <= self.d_model <= 2048, f"d_model must be in 8..2048, got {self.d_model}"),
-            (self.d_model % self.num_heads == 0, f"d_model ({self.d_model}) must be divisible by num_heads ({self.num_heads})"),
+            (
+                self.d_model % self.num_heads == 0,
+                f"d_model ({self.d_model}) must be divisible by num_heads ({self.num_heads})",
+            ),
             (8 <= self.d_ff <= 8192, f"d_ff must be in 8..8192, got {self.d_ff}"),
             (0.0 <= self.dropout < 1.0, f"dropout must be in [0, 1), got {self.dropout}"),
             (self.activation in ("relu", "gelu"), "activation must be relu or gelu"),
@@ -84,7 +87,11 @@ class PositionalEncoding(keras.layers.Layer):
 
     def build(self, input_shape=None):
         if self.kind == "learned":
-            self.table = self.add_weight(shape=(self.max_length, self.d_model), initializer=keras.initializers.RandomNormal(stddev=0.02), name="table")
+            self.table = self.add_weight(
+                shape=(self.max_length, self.d_model),
+                initializer=keras.initializers.RandomNormal(stddev=0.02),
+                name="table",
+            )
         else:
             self.table = ops.convert_to_tensor(sinusoidal_encoding(self.max_length, self.d_model))
         self.built = True
@@ -102,9 +109,17 @@ class PositionalEncoding(keras.layers.Layer):
 class EncoderBlock(keras.layers.Layer):
     """Self-attention + add & norm, feed-forward + add & norm. Returns ``(x, attention (B, h, S, S))``."""
 
-    def __init__(self, d_model: int, num_heads: int, d_ff: int, dropout: float = 0.1, activation: str = "relu", **kwargs):
+    def __init__(
+        self, d_model: int, num_heads: int, d_ff: int, dropout: float = 0.1, activation: str = "relu", **kwargs
+    ):
         super().__init__(**kwargs)
-        self.d_model, self.num_heads, self.d_ff, self.dropout_rate, self.activation = d_model, num_heads, d_ff, dropout, activation
+        self.d_model, self.num_heads, self.d_ff, self.dropout_rate, self.activation = (
+            d_model,
+            num_heads,
+            d_ff,
+            dropout,
+            activation,
+        )
         self.self_attention = ScratchMultiHeadAttention(num_heads, d_model // num_heads, dropout, name="self_attention")
         self.ffn_in = keras.layers.Dense(d_ff, activation=activation, name="ffn_in")
         self.ffn_out = keras.layers.Dense(d_model, name="ffn_out")
@@ -130,16 +145,27 @@ class EncoderBlock(keras.layers.Layer):
         return x, weights
 
     def get_config(self):
-        return {**super().get_config(), "d_model": self.d_model, "num_heads": self.num_heads, "d_ff": self.d_ff, "dropout": self.dropout_rate, "activation": self.activation}
+        return {
+            **super().get_config(),
+            "d_model": self.d_model,
+            "num_heads": self.num_heads,
+            "d_ff": self.d_ff,
+            "dropout": self.dropout_rate,
+            "activation": self.activation,
+        }
 
 
 @keras.saving.register_keras_serializable(package="s2s_viz")
 class DecoderBlock(EncoderBlock):
     """Causal self-attention, cross-attention and feed-forward, each with add & norm."""
 
-    def __init__(self, d_model: int, num_heads: int, d_ff: int, dropout: float = 0.1, activation: str = "relu", **kwargs):
+    def __init__(
+        self, d_model: int, num_heads: int, d_ff: int, dropout: float = 0.1, activation: str = "relu", **kwargs
+    ):
         super().__init__(d_model, num_heads, d_ff, dropout, activation, **kwargs)
-        self.cross_attention = ScratchMultiHeadAttention(num_heads, d_model // num_heads, dropout, name="cross_attention")
+        self.cross_attention = ScratchMultiHeadAttention(
+            num_heads, d_model // num_heads, dropout, name="cross_attention"
+        )
         self.norm_cross = keras.layers.LayerNormalization(epsilon=1e-6, name="norm_cross")
 
     def build(self, input_shape):
@@ -149,7 +175,9 @@ class DecoderBlock(EncoderBlock):
         self.built = True
 
     def call(self, x, memory, self_mask=None, cross_mask=None, training=False):
-        attended, self_weights = self.self_attention(x, x, attention_mask=self_mask, use_causal_mask=True, training=training)
+        attended, self_weights = self.self_attention(
+            x, x, attention_mask=self_mask, use_causal_mask=True, training=training
+        )
         x = self.norm_attention(x + self.dropout(attended, training=training))
         attended, cross_weights = self.cross_attention(x, memory, attention_mask=cross_mask, training=training)
         x = self.norm_cross(x + self.dropout(attended, training=training))
@@ -186,10 +214,20 @@ class TransformerTranslator(keras.Model):
         spec = self.spec
         self.source_embedding = TokenEmbedding(spec.source_vocab_size, spec.d_model, name="source_embedding")
         self.target_embedding = TokenEmbedding(spec.target_vocab_size, spec.d_model, name="target_embedding")
-        self.source_positions = PositionalEncoding(spec.max_length, spec.d_model, spec.positional, name="source_positions")
-        self.target_positions = PositionalEncoding(spec.max_length, spec.d_model, spec.positional, name="target_positions")
-        self.encoder_blocks = [EncoderBlock(spec.d_model, spec.num_heads, spec.d_ff, spec.dropout, spec.activation, name=f"encoder_{i}") for i in range(spec.num_layers)]
-        self.decoder_blocks = [DecoderBlock(spec.d_model, spec.num_heads, spec.d_ff, spec.dropout, spec.activation, name=f"decoder_{i}") for i in range(spec.num_layers)]
+        self.source_positions = PositionalEncoding(
+            spec.max_length, spec.d_model, spec.positional, name="source_positions"
+        )
+        self.target_positions = PositionalEncoding(
+            spec.max_length, spec.d_model, spec.positional, name="target_positions"
+        )
+        self.encoder_blocks = [
+            EncoderBlock(spec.d_model, spec.num_heads, spec.d_ff, spec.dropout, spec.activation, name=f"encoder_{i}")
+            for i in range(spec.num_layers)
+        ]
+        self.decoder_blocks = [
+            DecoderBlock(spec.d_model, spec.num_heads, spec.d_ff, spec.dropout, spec.activation, name=f"decoder_{i}")
+            for i in range(spec.num_layers)
+        ]
         self.dropout = keras.layers.Dropout(spec.dropout)
         self.output_layer = keras.layers.Dense(spec.target_vocab_size, name="output")
         self.scale = float(np.sqrt(spec.d_model))
@@ -228,7 +266,9 @@ class TransformerTranslator(keras.Model):
         x = self._embed(decoder_input_ids, self.target_embedding, self.target_positions, training)
         self_weights, cross_weights = [], []
         for block in self.decoder_blocks:
-            x, self_attention, cross_attention = block(x, memory, cross_mask=ops.expand_dims(source_mask, 1), training=training)
+            x, self_attention, cross_attention = block(
+                x, memory, cross_mask=ops.expand_dims(source_mask, 1), training=training
+            )
             self_weights.append(self_attention)
             cross_weights.append(cross_attention)
         return self.output_layer(x), self_weights, cross_weights
@@ -263,10 +303,24 @@ class TransformerTranslator(keras.Model):
 
     def decode_step(self, token_ids, states, memory, training=False):
         position = states["position"]  # (B,)
-        x = self._embed(ops.expand_dims(token_ids, 1), self.target_embedding, self.target_positions, False, ops.expand_dims(position, 1))
+        x = self._embed(
+            ops.expand_dims(token_ids, 1),
+            self.target_embedding,
+            self.target_positions,
+            False,
+            ops.expand_dims(position, 1),
+        )
         keys, values = [], []
         for index, block in enumerate(self.decoder_blocks):
-            x, k, v, cross = block.step(x, states["keys"][index], states["values"][index], position, memory["cross_keys"][index], memory["cross_values"][index], memory["mask"])
+            x, k, v, cross = block.step(
+                x,
+                states["keys"][index],
+                states["values"][index],
+                position,
+                memory["cross_keys"][index],
+                memory["cross_values"][index],
+                memory["mask"],
+            )
             keys.append(k)
             values.append(v)
         logits = self.output_layer(x[:, 0])  # (B, V)

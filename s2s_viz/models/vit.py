@@ -34,8 +34,14 @@ class ViTConfig:
 
     def validate(self) -> None:
         checks = [
-            (self.patch_size >= 1 and self.image_size % self.patch_size == 0, f"patch_size must divide {self.image_size} (4 or 7 for 28x28), got {self.patch_size}"),
-            (8 <= self.d_model <= 1024 and self.d_model % self.num_heads == 0, "d_model must be in 8..1024 and divisible by num_heads"),
+            (
+                self.patch_size >= 1 and self.image_size % self.patch_size == 0,
+                f"patch_size must divide {self.image_size} (4 or 7 for 28x28), got {self.patch_size}",
+            ),
+            (
+                8 <= self.d_model <= 1024 and self.d_model % self.num_heads == 0,
+                "d_model must be in 8..1024 and divisible by num_heads",
+            ),
             (1 <= self.num_layers <= 12, "num_layers must be in 1..12"),
             (1 <= self.num_heads <= 16, "num_heads must be in 1..16"),
             (0.0 <= self.dropout < 1.0, "dropout must be in [0, 1)"),
@@ -61,7 +67,10 @@ class VisionTransformer(keras.Model):
         self.spec.validate()
         spec = self.spec
         self.projection = keras.layers.Dense(spec.d_model, name="patch_projection")
-        self.blocks = [EncoderBlock(spec.d_model, spec.num_heads, spec.d_ff, spec.dropout, "gelu", name=f"block_{i}") for i in range(spec.num_layers)]
+        self.blocks = [
+            EncoderBlock(spec.d_model, spec.num_heads, spec.d_ff, spec.dropout, "gelu", name=f"block_{i}")
+            for i in range(spec.num_layers)
+        ]
         self.norm = keras.layers.LayerNormalization(epsilon=1e-6, name="final_norm")
         self.head_hidden = keras.layers.Dense(spec.mlp_head_units, activation="gelu", name="head_hidden")
         self.head_output = keras.layers.Dense(spec.num_classes, name="head_output")
@@ -72,8 +81,14 @@ class VisionTransformer(keras.Model):
         if self.built:
             return
         spec = self.spec
-        self.class_token = self.add_weight(shape=(1, 1, spec.d_model), initializer=keras.initializers.RandomNormal(stddev=0.02), name="class_token")
-        self.position_embedding = self.add_weight(shape=(spec.num_patches + 1, spec.d_model), initializer=keras.initializers.RandomNormal(stddev=0.02), name="position_embedding")
+        self.class_token = self.add_weight(
+            shape=(1, 1, spec.d_model), initializer=keras.initializers.RandomNormal(stddev=0.02), name="class_token"
+        )
+        self.position_embedding = self.add_weight(
+            shape=(spec.num_patches + 1, spec.d_model),
+            initializer=keras.initializers.RandomNormal(stddev=0.02),
+            name="position_embedding",
+        )
         self.projection.build((None, None, spec.patch_size**2))
         for block in self.blocks:
             block.build((None, None, spec.d_model))

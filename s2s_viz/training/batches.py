@@ -170,7 +170,9 @@ def load_translation_data(config: TranslatorTrainConfig) -> TranslationData:
         count = min(config.toy_count, config.limit or config.toy_count)
         train = toy.make_pairs(task, count, seed=config.seed)
         validation = toy.make_pairs(task, config.validation_pairs, seed=config.seed + 1)
-        return TranslationData(train, validation, {"source": config.data, "generator_seed": config.seed, "train_pairs": count, **lengths})
+        return TranslationData(
+            train, validation, {"source": config.data, "generator_seed": config.seed, "train_pairs": count, **lengths}
+        )
     path = sources.fra_path(None if config.data == "fra" else config.data)
     read = dict(direction=config.direction, first_lines=config.first_lines, **lengths)
     train = pairs_module.read_pairs(path, split="train", limit=config.limit, **read)

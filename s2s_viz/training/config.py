@@ -155,18 +155,30 @@ FORCING_RUNS = (
 FORCING_TASKS = ("toy:dates", "toy:reverse", "toy:copy")
 
 
-def forcing_experiment_configs(task: str, epochs: int, include_mix: bool = False) -> list[tuple[str, TranslatorTrainConfig]]:
+def forcing_experiment_configs(
+    task: str, epochs: int, include_mix: bool = False
+) -> list[tuple[str, TranslatorTrainConfig]]:
     """The teacher forcing vs reinjection experiment: one small model, same data and seed, fed two ways."""
-    require([
-        (task in FORCING_TASKS, f"choose one of {', '.join(FORCING_TASKS)}"),
-        (1 <= epochs <= 10, f"epochs must be in 1..10, got {epochs}"),
-    ])
+    require(
+        [
+            (task in FORCING_TASKS, f"choose one of {', '.join(FORCING_TASKS)}"),
+            (1 <= epochs <= 10, f"epochs must be in 1..10, got {epochs}"),
+        ]
+    )
     return [
         (
             run.label,
             TranslatorTrainConfig(
-                name=f"experiment-ratio-{run.teacher_forcing_ratio:g}", data=task, toy_count=3000, validation_pairs=300,
-                epochs=epochs, batch_size=64, learning_rate=0.005, max_source_length=20, max_target_length=12, seed=0,
+                name=f"experiment-ratio-{run.teacher_forcing_ratio:g}",
+                data=task,
+                toy_count=3000,
+                validation_pairs=300,
+                epochs=epochs,
+                batch_size=64,
+                learning_rate=0.005,
+                max_source_length=20,
+                max_target_length=12,
+                seed=0,
                 model={"latent_dim": 64, "teacher_forcing_ratio": run.teacher_forcing_ratio},
             ),
         )

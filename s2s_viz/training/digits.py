@@ -1,4 +1,7 @@
-"""Training a digit classifier (bidirectional RNN or ViT) on MNIST: ``x_train`` less 5,000 held out, ``x_test`` scored."""
+"""Training a digit classifier (bidirectional RNN or ViT) on MNIST.
+
+It learns from ``x_train`` less 5,000 images held out for validation, and is scored on ``x_test``.
+"""
 
 from __future__ import annotations
 
@@ -74,9 +77,23 @@ def train_digits(
 
     def samples(live_model) -> dict:
         predicted = np.asarray(live_model((sample_images / 255.0).astype("float32"), training=False)).argmax(axis=1)
-        return {"samples": [{"label": int(label), "predicted": int(guess)} for label, guess in zip(sample_labels, predicted)]}
+        return {
+            "samples": [
+                {"label": int(label), "predicted": int(guess)} for label, guess in zip(sample_labels, predicted)
+            ]
+        }
 
     return fit_and_save(
-        config, directory, build, card, train, validation, len(x_train),
-        on_event=on_event, stop=stop, epoch_extras=samples, finish=lambda model, _: evaluate_digits(model), callbacks=callbacks,
+        config,
+        directory,
+        build,
+        card,
+        train,
+        validation,
+        len(x_train),
+        on_event=on_event,
+        stop=stop,
+        epoch_extras=samples,
+        finish=lambda model, _: evaluate_digits(model),
+        callbacks=callbacks,
     )

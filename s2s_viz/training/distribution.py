@@ -69,12 +69,16 @@ def read_tf_config(text: str | None = None) -> Cluster:
         raise DistributionError('TF_CONFIG: list every machine under "worker" (worker 0 acts as the chief)')
     duplicates = sorted({w for w in workers if workers.count(w) > 1})
     if duplicates:
-        raise DistributionError(f"TF_CONFIG lists {', '.join(duplicates)} more than once; give each worker its own host:port")
+        raise DistributionError(
+            f"TF_CONFIG lists {', '.join(duplicates)} more than once; give each worker its own host:port"
+        )
     if not isinstance(task, dict) or task.get("type") != "worker":
         raise DistributionError('TF_CONFIG needs "task": {"type": "worker", "index": N}')
     index = task.get("index")
     if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(workers):
-        raise DistributionError(f"TF_CONFIG task index must be 0..{len(workers) - 1} (this worker's place in the list), got {index!r}")
+        raise DistributionError(
+            f"TF_CONFIG task index must be 0..{len(workers) - 1} (this worker's place in the list), got {index!r}"
+        )
     return Cluster(workers=len(workers), index=index, addresses=tuple(workers))
 
 
@@ -89,7 +93,8 @@ def worker_timeout_s() -> float:
 
 _WATCHDOG = """
 import json, os, signal, socket, sys, time
-parent, marker, timeout_s, index, addresses = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), json.loads(sys.argv[5])
+parent, marker, timeout_s = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+index, addresses = int(sys.argv[4]), json.loads(sys.argv[5])
 deadline = time.monotonic() + timeout_s
 while time.monotonic() < deadline:
     if os.path.exists(marker):
@@ -130,7 +135,16 @@ def exit_if_cluster_not_joined(cluster: Cluster, timeout_s: float) -> None:
     os.remove(marker)
     os.environ[_JOINED_MARKER] = marker
     subprocess.Popen(
-        [sys.executable, "-c", _WATCHDOG, str(os.getpid()), marker, str(timeout_s), str(cluster.index), json.dumps(cluster.addresses)],
+        [
+            sys.executable,
+            "-c",
+            _WATCHDOG,
+            str(os.getpid()),
+            marker,
+            str(timeout_s),
+            str(cluster.index),
+            json.dumps(cluster.addresses),
+        ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
     )
@@ -214,9 +228,11 @@ def adapt_model(model, strategy) -> None:
             for _, _, batches in iterator:
                 first = next(batches)
                 data_batch = tf.nest.map_structure(
-                    lambda value: strategy.experimental_local_results(value)[0]
-                    if isinstance(value, tf.distribute.DistributedValues)
-                    else value,
+                    lambda value: (
+                        strategy.experimental_local_results(value)[0]
+                        if isinstance(value, tf.distribute.DistributedValues)
+                        else value
+                    ),
                     first,
                 )
                 break

@@ -141,7 +141,9 @@ def fit_and_save(
         card["training"].update(
             epochs_completed=epoch,
             time_s=round(elapsed, 1),
-            train_samples_per_s=round((epoch - start_epoch) * samples_seen_per_epoch / max(elapsed - elapsed_before, 1e-9), 1),
+            train_samples_per_s=round(
+                (epoch - start_epoch) * samples_seen_per_epoch / max(elapsed - elapsed_before, 1e-9), 1
+            ),
             history=epoch_history,
         )
         path = checkpoints.save(model, card, write_dir, card["name"])
@@ -157,12 +159,16 @@ def fit_and_save(
     if backup is not None:
         import keras
 
-        every_callback.append(keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False, double_checkpoint=True))
+        every_callback.append(
+            keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False, double_checkpoint=True)
+        )
 
     def batches(source: GlobalBatches, shuffle: bool, first_epoch: int):
         if strategy is None:
             return source.dataset(shuffle, first_epoch)
-        return distribute(strategy, lambda first, count, total: source.dataset(shuffle, first_epoch, (first, count, total)))
+        return distribute(
+            strategy, lambda first, count, total: source.dataset(shuffle, first_epoch, (first, count, total))
+        )
 
     has_validation = validation is not None and validation.steps(replicas) > 0
     try:
@@ -198,5 +204,12 @@ def fit_and_save(
         state["path"] = checkpoints.save(model, card, directory, card["name"])
     if on_event:
         kind = "stopped" if progress.stopped_by else "done"
-        on_event({"type": kind, "reason": progress.stopped_by, "checkpoint": str(state["path"]) if state["path"] else None, **card["metrics"]})
+        on_event(
+            {
+                "type": kind,
+                "reason": progress.stopped_by,
+                "checkpoint": str(state["path"]) if state["path"] else None,
+                **card["metrics"],
+            }
+        )
     return TrainResult(model, dict(card), state["path"], progress.history, progress.stopped_by)

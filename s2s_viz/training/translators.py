@@ -21,7 +21,9 @@ def build_translator_model(config: TranslatorTrainConfig, source_vocab_size: int
         from ..models.transformer import TransformerTranslator
 
         # start and end symbols, plus the padding of a length bucket
-        model_config.setdefault("max_length", max(config.max_source_length, config.max_target_length) + 2 + config.bucket_width)
+        model_config.setdefault(
+            "max_length", max(config.max_source_length, config.max_target_length) + 2 + config.bucket_width
+        )
         return TransformerTranslator(model_config)
     return RNNSeq2Seq(model_config)
 
@@ -91,7 +93,8 @@ def train_translator(
     needed = estimate_training_bytes(parameters, config.batch_size, config.max_target_length + 2, width)
     if needed > MEMORY_LIMIT_BYTES:
         raise ValueError(
-            f"this model would need about {needed / 2**30:.1f} GiB to train (limit {MEMORY_LIMIT_BYTES / 2**30:.0f} GiB); "
+            f"this model would need about {needed / 2**30:.1f} GiB to train "
+            f"(limit {MEMORY_LIMIT_BYTES / 2**30:.0f} GiB); "
             "use a smaller latent size, fewer layers or a smaller batch"
         )
 
@@ -144,6 +147,15 @@ def train_translator(
         return {"samples": out}
 
     return fit_and_save(
-        config, directory, build, card, train, validation, len(train.sources),
-        on_event=on_event, stop=stop, epoch_extras=samples, callbacks=callbacks,
+        config,
+        directory,
+        build,
+        card,
+        train,
+        validation,
+        len(train.sources),
+        on_event=on_event,
+        stop=stop,
+        epoch_extras=samples,
+        callbacks=callbacks,
     )

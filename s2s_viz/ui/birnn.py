@@ -26,14 +26,30 @@ def classify_digit(model_name: str, sketch, upload, test_index, source: str):
     figure = viz.probability_bars(probabilities, title=f"{caption}: {viz.digit_verdict(probabilities)}")
     overlay = viz.digit_overlay(image, title="the input the model reads")
     states = classifier.hidden_states(image) if hasattr(classifier.model, "hidden_states") else {}
-    forward = viz.matrix_heatmap(states["forward"].T, "forward outputs after each row (top → bottom)", "row (timestep)", "unit") if "forward" in states else None
-    backward = viz.matrix_heatmap(states["backward"].T, "backward outputs after each row (bottom → top)", "row (timestep)", "unit") if "backward" in states else None
+    forward = (
+        viz.matrix_heatmap(
+            states["forward"].T, "forward outputs after each row (top → bottom)", "row (timestep)", "unit"
+        )
+        if "forward" in states
+        else None
+    )
+    backward = (
+        viz.matrix_heatmap(
+            states["backward"].T, "backward outputs after each row (bottom → top)", "row (timestep)", "unit"
+        )
+        if "backward" in states
+        else None
+    )
     merges = pd.DataFrame()
     if "backward" in states:
         final_forward, final_backward = states["forward"][-1], states["backward"][0]
         rows = [{"merge mode": "concat", "size": final_forward.size + final_backward.size}]
         if final_forward.size == final_backward.size:
-            for mode, merged in (("sum", final_forward + final_backward), ("mul", final_forward * final_backward), ("ave", (final_forward + final_backward) / 2)):
+            for mode, merged in (
+                ("sum", final_forward + final_backward),
+                ("mul", final_forward * final_backward),
+                ("ave", (final_forward + final_backward) / 2),
+            ):
                 rows.append({"merge mode": mode, "size": merged.size, "first values": np.round(merged[:4], 3).tolist()})
         rows.append({"merge mode": "None", "size": f"{final_forward.size} + {final_backward.size} (two outputs)"})
         merges = pd.DataFrame(rows)
@@ -49,6 +65,14 @@ def build() -> list:
         probabilities, overlay = gr.Plot(), gr.Plot()
     with gr.Row():
         forward, backward = gr.Plot(), gr.Plot()
-    merges = gr.Dataframe(label=t("label.merge_modes_applied_to_the_two_final_outputs", "merge modes applied to the two final outputs"), interactive=False)
-    button.click(classify_digit, [model, sketch, upload, test_index, source], [probabilities, overlay, forward, backward, merges], api_name="classify_digit")
+    merges = gr.Dataframe(
+        label=t("label.merge_modes_applied_to_the_two_final_outputs", "merge modes applied to the two final outputs"),
+        interactive=False,
+    )
+    button.click(
+        classify_digit,
+        [model, sketch, upload, test_index, source],
+        [probabilities, overlay, forward, backward, merges],
+        api_name="classify_digit",
+    )
     return [(model, "digits", "birnn")]

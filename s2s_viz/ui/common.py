@@ -87,7 +87,11 @@ def follow_model(name: str | None, head_minimum: int = 0):
 def default_translator() -> str | None:
     """The shipped English -> French translator with the best chrF on its card (the app opens on it)."""
     shipped = [info for info in s2s_viz.list_models(kind="translator") if not info.broken and info.origin == "shipped"]
-    scored = [(info.card.get("metrics", {}).get("chrf", -1), info.name) for info in shipped if info.card.get("direction") == "en-fr"]
+    scored = [
+        (info.card.get("metrics", {}).get("chrf", -1), info.name)
+        for info in shipped
+        if info.card.get("direction") == "en-fr"
+    ]
     if scored:
         return max(scored)[1]
     names = model_names()
@@ -102,7 +106,9 @@ def check_text(text, what: str = "text") -> str:
     return text
 
 
-def model_picker(kind: str = "translator", architecture: str | None = None, value: str | None = None, **kwargs) -> gr.Dropdown:
+def model_picker(
+    kind: str = "translator", architecture: str | None = None, value: str | None = None, **kwargs
+) -> gr.Dropdown:
     """A dropdown of the models of one kind. Custom values are let through on purpose: a model trained after
     the page loaded (or named by an API client) is valid, and ``get_model`` checks every name anyway."""
     names = model_names(kind, architecture)

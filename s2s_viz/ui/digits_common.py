@@ -60,8 +60,16 @@ def digit_input(sketch, upload, test_index, source: str):
 
 def input_controls(prefix: str):
     with gr.Row():
-        source = gr.Radio(["draw", "upload", "test image"], value="draw", label=t("label.input", "input"), elem_id=f"{prefix}-source")
-        test_index = gr.Number(value=0, precision=0, label=t("label.test_image_index_0_9999", "test image index (0-9999)"), minimum=0, maximum=9999)
+        source = gr.Radio(
+            ["draw", "upload", "test image"], value="draw", label=t("label.input", "input"), elem_id=f"{prefix}-source"
+        )
+        test_index = gr.Number(
+            value=0,
+            precision=0,
+            label=t("label.test_image_index_0_9999", "test image index (0-9999)"),
+            minimum=0,
+            maximum=9999,
+        )
     with gr.Row():
         sketch = gr.Sketchpad(label=t("label.draw_a_digit", "draw a digit"), type="numpy", canvas_size=(280, 280))
         upload = picture_upload(label=t("label.or_upload_a_picture", "or upload a picture"))

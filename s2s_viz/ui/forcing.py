@@ -38,6 +38,7 @@ same seed: one fed the gold previous character (teacher forcing), one fed its ow
 (reinjection), and optionally a mix (scheduled sampling). Compare how fast their validation loss and accuracy
 improve. Both run here, one after the other."""
 
+
 def forcing_experiment(task: str = "toy:dates", epochs: float = 3, include_mix: bool = False):
     """Train the same small model by teacher forcing and by reinjection; stream both curves."""
     from s2s_viz import checkpoints
@@ -53,16 +54,25 @@ def forcing_experiment(task: str = "toy:dates", epochs: float = 3, include_mix: 
         try:
             for event in run.iter_events():
                 if event["type"] == "epoch":
-                    for key, metric in (("val_loss", "validation loss"), ("val_masked_accuracy", "validation accuracy")):
+                    for key, metric in (
+                        ("val_loss", "validation loss"),
+                        ("val_masked_accuracy", "validation accuracy"),
+                    ):
                         xs, ys = series.setdefault(f"{label}: {metric}", ([], []))
                         xs.append(event["epoch"])
                         ys.append(event[key])
-                    yield viz.live_curves(series, "Teacher forcing vs reinjection: same model, same data, same seed"), f"{label}: epoch {event['epoch']} done"
+                    yield (
+                        viz.live_curves(series, "Teacher forcing vs reinjection: same model, same data, same seed"),
+                        f"{label}: epoch {event['epoch']} done",
+                    )
                 elif event["type"] == "error":
                     raise refuse(event["message"])
         finally:
             run.stop.set()
-    yield viz.live_curves(series, "Teacher forcing vs reinjection: same model, same data, same seed"), "Both trained. Compare the validation curves."
+    yield (
+        viz.live_curves(series, "Teacher forcing vs reinjection: same model, same data, same seed"),
+        "Both trained. Compare the validation curves.",
+    )
 
 
 def build() -> list:
@@ -70,7 +80,9 @@ def build() -> list:
     model = model_picker(value=default_translator(), label=t("label.model", "model"))
     with gr.Row():
         source = gr.Textbox(label=t("label.source", "source"), value=EXAMPLES[0][0], max_length=5000)
-        reference = gr.Textbox(label=t("label.reference_translation", "reference translation"), value=EXAMPLES[0][1], max_length=5000)
+        reference = gr.Textbox(
+            label=t("label.reference_translation", "reference translation"), value=EXAMPLES[0][1], max_length=5000
+        )
     gr.Examples(EXAMPLES, inputs=[source, reference])
     button = gr.Button(t("button.compare", "Compare"), variant="primary")
     summary = gr.Markdown()
@@ -86,5 +98,12 @@ def build() -> list:
         run_button = gr.Button("Train both")
         experiment_status = gr.Markdown()
         experiment_curves = gr.Plot()
-        run_button.click(forcing_experiment, [task, epochs, mix], [experiment_curves, experiment_status], api_name="forcing_experiment", concurrency_limit=1, concurrency_id="train")
+        run_button.click(
+            forcing_experiment,
+            [task, epochs, mix],
+            [experiment_curves, experiment_status],
+            api_name="forcing_experiment",
+            concurrency_limit=1,
+            concurrency_id="train",
+        )
     return [(model, "translator", None)]

@@ -35,10 +35,44 @@ def mha(text: str, num_heads: float = 2, key_dim: float = 8, head: float = 0, ca
     head = min(max(int(head), 0), int(num_heads) - 1)
     tokens = parts["tokens"]
     figures = [
-        viz.matrix_heatmap(parts["raw_scores"][head], f"1. raw scores Q Kᵀ (head {head})", "key j", "query i", tokens, tokens, zmid=0, colorscale="RdBu"),
-        viz.matrix_heatmap(parts["scaled"][head], f"2. scaled by 1/√{int(key_dim)}" + (" and masked" if causal else ""), "key j", "query i", tokens, tokens, zmid=0, colorscale="RdBu"),
-        viz.matrix_heatmap(parts["probabilities"][head], "3. softmax over keys: attention probabilities", "key j", "query i", tokens, tokens),
-        viz.matrix_heatmap(parts["weighted"][head], "4. weighted sum of values (this head's output)", "dimension", "query i", None, tokens, zmid=0, colorscale="RdBu"),
+        viz.matrix_heatmap(
+            parts["raw_scores"][head],
+            f"1. raw scores Q Kᵀ (head {head})",
+            "key j",
+            "query i",
+            tokens,
+            tokens,
+            zmid=0,
+            colorscale="RdBu",
+        ),
+        viz.matrix_heatmap(
+            parts["scaled"][head],
+            f"2. scaled by 1/√{int(key_dim)}" + (" and masked" if causal else ""),
+            "key j",
+            "query i",
+            tokens,
+            tokens,
+            zmid=0,
+            colorscale="RdBu",
+        ),
+        viz.matrix_heatmap(
+            parts["probabilities"][head],
+            "3. softmax over keys: attention probabilities",
+            "key j",
+            "query i",
+            tokens,
+            tokens,
+        ),
+        viz.matrix_heatmap(
+            parts["weighted"][head],
+            "4. weighted sum of values (this head's output)",
+            "dimension",
+            "query i",
+            None,
+            tokens,
+            zmid=0,
+            colorscale="RdBu",
+        ),
     ]
     summary = pd.DataFrame(
         [
@@ -49,17 +83,27 @@ def mha(text: str, num_heads: float = 2, key_dim: float = 8, head: float = 0, ca
             {"what": "max |ours − Keras| (probabilities)", "shape": f"{parts['max_probability_difference']:.2e}"},
         ]
     )
-    return (*figures, summary, notice + f"Largest difference from keras.layers.MultiHeadAttention: **{parts['max_output_difference']:.1e}**")
+    return (
+        *figures,
+        summary,
+        notice + f"Largest difference from keras.layers.MultiHeadAttention: **{parts['max_output_difference']:.1e}**",
+    )
 
 
 def build() -> list:
     gr.Markdown(t("mha.intro", INTRO))
     with gr.Row():
-        text = gr.Textbox(value="attention", label=t("label.sentence_characters_are_the_tokens", "sentence (characters are the tokens)"), max_length=5000)
+        text = gr.Textbox(
+            value="attention",
+            label=t("label.sentence_characters_are_the_tokens", "sentence (characters are the tokens)"),
+            max_length=5000,
+        )
         heads = gr.Slider(1, 8, value=2, step=1, label=t("label.heads_h", "heads h"))
         key_dim = gr.Slider(1, 32, value=8, step=1, label=t("label.key_size_d_k", "key size d_k"))
         head = gr.Slider(0, 7, value=0, step=1, label=t("label.show_head", "show head"))
-        causal = gr.Checkbox(label=t("label.causal_mask_a_decoder_s_self_attention", "causal mask (a decoder's self-attention)"))
+        causal = gr.Checkbox(
+            label=t("label.causal_mask_a_decoder_s_self_attention", "causal mask (a decoder's self-attention)")
+        )
         seed = gr.Number(value=0, precision=0, label=t("label.seed", "seed"), minimum=0, maximum=10**6)
     button = gr.Button(t("button.compute", "Compute"), variant="primary")
     verdict = gr.Markdown()
@@ -68,5 +112,10 @@ def build() -> list:
     with gr.Row():
         probabilities, weighted = gr.Plot(), gr.Plot()
     shapes = gr.Dataframe(interactive=False)
-    button.click(mha, [text, heads, key_dim, head, causal, seed], [raw, scaled, probabilities, weighted, shapes, verdict], api_name="mha")
+    button.click(
+        mha,
+        [text, heads, key_dim, head, causal, seed],
+        [raw, scaled, probabilities, weighted, shapes, verdict],
+        api_name="mha",
+    )
     return []

@@ -33,13 +33,21 @@ then open the Translate tab and type `27 November 2026`."""
 WHAT = {
     "translator: LSTM seq2seq": ("translator", "rnn_seq2seq", {"cell": "lstm"}),
     "translator: GRU seq2seq": ("translator", "rnn_seq2seq", {"cell": "gru"}),
-    "translator: additive attention (bi-LSTM encoder)": ("translator", "rnn_seq2seq", {"cell": "lstm", "attention": "additive", "bidirectional": True}),
+    "translator: additive attention (bi-LSTM encoder)": (
+        "translator",
+        "rnn_seq2seq",
+        {"cell": "lstm", "attention": "additive", "bidirectional": True},
+    ),
     "translator: Transformer": ("translator", "transformer", {}),
     "digits: bidirectional LSTM": ("digits", "birnn", {"cell": "lstm"}),
     "digits: Vision Transformer": ("digits", "vit", {"patch_size": 7}),
 }
 DATA = ["toy:dates", "toy:reverse", "toy:copy", "fra (Tatoeba English-French)", "mnist"]
-SAMPLES = {"toy:dates": ["27 November 2026", "March 3, 1999", "01/02/2003"], "toy:reverse": ["hello", "attention"], "toy:copy": ["hello", "attention"]}
+SAMPLES = {
+    "toy:dates": ["27 November 2026", "March 3, 1999", "01/02/2003"],
+    "toy:reverse": ["hello", "attention"],
+    "toy:copy": ["hello", "attention"],
+}
 FRA_SAMPLES = ["I am cold.", "Go away!", "We won."]
 
 
@@ -56,20 +64,43 @@ def make_config(what, data, name, epochs, batch_size, learning_rate, size, layer
     if any(info.name == name and info.origin == "shipped" for info in checkpoints.list_models()):
         raise refuse(f"{name!r} is a shipped model; choose another name")
     if (kind == "digits") != (data == "mnist"):
-        raise refuse("digit models train on mnist: choose mnist as the data" if kind == "digits" else "translators train on sentence pairs: choose a toy task or fra")
-    fit = {"epochs": int(epochs), "batch_size": int(batch_size), "learning_rate": float(learning_rate), "time_budget_s": max_training_seconds()}
+        raise refuse(
+            "digit models train on mnist: choose mnist as the data"
+            if kind == "digits"
+            else "translators train on sentence pairs: choose a toy task or fra"
+        )
+    fit = {
+        "epochs": int(epochs),
+        "batch_size": int(batch_size),
+        "learning_rate": float(learning_rate),
+        "time_budget_s": max_training_seconds(),
+    }
     try:
         if kind == "digits":
             model = model_for_size(architecture, int(size), int(layers), **model)
             config = DigitTrainConfig(name=name, architecture=architecture, model=model, limit=int(pairs) * 3, **fit)
         else:
-            extra = {"dropout": 0.1} if architecture == "transformer" else {"teacher_forcing_ratio": float(teacher_forcing_ratio)}
+            extra = (
+                {"dropout": 0.1}
+                if architecture == "transformer"
+                else {"teacher_forcing_ratio": float(teacher_forcing_ratio)}
+            )
             fra = data.startswith("fra")
-            lengths = {"max_source_length": 30, "max_target_length": 60} if fra else {"max_source_length": 20, "max_target_length": 12}
+            lengths = (
+                {"max_source_length": 30, "max_target_length": 60}
+                if fra
+                else {"max_source_length": 20, "max_target_length": 12}
+            )
             config = TranslatorTrainConfig(
-                name=name, architecture=architecture, data="fra" if fra else data, limit=int(pairs) if fra else None,
-                toy_count=int(pairs), validation_pairs=500, model=model_for_size(architecture, int(size), int(layers), **model, **extra),
-                **fit, **lengths,
+                name=name,
+                architecture=architecture,
+                data="fra" if fra else data,
+                limit=int(pairs) if fra else None,
+                toy_count=int(pairs),
+                validation_pairs=500,
+                model=model_for_size(architecture, int(size), int(layers), **model, **extra),
+                **fit,
+                **lengths,
             )
         config.validate()
     except ValueError as error:  # includes CheckpointError for a bad name
@@ -85,12 +116,21 @@ def _downloadable(path) -> str | None:
 
 
 def _samples_table(samples) -> pd.DataFrame:
-    return pd.DataFrame([{k: v for k, v in sample.items() if k in ("source", "translation", "label", "predicted")} for sample in samples or []])
+    return pd.DataFrame(
+        [
+            {k: v for k, v in sample.items() if k in ("source", "translation", "label", "predicted")}
+            for sample in samples or []
+        ]
+    )
 
 
-def train(what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs, session: dict):
+def train(
+    what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs, session: dict
+):
     """Stream a training: status, curves, samples, sample attention, the checkpoint to download."""
-    kind, config = make_config(what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs)
+    kind, config = make_config(
+        what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs
+    )
     if kind == "digits":
         run = BackgroundTraining(train_digits, config, checkpoints.user_dir())
     else:
@@ -98,7 +138,12 @@ def train(what, data, name, epochs, batch_size, learning_rate, size, layers, tea
         run = BackgroundTraining(train_translator, config, checkpoints.user_dir(), sample_sources=sample_sources)
     session["run"] = run
     device = device_description()
-    series: dict[str, tuple[list, list]] = {"loss": ([], []), "accuracy": ([], []), "validation loss": ([], []), "validation accuracy": ([], [])}
+    series: dict[str, tuple[list, list]] = {
+        "loss": ([], []),
+        "accuracy": ([], []),
+        "validation loss": ([], []),
+        "validation accuracy": ([], []),
+    }
     status, samples, attention, download = f"Starting on {device}…", pd.DataFrame(), None, None
     last_yield = 0.0
     try:
@@ -111,20 +156,34 @@ def train(what, data, name, epochs, batch_size, learning_rate, size, layers, tea
                 accuracy = event.get("masked_accuracy", event.get("accuracy"))
                 series["accuracy"][0].append(x)
                 series["accuracy"][1].append(accuracy)
-                status = f"**Training on {device}** — epoch {event['epoch']}/{config.epochs}, batch {event['batch']}/{event['steps_per_epoch']}, loss {event.get('loss', 0):.3f}, ETA {event['eta_s']:.0f} s"
+                status = (
+                    f"**Training on {device}** — epoch {event['epoch']}/{config.epochs}, "
+                    f"batch {event['batch']}/{event['steps_per_epoch']}, loss {event.get('loss', 0):.3f}, "
+                    f"ETA {event['eta_s']:.0f} s"
+                )
             elif kind_of_event == "epoch":
-                for key, label in (("val_loss", "validation loss"), ("val_masked_accuracy", "validation accuracy"), ("val_accuracy", "validation accuracy")):
+                for key, label in (
+                    ("val_loss", "validation loss"),
+                    ("val_masked_accuracy", "validation accuracy"),
+                    ("val_accuracy", "validation accuracy"),
+                ):
                     if key in event:
                         series[label][0].append(event["epoch"])
                         series[label][1].append(event[key])
                 samples = _samples_table(event.get("samples"))
                 first = (event.get("samples") or [{}])[0]
                 if first.get("attention") is not None:
-                    attention = viz.attention_heatmap(first["attention"], first["source_tokens"], first["target_tokens"], title=f"attention after epoch {event['epoch']}: {first['source']}")
+                    attention = viz.attention_heatmap(
+                        first["attention"],
+                        first["source_tokens"],
+                        first["target_tokens"],
+                        title=f"attention after epoch {event['epoch']}: {first['source']}",
+                    )
                 status = f"**Epoch {event['epoch']} done** in {event['elapsed_s']:.0f} s on {device}; checkpoint saved."
             elif kind_of_event in ("done", "stopped"):
                 why = f" ({event['reason']})" if event.get("reason") else ""
-                status = f"**{'Stopped' if kind_of_event == 'stopped' else 'Finished'}**{why}. Model `{config.name}` is saved and listed in every tab."
+                ended = "Stopped" if kind_of_event == "stopped" else "Finished"
+                status = f"**{ended}**{why}. Model `{config.name}` is saved and listed in every tab."
                 download = _downloadable(event.get("checkpoint"))
             elif kind_of_event == "error":
                 status = f"**Training failed:** {event['message']}. The last completed epoch, if any, is kept."
@@ -156,31 +215,75 @@ def refreshed_pickers(pickers):
 
 def build(pickers) -> None:
     gr.Markdown(t("train.intro", INTRO))
-    gr.Markdown(f"Device: **{device_description()}**. One training runs at a time on this server; others wait in the queue. Each training is limited to {max_training_seconds():.0f} s.")
+    gr.Markdown(
+        f"Device: **{device_description()}**. One training runs at a time on this server; others wait in the "
+        f"queue. Each training is limited to {max_training_seconds():.0f} s."
+    )
     with gr.Row():
-        what = gr.Dropdown(list(WHAT), value="translator: additive attention (bi-LSTM encoder)", label=t("label.what_to_train", "what to train"), elem_id="train-what")
+        what = gr.Dropdown(
+            list(WHAT),
+            value="translator: additive attention (bi-LSTM encoder)",
+            label=t("label.what_to_train", "what to train"),
+            elem_id="train-what",
+        )
         data = gr.Dropdown(DATA, value="toy:dates", label=t("label.data", "data"), elem_id="train-data")
-        name = gr.Textbox(value="my-model", label=t("label.model_name_letters_digits", "model name (letters, digits, . _ -)"), max_length=64, elem_id="train-name")
+        name = gr.Textbox(
+            value="my-model",
+            label=t("label.model_name_letters_digits", "model name (letters, digits, . _ -)"),
+            max_length=64,
+            elem_id="train-name",
+        )
     with gr.Row():
-        epochs = gr.Number(value=3, precision=0, minimum=1, maximum=50, label=t("label.epochs", "epochs"), elem_id="train-epochs")
+        epochs = gr.Number(
+            value=3, precision=0, minimum=1, maximum=50, label=t("label.epochs", "epochs"), elem_id="train-epochs"
+        )
         batch_size = gr.Number(value=64, precision=0, minimum=8, maximum=512, label=t("label.batch_size", "batch size"))
-        learning_rate = gr.Number(value=0.005, minimum=1e-5, maximum=0.1, label=t("label.learning_rate", "learning rate"))
-        size = gr.Number(value=64, precision=0, minimum=8, maximum=512, label=t("label.size_latent_d_model_units", "size (latent / d_model / units)"))
+        learning_rate = gr.Number(
+            value=0.005, minimum=1e-5, maximum=0.1, label=t("label.learning_rate", "learning rate")
+        )
+        size = gr.Number(
+            value=64,
+            precision=0,
+            minimum=8,
+            maximum=512,
+            label=t("label.size_latent_d_model_units", "size (latent / d_model / units)"),
+        )
         layers = gr.Number(value=1, precision=0, minimum=1, maximum=4, label=t("label.layers", "layers"))
-        ratio = gr.Slider(0, 1, value=1, step=0.05, label=t("label.teacher_forcing_ratio_1_teacher_forcing_0_reinjection", "teacher forcing ratio (1 = teacher forcing, 0 = reinjection)"))
-        pairs = gr.Number(value=3000, precision=0, minimum=100, maximum=20000, label=t("label.training_pairs_images_3", "training pairs / images ÷ 3"))
+        ratio = gr.Slider(
+            0,
+            1,
+            value=1,
+            step=0.05,
+            label=t(
+                "label.teacher_forcing_ratio_1_teacher_forcing_0_reinjection",
+                "teacher forcing ratio (1 = teacher forcing, 0 = reinjection)",
+            ),
+        )
+        pairs = gr.Number(
+            value=3000,
+            precision=0,
+            minimum=100,
+            maximum=20000,
+            label=t("label.training_pairs_images_3", "training pairs / images ÷ 3"),
+        )
     with gr.Row():
         start = gr.Button(t("train.start", "Start"), variant="primary", elem_id="train-start")
         stop_button = gr.Button(t("train.stop", "Stop"), variant="stop")
     status = gr.Markdown(elem_id="train-status")
     curves = gr.Plot(elem_id="train-curves")
-    samples = gr.Dataframe(label=t("label.samples_after_the_last_epoch", "samples after the last epoch"), interactive=False)
+    samples = gr.Dataframe(
+        label=t("label.samples_after_the_last_epoch", "samples after the last epoch"), interactive=False
+    )
     attention = gr.Plot(label=t("label.sample_attention", "sample attention"))
     download = gr.File(label=t("label.download_the_checkpoint_keras", "download the checkpoint (.keras)"))
     session = gr.State({})
     event = start.click(
-        train, [what, data, name, epochs, batch_size, learning_rate, size, layers, ratio, pairs, session],
-        [status, curves, samples, attention, download], api_name="train", concurrency_limit=int(os.environ.get("S2S_VIZ_TRAININGS", "1")), concurrency_id="train",
+        train,
+        [what, data, name, epochs, batch_size, learning_rate, size, layers, ratio, pairs, session],
+        [status, curves, samples, attention, download],
+        api_name="train",
+        concurrency_limit=int(os.environ.get("S2S_VIZ_TRAININGS", "1")),
+        concurrency_id="train",
     )
     event.then(lambda: refreshed_pickers(pickers), None, [component for component, _, _ in pickers])
     stop_button.click(stop, session, status, api_name="stop_training")

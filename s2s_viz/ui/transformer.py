@@ -17,7 +17,11 @@ read earlier ones, hence the triangle); cross-attention is where the decoder rea
 attention heatmap. Order enters only through the positional encoding added to each character.
 *Try this:* translate `I am cold.` and compare cross-attention across heads."""
 
-KINDS = {"cross-attention (decoder reads the source)": "cross", "decoder self-attention (causal)": "decoder_self", "encoder self-attention": "encoder_self"}
+KINDS = {
+    "cross-attention (decoder reads the source)": "cross",
+    "decoder self-attention (causal)": "decoder_self",
+    "encoder self-attention": "encoder_self",
+}
 
 
 def transformer_attention(model_name: str, text: str, kind: str, layer: float = 0, head: float = 0):
@@ -34,13 +38,17 @@ def transformer_attention(model_name: str, text: str, kind: str, layer: float = 
         weights, queries, keys = result.attention_map(KINDS.get(kind, "cross"), int(layer), int(head))
     except InputError as error:
         raise refuse(str(error)) from error
-    figure = viz.matrix_heatmap(weights, f"{kind}: layer {int(layer)}, head {int(head)}", "reads (keys)", "position (queries)", keys, queries)
+    figure = viz.matrix_heatmap(
+        weights, f"{kind}: layer {int(layer)}, head {int(head)}", "reads (keys)", "position (queries)", keys, queries
+    )
     return result.text, figure
 
 
 def positional_encoding(length: float = 60, d_model: float = 128):
     encoding = sinusoidal_encoding(int(length), int(d_model))
-    return viz.matrix_heatmap(encoding, "sinusoidal positional encoding PE(pos, i)", "dimension i", "position", zmid=0, colorscale="RdBu")
+    return viz.matrix_heatmap(
+        encoding, "sinusoidal positional encoding PE(pos, i)", "dimension i", "position", zmid=0, colorscale="RdBu"
+    )
 
 
 def build() -> list:
@@ -54,7 +62,9 @@ def build() -> list:
     button = gr.Button("Translate and show", variant="primary")
     output = gr.Textbox(label=t("label.translation", "translation"), interactive=False)
     figure = gr.Plot()
-    button.click(transformer_attention, [model, text, kind, layer, head], [output, figure], api_name="transformer_attention")
+    button.click(
+        transformer_attention, [model, text, kind, layer, head], [output, figure], api_name="transformer_attention"
+    )
     with gr.Accordion("positional encoding", open=True):
         with gr.Row():
             length = gr.Slider(8, 200, value=60, step=1, label=t("label.positions", "positions"))

@@ -20,12 +20,21 @@ characters each output step read. *Try this:* translate `I am cold.`, then drag 
 EXAMPLES = ["I am cold.", "Go away!", "I love you.", "We won.", "Where is the station?", "Tom is happy."]
 
 
-def translate(model_name: str, text: str, strategy: str = "greedy", beam_width: float = 4, temperature: float = 1.0, seed: float = 0):
+def translate(
+    model_name: str,
+    text: str,
+    strategy: str = "greedy",
+    beam_width: float = 4,
+    temperature: float = 1.0,
+    seed: float = 0,
+):
     """Translate ``text``; returns the text, a notice, the attention heatmap, the step table and the attention table."""
     text = check_text(text)
     translator = get_model(model_name)
     try:
-        result = translator.translate(text, strategy=strategy, beam_width=int(beam_width), temperature=float(temperature), seed=int(seed))
+        result = translator.translate(
+            text, strategy=strategy, beam_width=int(beam_width), temperature=float(temperature), seed=int(seed)
+        )
     except InputError as error:
         raise refuse(str(error)) from error
     targets = [s.token for s in result.steps]
@@ -34,9 +43,21 @@ def translate(model_name: str, text: str, strategy: str = "greedy", beam_width: 
         table = viz.attention_table(result.attention, result.source_tokens, targets)
     else:
         figure, table = None, None
-    notice = result.notice or ("" if result.attention is not None else "This model has no attention: it reads the source only through the encoder's final state.")
+    notice = result.notice or (
+        ""
+        if result.attention is not None
+        else "This model has no attention: it reads the source only through the encoder's final state."
+    )
     state = {"attention": result.attention, "source": result.source_tokens, "targets": targets}
-    return result.text, notice, figure, viz.steps_table(result.steps), table, state, gr.update(maximum=max(len(targets) - 1, 1), value=0)
+    return (
+        result.text,
+        notice,
+        figure,
+        viz.steps_table(result.steps),
+        table,
+        state,
+        gr.update(maximum=max(len(targets) - 1, 1), value=0),
+    )
 
 
 def replay(state: dict, step: float):
@@ -54,7 +75,14 @@ def replay(state: dict, step: float):
 MAX_COMPARED = 3
 
 
-def compare(model_names_chosen: list[str], text: str, strategy: str = "greedy", beam_width: float = 4, temperature: float = 1.0, seed: float = 0):
+def compare(
+    model_names_chosen: list[str],
+    text: str,
+    strategy: str = "greedy",
+    beam_width: float = 4,
+    temperature: float = 1.0,
+    seed: float = 0,
+):
     """The same input through up to three models, side by side, with the chosen decoding strategy."""
     text = check_text(text)
     if not model_names_chosen:
@@ -65,8 +93,12 @@ def compare(model_names_chosen: list[str], text: str, strategy: str = "greedy", 
     for name in model_names_chosen:
         translator = get_model(name)
         try:
-            result = translator.translate(text, strategy=strategy, beam_width=int(beam_width), temperature=float(temperature), seed=int(seed))
-            rows.append({"model": name, "translation": result.text, "steps": len(result.steps), "notice": result.notice})
+            result = translator.translate(
+                text, strategy=strategy, beam_width=int(beam_width), temperature=float(temperature), seed=int(seed)
+            )
+            rows.append(
+                {"model": name, "translation": result.text, "steps": len(result.steps), "notice": result.notice}
+            )
         except InputError as error:
             rows.append({"model": name, "translation": "", "steps": 0, "notice": str(error)})
     return pd.DataFrame(rows)
@@ -87,7 +119,12 @@ def build() -> list:
         beam_width = gr.Slider(1, 16, value=4, step=1, label=t("label.beam_width", "beam width"))
         temperature = gr.Slider(0.05, 3.0, value=1.0, step=0.05, label=t("label.temperature", "temperature"))
         seed = gr.Number(value=0, precision=0, label=t("label.seed", "seed"), minimum=0, maximum=2**31 - 1)
-    text = gr.Textbox(label=t("label.source_sentence", "source sentence"), value=EXAMPLES[0], max_length=5000, elem_id="translate-input")
+    text = gr.Textbox(
+        label=t("label.source_sentence", "source sentence"),
+        value=EXAMPLES[0],
+        max_length=5000,
+        elem_id="translate-input",
+    )
     gr.Examples(EXAMPLES, inputs=text)
     button = gr.Button(t("translate.button", "Translate"), variant="primary", elem_id="translate-button")
     output = gr.Textbox(label=t("label.translation", "translation"), interactive=False, elem_id="translate-output")
@@ -95,22 +132,32 @@ def build() -> list:
     step = gr.Slider(0, 1, value=0, step=1, label=t("label.replay_decoding_step", "replay: decoding step"))
     written = gr.Textbox(label=t("label.written_so_far", "written so far"), interactive=False)
     heatmap = gr.Plot(label=t("label.attention", "attention"), elem_id="translate-heatmap")
-    steps = gr.Dataframe(label=t("label.steps_chosen_character_and_top_5", "steps: chosen character and top 5"), interactive=False)
+    steps = gr.Dataframe(
+        label=t("label.steps_chosen_character_and_top_5", "steps: chosen character and top 5"), interactive=False
+    )
     with gr.Accordion("attention as a table", open=False):
         attention_table = gr.Dataframe(interactive=False)
     state = gr.State({})
     button.click(
-        translate, [model, text, strategy, beam_width, temperature, seed],
-        [output, notice, heatmap, steps, attention_table, state, step], api_name="translate",
+        translate,
+        [model, text, strategy, beam_width, temperature, seed],
+        [output, notice, heatmap, steps, attention_table, state, step],
+        api_name="translate",
     )
     step.release(replay, [state, step], [written, heatmap], api_name="replay")
     with gr.Accordion("compare models side by side", open=False):
         # a model trained after the page loaded is a valid choice too (get_model checks every name)
         chosen = gr.Dropdown(
-            names, value=same_direction(names, model.value), multiselect=True, max_choices=MAX_COMPARED,
-            allow_custom_value=True, label=t("label.models_up_to_3", "models (up to 3)"),
+            names,
+            value=same_direction(names, model.value),
+            multiselect=True,
+            max_choices=MAX_COMPARED,
+            allow_custom_value=True,
+            label=t("label.models_up_to_3", "models (up to 3)"),
         )
         compare_button = gr.Button("Compare")
         comparison = gr.Dataframe(interactive=False)
-        compare_button.click(compare, [chosen, text, strategy, beam_width, temperature, seed], comparison, api_name="compare")
+        compare_button.click(
+            compare, [chosen, text, strategy, beam_width, temperature, seed], comparison, api_name="compare"
+        )
     return [(model, "translator", None), (chosen, "translator", None)]

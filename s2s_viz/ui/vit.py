@@ -18,7 +18,17 @@ position embeddings are (the model rediscovers rows and columns). *Try this:* pi
 your own digit off-centre."""
 
 
-def vit_attention(model_name: str, sketch, upload, test_index, source: str, layer: float = 0, head: float = -1, head_fusion: str = "mean", discard_ratio: float = 0.0):
+def vit_attention(
+    model_name: str,
+    sketch,
+    upload,
+    test_index,
+    source: str,
+    layer: float = 0,
+    head: float = -1,
+    head_fusion: str = "mean",
+    discard_ratio: float = 0.0,
+):
     """Class-token attention (one block, one head or the mean), rollout and position similarity."""
     classifier = get_model(model_name, kind="digits")
     if not hasattr(classifier.model, "attention_maps"):
@@ -41,7 +51,12 @@ def vit_attention(model_name: str, sketch, upload, test_index, source: str, laye
         viz.probability_bars(probabilities, title=f"{caption}: {viz.digit_verdict(probabilities)}"),
         viz.digit_overlay(image, None, patch, "the input and its patch grid"),
         viz.digit_overlay(image, grid, patch, f"class-token attention: {which}"),
-        viz.digit_overlay(image, maps["rollout"], patch, f"attention rollout ({head_fusion} of heads, discard {float(discard_ratio):.0%})"),
+        viz.digit_overlay(
+            image,
+            maps["rollout"],
+            patch,
+            f"attention rollout ({head_fusion} of heads, discard {float(discard_ratio):.0%})",
+        ),
         viz.similarity_grid(maps["position_similarity"]),
     )
 
@@ -52,16 +67,28 @@ def build() -> list:
     sketch, upload, test_index, source = input_controls("vit")
     with gr.Row():
         layer, head = layer_and_head_sliders(
-            model.value, t("label.block", "block"), t("label.head_1_mean_of_heads", "head (-1: mean of heads)"), head_minimum=-1
+            model.value,
+            t("label.block", "block"),
+            t("label.head_1_mean_of_heads", "head (-1: mean of heads)"),
+            head_minimum=-1,
         )
         model.change(lambda name: follow_model(name, head_minimum=-1), model, [layer, head])
-        fusion = gr.Radio(["mean", "max", "min"], value="mean", label=t("label.rollout_head_fusion", "rollout head fusion"))
-        discard = gr.Slider(0, 0.9, value=0.0, step=0.05, label=t("label.rollout_discard_ratio", "rollout discard ratio"))
+        fusion = gr.Radio(
+            ["mean", "max", "min"], value="mean", label=t("label.rollout_head_fusion", "rollout head fusion")
+        )
+        discard = gr.Slider(
+            0, 0.9, value=0.0, step=0.05, label=t("label.rollout_discard_ratio", "rollout discard ratio")
+        )
     button = gr.Button(t("button.explain", "Classify and explain"), variant="primary", elem_id="vit-button")
     with gr.Row():
         probabilities, grid = gr.Plot(elem_id="vit-probabilities"), gr.Plot()
     with gr.Row():
         attention, rollout = gr.Plot(), gr.Plot()
     similarity = gr.Plot()
-    button.click(vit_attention, [model, sketch, upload, test_index, source, layer, head, fusion, discard], [probabilities, grid, attention, rollout, similarity], api_name="vit_attention")
+    button.click(
+        vit_attention,
+        [model, sketch, upload, test_index, source, layer, head, fusion, discard],
+        [probabilities, grid, attention, rollout, similarity],
+        api_name="vit_attention",
+    )
     return [(model, "digits", "vit")]

@@ -51,7 +51,9 @@ def app_url(tmp_path_factory, app_user_models, app_log):
         "GRADIO_ANALYTICS_ENABLED": "False",
     }
     with log.open("w") as handle:
-        process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 120
     while True:

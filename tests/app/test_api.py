@@ -17,7 +17,9 @@ def plotly(figure) -> dict:
 
 
 def test_translate_returns_text_steps_and_a_figure(client):
-    text, notice, figure, steps, table, *_ = client.predict(TRANSLATOR, "I am cold.", "greedy", 4, 1.0, 0, api_name="/translate")
+    text, notice, figure, steps, table, *_ = client.predict(
+        TRANSLATOR, "I am cold.", "greedy", 4, 1.0, 0, api_name="/translate"
+    )
     assert text == "J'ai froid."
     assert steps["headers"][:3] == ["step", "chosen", "p"] and len(steps["data"]) == len(text) + 1  # and the end
     heatmap = plotly(figure)["data"][0]
@@ -97,11 +99,20 @@ def test_odd_images_get_a_clear_answer(client, tmp_path, size):
     path = tmp_path / "odd.png"
     Image.new("L", size, 255).save(path)
     with pytest.raises(AppError, match="draw a digit first"):
-        client.predict(digit_models[0], None, handle_file(str(path)), 0, "upload", api_name="/classify_digit" if "birnn" in digit_models[0] else "/vit_attention")
+        client.predict(
+            digit_models[0],
+            None,
+            handle_file(str(path)),
+            0,
+            "upload",
+            api_name="/classify_digit" if "birnn" in digit_models[0] else "/vit_attention",
+        )
 
 
 def test_training_streams_and_the_model_appears_everywhere(client, app_user_models):
-    job = client.submit("translator: LSTM seq2seq", "toy:reverse", "api-trained", 1, 64, 0.005, 16, 1, 1.0, 300, api_name="/train")
+    job = client.submit(
+        "translator: LSTM seq2seq", "toy:reverse", "api-trained", 1, 64, 0.005, 16, 1, 1.0, 300, api_name="/train"
+    )
     outputs = list(job)
     status = job.outputs()[-1][0]
     assert len(outputs) >= 2 and "Finished" in status
@@ -115,19 +126,42 @@ def test_training_streams_and_the_model_appears_everywhere(client, app_user_mode
     assert compared["data"][0][:2] == ["api-trained", expected]
 
 
-@pytest.mark.parametrize(("epochs", "message"), [(0, "less than minimum value 1"), ("many", "epochs needs a number, got 'many'"), (10_000, "greater than maximum value 50")])
+@pytest.mark.parametrize(
+    ("epochs", "message"),
+    [
+        (0, "less than minimum value 1"),
+        ("many", "epochs needs a number, got 'many'"),
+        (10_000, "greater than maximum value 50"),
+    ],
+)
 def test_impossible_hyperparameters_are_refused(client, epochs, message):
     with pytest.raises(AppError, match=message):
-        client.predict("translator: LSTM seq2seq", "toy:reverse", "bad", epochs, 64, 0.005, 16, 1, 1.0, 300, api_name="/train")
+        client.predict(
+            "translator: LSTM seq2seq", "toy:reverse", "bad", epochs, 64, 0.005, 16, 1, 1.0, 300, api_name="/train"
+        )
 
 
 def test_impossible_settings_inside_the_bounds_are_refused_by_the_core(client):
     with pytest.raises(AppError, match="invalid model name"):
-        client.predict("translator: LSTM seq2seq", "toy:reverse", "../evil", 1, 64, 0.005, 16, 1, 1.0, 300, api_name="/train")
+        client.predict(
+            "translator: LSTM seq2seq", "toy:reverse", "../evil", 1, 64, 0.005, 16, 1, 1.0, 300, api_name="/train"
+        )
     with pytest.raises(AppError, match="translators train on sentence pairs"):
         client.predict("translator: LSTM seq2seq", "mnist", "ok-name", 1, 64, 0.005, 16, 1, 1.0, 300, api_name="/train")
     with pytest.raises(AppError, match="shipped model"):
-        client.predict("translator: LSTM seq2seq", "toy:reverse", "lstm-char-en-fr", 1, 64, 0.005, 16, 1, 1.0, 300, api_name="/train")
+        client.predict(
+            "translator: LSTM seq2seq",
+            "toy:reverse",
+            "lstm-char-en-fr",
+            1,
+            64,
+            0.005,
+            16,
+            1,
+            1.0,
+            300,
+            api_name="/train",
+        )
 
 
 def test_the_app_still_answers_after_bad_inputs(client):
@@ -136,7 +170,15 @@ def test_the_app_still_answers_after_bad_inputs(client):
     expected = s2s_viz.load(TRANSLATOR).translate("Hi.").text
     assert client.predict(TRANSLATOR, "Hi.", "greedy", 4, 1.0, 0, api_name="/translate")[0] == expected
     endpoints = set(client.view_api(return_format="dict")["named_endpoints"])
-    assert {"/translate", "/compare", "/compare_forcing", "/mha", "/classify_digit", "/vit_attention", "/train"} <= endpoints
+    assert {
+        "/translate",
+        "/compare",
+        "/compare_forcing",
+        "/mha",
+        "/classify_digit",
+        "/vit_attention",
+        "/train",
+    } <= endpoints
 
 
 def test_a_broken_checkpoint_is_named_not_fatal(client):
@@ -147,18 +189,21 @@ def test_a_broken_checkpoint_is_named_not_fatal(client):
 def test_leaving_a_training_frees_the_slot(client):
     import time
 
-    long_job = client.submit("translator: LSTM seq2seq", "toy:reverse", "left-behind", 50, 32, 0.005, 16, 1, 1.0, 3000, api_name="/train")
+    long_job = client.submit(
+        "translator: LSTM seq2seq", "toy:reverse", "left-behind", 50, 32, 0.005, 16, 1, 1.0, 3000, api_name="/train"
+    )
     deadline = time.monotonic() + 60
     while not long_job.outputs() and time.monotonic() < deadline:
         time.sleep(0.5)
     assert long_job.outputs(), "the training never reported"
     long_job.cancel()  # the client goes away, as when a tab is closed
     started = time.monotonic()
-    short_job = client.submit("translator: LSTM seq2seq", "toy:reverse", "after-leaving", 1, 64, 0.005, 16, 1, 1.0, 300, api_name="/train")
+    short_job = client.submit(
+        "translator: LSTM seq2seq", "toy:reverse", "after-leaving", 1, 64, 0.005, 16, 1, 1.0, 300, api_name="/train"
+    )
     short_job.result(timeout=120)
     assert "Finished" in short_job.outputs()[-1][0]
     assert time.monotonic() - started < 120
-
 
 
 def test_an_empty_sketch_asks_for_a_digit(client):

@@ -25,7 +25,15 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -51,7 +59,9 @@ def test_translate_draws_a_heatmap(page):
     page.screenshot(path=str(SCREENSHOTS / "translate.png"), full_page=True)
 
 
-@pytest.mark.skipif(data_file("mnist/mnist.npz") is None, reason="the test images come from mnist.npz under S2S_VIZ_DATA")
+@pytest.mark.skipif(
+    data_file("mnist/mnist.npz") is None, reason="the test images come from mnist.npz under S2S_VIZ_DATA"
+)
 def test_vit_tab_classifies_an_example(page):
     page.get_by_role("tab", name="Vision Transformer").click()
     page.locator("#vit-source").get_by_label("test image").check()
@@ -67,7 +77,8 @@ def test_one_epoch_training_moves_the_curve(page):
     page.click("#train-start")
     page.wait_for_function("document.querySelector('#train-status').innerText.includes('Finished')", timeout=240_000)
     traces = page.evaluate(
-        "Array.from(document.querySelector('#train-curves .js-plotly-plot').data, t => ({name: t.name, y: Array.from(t.y)}))"
+        "Array.from(document.querySelector('#train-curves .js-plotly-plot').data,"
+        " t => ({name: t.name, y: Array.from(t.y)}))"
     )
     loss = next(trace["y"] for trace in traces if trace["name"] == "loss")
     assert len(loss) >= 2 and loss[-1] < loss[0]  # the training loss fell during the epoch

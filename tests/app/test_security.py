@@ -14,7 +14,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def targets() -> list[str]:
-    paths = ["/etc/passwd", str(ROOT / "app.py"), str(ROOT / "s2s_viz" / "__init__.py"), "app.py", "../../etc/passwd", str(ROOT / "checkpoints" / "lstm-char-en-fr.json")]
+    paths = [
+        "/etc/passwd",
+        str(ROOT / "app.py"),
+        str(ROOT / "s2s_viz" / "__init__.py"),
+        "app.py",
+        "../../etc/passwd",
+        str(ROOT / "checkpoints" / "lstm-char-en-fr.json"),
+    ]
     if os.environ.get("S2S_VIZ_DATA"):
         paths.append(str(Path(os.environ["S2S_VIZ_DATA"]) / "fra-eng" / "fra.txt"))
     return paths
