@@ -34,6 +34,9 @@ def keras_io_models(model):
 
 def predict_loop(translator, encoder, decoder, text: str) -> str:
     ids = np.array([translator.prepare(text)[0]], dtype=np.int32)
+    if translator.model.spec.reverse_source:  # the model was trained reading each source last character first
+        real = ids[0][ids[0] != 0]
+        ids = np.array([[*real[::-1], *ids[0][len(real) :]]], dtype=np.int32)
     states = encoder.predict(ids, verbose=0)
     token = np.array([[translator.target_vocab.start_id]], dtype=np.int32)
     out = []
@@ -81,7 +84,8 @@ def main() -> None:
     translator.translate(texts[0])  # trace once
     sample = texts[:100]
     single_times = timed(lambda it=iter(sample): translator.translate(next(it)), len(sample))
-    agree = sum(predict_loop(translator, encoder, decoder, t) == translator.translate(t).text for t in texts[:3])
+    checked = texts[:20]
+    agree = sum(predict_loop(translator, encoder, decoder, t) == translator.translate(t).text for t in checked)
 
     translator.translate_batch(texts[:600])  # trace the batch shapes once
     batch_times = timed(lambda: translator.translate_batch(texts), 3)
@@ -94,7 +98,7 @@ def main() -> None:
         "speed_up": round(median(predict_times) / median(single_times), 1),
         "batched_sentences_per_s": round(len(texts) / median(batch_times), 0),
         "batched_ms_per_sentence": round(1000 * median(batch_times) / len(texts), 3),
-        "same_output_as_predict_loop": f"{agree}/3",
+        "same_output_as_predict_loop": f"{agree}/{len(checked)}",
         "sentences": {"predict_loop": args.predict_sentences, "single": len(sample), "batched": len(texts)},
         "targets": {"compiled_greedy_ms_per_sentence": "<= 5", "batched_sentences_per_s": ">= 2000"},
     }

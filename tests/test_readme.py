@@ -1,0 +1,57 @@
+"""The README's own examples, run as a reader would run them (the ones that need no server and no hour of training;
+the server call is tests/app/test_api.py's first test, the multi-worker commands tests/test_multiworker.py's)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import fra_file
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def code_blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+def test_the_python_api_example_runs():
+    block = next(b for b in code_blocks("python") if "s2s_viz.load" in b)
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - the README's own example
+    result = namespace["result"]
+    assert result.strategy == "beam" and result.text and result.attention is not None
+    assert namespace["translator"].translate("I am cold.").text == "J'ai froid."
+
+
+def test_the_client_example_is_the_call_the_api_test_makes():
+    block = " ".join(next(b for b in code_blocks("python") if "gradio_client" in b).split())
+    api_test = " ".join((Path(__file__).parent / "app" / "test_api.py").read_text().split())
+    arguments = '"I am cold.", "greedy", 4, 1.0, 0, api_name="/translate"'
+    assert f'"attention-char-en-fr", {arguments}' in block and "# J'ai froid." in block
+    assert f"TRANSLATOR, {arguments}" in api_test and 'TRANSLATOR = "attention-char-en-fr"' in api_test
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "s2s_viz", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_the_listed_commands_that_need_no_training_run():
+    commands = [line.split("#")[0].strip() for b in code_blocks("bash") for line in b.splitlines()]
+    for shown in ('s2s-viz translate --model lstm-char-en-fr --steps "I am cold."', "s2s-viz list"):
+        assert shown in commands
+    translated = run("translate", "--model", "lstm-char-en-fr", "--steps", "I am cold.")
+    assert translated.returncode == 0 and "'\\n'" in translated.stdout
+    assert run("list").stdout.splitlines()[0].split()[0] == "model"
+
+
+@pytest.mark.skipif(fra_file() is None, reason="needs fra.txt")
+def test_data_stats_counts_lines_and_pairs_as_the_readme_says():
+    import json
+
+    stats = json.loads(run("data", "stats", "--json").stdout)
+    assert (stats["lines"], stats["pairs_loaded"]) == (167_130, 158_717)
+    assert "167,130 lines" in README and "158,717 pairs" in README
