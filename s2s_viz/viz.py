@@ -112,6 +112,13 @@ def steps_table(steps) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def highlight_row(frame: pd.DataFrame, row: int):
+    """The table with one row marked (for a step being replayed): a pandas Styler, as Gradio shows it."""
+    return frame.style.format(precision=4).apply(
+        lambda line: ["background-color: #ffe08a; font-weight: bold" if line.name == row else "" for _ in line], axis=1
+    )
+
+
 def attention_table(weights: np.ndarray, source_tokens: list[str], target_tokens: list[str]) -> pd.DataFrame:
     """The heatmap's numbers as a table (for screen readers and for copying)."""
     values = np.round(np.asarray(weights, dtype=float), 3)
@@ -122,25 +129,21 @@ def attention_table(weights: np.ndarray, source_tokens: list[str], target_tokens
 
 def forcing_figure(comparison) -> go.Figure:
     """Probability of the reference character per step: fed the reference vs fed its own output."""
-    steps = [f"{s.index}:{show_token(s.reference)}" for s in comparison.steps]
+    steps = [s.index for s in comparison.steps]
+    characters = [show_token(s.reference) for s in comparison.steps]
+    hover = [f"step {i}: reference {c!s}" for i, c in zip(steps, characters)]
     figure = go.Figure()
-    figure.add_trace(
-        go.Scatter(
-            x=steps,
-            y=[s.forced_reference_probability for s in comparison.steps],
-            mode="lines+markers",
-            name="teacher forcing (fed the reference)",
-        )
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=steps,
-            y=[s.free_reference_probability for s in comparison.steps],
-            mode="lines+markers",
-            name="reinjection (fed its own output)",
-            line={"dash": "dash"},
-        )
-    )
+    for name, values, line in (
+        ("teacher forcing (fed the reference)", [s.forced_reference_probability for s in comparison.steps], {}),
+        (
+            "reinjection (fed its own output)",
+            [s.free_reference_probability for s in comparison.steps],
+            {"dash": "dash"},
+        ),
+    ):
+        figure.add_trace(go.Scatter(x=steps, y=values, mode="lines+markers", name=name, line=line, hovertext=hover))
+    stride = -(-len(steps) // 30)  # at most about 30 labels, upright, however long the sentence
+    figure.update_xaxes(tickmode="array", tickvals=steps[::stride], ticktext=characters[::stride], tickangle=0)
     if comparison.first_divergence is not None:
         figure.add_vline(
             x=comparison.first_divergence, line={"color": "#d62728", "dash": "dot"}, annotation_text="first divergence"

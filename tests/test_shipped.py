@@ -37,3 +37,13 @@ def test_card_matches_a_fresh_evaluation(name):
         logits = np.asarray(model.model(mnist["x_test"][:1000] / 255.0, training=False))
         accuracy = 100 * float((logits.argmax(axis=1) == mnist["y_test"][:1000]).mean())
         assert accuracy == pytest.approx(metrics["slice_1000_accuracy"], abs=0.05)
+
+
+@pytest.mark.parametrize("name", [n for n in SHIPPED if n.endswith("-en-fr")])
+def test_the_forcing_tabs_examples_diverge_for_every_english_french_translator(name):
+    from s2s_viz.ui.forcing import EXAMPLES
+
+    translator = s2s_viz.load(name)
+    for source, reference in EXAMPLES:
+        comparison = translator.compare_forcing(source, reference)
+        assert comparison.first_divergence is not None and comparison.free_text != reference, (name, source)

@@ -49,6 +49,16 @@ def get_model(name: str, kind: str = "translator"):
         raise refuse(str(error)) from error
 
 
+def examples(samples: list, inputs: list) -> gr.Examples:
+    """Clickable examples whose column headers are words, not Gradio's raw translation keys (its example table
+    does not translate labels made by ``t``): the inputs' English labels, or none for a single column."""
+    from .i18n import english
+
+    made = gr.Examples(samples, inputs=inputs)
+    made.dataset.headers = [english(component.label) for component in inputs] if len(inputs) > 1 else []
+    return made
+
+
 def model_names(kind: str = "translator", architecture: str | None = None) -> list[str]:
     return [
         info.name

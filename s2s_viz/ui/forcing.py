@@ -8,16 +8,22 @@ from s2s_viz import viz
 from s2s_viz.training.config import FORCING_TASKS
 from s2s_viz.translator import InputError
 
-from .common import check_text, default_translator, get_model, model_picker, refuse
+from .common import check_text, default_translator, examples, get_model, model_picker, refuse
 from .i18n import t
 
 INTRO = """**During training the decoder is usually fed the correct previous character (teacher forcing); when
 translating it must eat its own output (reinjection).** Below, the same model reads the reference in two ways.
 Left of the red line they agree; after its first mistake the free-running decoder is off the path it was
 trained on, and the probability it gives the reference collapses: *exposure bias*.
-*Try this:* `I am cold.` with reference `J'ai froid.`"""
+*Try this:* `Tom is wise.` with reference `Tom est raisonnable.` (the model writes `sage`: watch the reinjected
+curve after its first own word)."""
 
-EXAMPLES = [["I am cold.", "J'ai froid."], ["We won.", "Nous avons gagné."], ["Go away!", "Va-t'en !"]]
+# Test-split pairs on which every shipped English -> French translator leaves the reference (tests check it).
+EXAMPLES = [
+    ["Tom is wise.", "Tom est raisonnable."],
+    ["They hugged.", "Ils se sont enlacés."],
+    ["I'm engaged.", "Je suis fiancé."],
+]
 
 
 def compare_forcing(model_name: str, source: str, reference: str):
@@ -28,8 +34,16 @@ def compare_forcing(model_name: str, source: str, reference: str):
         comparison = translator.compare_forcing(source, reference)
     except InputError as error:
         raise refuse(str(error)) from error
-    where = "never" if comparison.first_divergence is None else f"at step {comparison.first_divergence}"
-    summary = f"Free-running output: **{comparison.free_text}** — it leaves the reference {where}."
+    if comparison.first_divergence is None:
+        summary = (
+            f"Free-running output: **{comparison.free_text}**, the reference itself: fed its own output, the model "
+            "never leaves the reference, so both curves are one. Try a reference it would not write."
+        )
+    else:
+        summary = (
+            f"Free-running output: **{comparison.free_text}**; it leaves the reference at step "
+            f"{comparison.first_divergence}, and from there on it is fed its own words, not the reference's."
+        )
     return viz.forcing_figure(comparison), viz.forcing_table(comparison), summary
 
 
@@ -83,7 +97,7 @@ def build() -> list:
         reference = gr.Textbox(
             label=t("label.reference_translation", "reference translation"), value=EXAMPLES[0][1], max_length=5000
         )
-    gr.Examples(EXAMPLES, inputs=[source, reference])
+    examples(EXAMPLES, [source, reference])
     button = gr.Button(t("button.compare", "Compare"), variant="primary")
     summary = gr.Markdown()
     figure = gr.Plot()

@@ -9,7 +9,7 @@ import s2s_viz
 from s2s_viz import viz
 from s2s_viz.translator import InputError
 
-from .common import check_text, default_translator, get_model, model_names, model_picker, refuse
+from .common import check_text, default_translator, examples, get_model, model_names, model_picker, refuse
 from .i18n import t
 
 INTRO = """**A character-level translator writes its output one character at a time.** At each step it turns
@@ -48,12 +48,13 @@ def translate(
         if result.attention is not None
         else "This model has no attention: it reads the source only through the encoder's final state."
     )
-    state = {"attention": result.attention, "source": result.source_tokens, "targets": targets}
+    steps = viz.steps_table(result.steps)
+    state = {"attention": result.attention, "source": result.source_tokens, "targets": targets, "steps": steps}
     return (
         result.text,
         notice,
         figure,
-        viz.steps_table(result.steps),
+        steps,
         table,
         state,
         gr.update(maximum=max(len(targets) - 1, 1), value=0),
@@ -61,15 +62,17 @@ def translate(
 
 
 def replay(state: dict, step: float):
-    """The output so far at ``step`` and the heatmap with that step's row highlighted."""
+    """The output so far at ``step``, the heatmap with that step's row highlighted, and the step table with that
+    step's row marked. Follows every change of the slider (drag, arrow keys, a typed number)."""
     if not state or state.get("targets") is None:
-        return "", None
-    step = int(step)
+        return "", None, None
+    step = min(max(int(step), 0), len(state["targets"]) - 1)
     written = "".join(t for t in state["targets"][: step + 1] if t not in ("\n", "\t"))
     figure = None
     if state.get("attention") is not None:
         figure = viz.attention_heatmap(state["attention"], state["source"], state["targets"], highlight_row=step)
-    return written, figure
+    steps = viz.highlight_row(state["steps"], step) if state.get("steps") is not None else None
+    return written, figure, steps
 
 
 MAX_COMPARED = 3
@@ -125,26 +128,34 @@ def build() -> list:
         max_length=5000,
         elem_id="translate-input",
     )
-    gr.Examples(EXAMPLES, inputs=text)
+    examples(EXAMPLES, [text])
     button = gr.Button(t("translate.button", "Translate"), variant="primary", elem_id="translate-button")
     output = gr.Textbox(label=t("label.translation", "translation"), interactive=False, elem_id="translate-output")
     notice = gr.Markdown()
-    step = gr.Slider(0, 1, value=0, step=1, label=t("label.replay_decoding_step", "replay: decoding step"))
-    written = gr.Textbox(label=t("label.written_so_far", "written so far"), interactive=False)
+    step = gr.Slider(
+        0, 1, value=0, step=1, label=t("label.replay_decoding_step", "replay: decoding step"), elem_id="translate-step"
+    )
+    written = gr.Textbox(
+        label=t("label.written_so_far", "written so far"), interactive=False, elem_id="translate-written"
+    )
     heatmap = gr.Plot(label=t("label.attention", "attention"), elem_id="translate-heatmap")
     steps = gr.Dataframe(
-        label=t("label.steps_chosen_character_and_top_5", "steps: chosen character and top 5"), interactive=False
+        label=t("label.steps_chosen_character_and_top_5", "steps: chosen character and top 5"),
+        interactive=False,
+        elem_id="translate-steps",
     )
     with gr.Accordion("attention as a table", open=False):
         attention_table = gr.Dataframe(interactive=False)
     state = gr.State({})
-    button.click(
+    translated = button.click(
         translate,
         [model, text, strategy, beam_width, temperature, seed],
         [output, notice, heatmap, steps, attention_table, state, step],
         api_name="translate",
     )
-    step.release(replay, [state, step], [written, heatmap], api_name="replay")
+    # a new translation starts its replay at step 0 (the slider may already stand there: no change event then)
+    translated.then(replay, [state, step], [written, heatmap, steps], api_visibility="private")
+    step.change(replay, [state, step], [written, heatmap, steps], api_name="replay")
     with gr.Accordion("compare models side by side", open=False):
         # a model trained after the page loaded is a valid choice too (get_model checks every name)
         chosen = gr.Dropdown(

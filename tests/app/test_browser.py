@@ -115,3 +115,38 @@ def test_transformer_sliders_span_the_models_layers_and_heads(page):
     limits = {label.removeprefix("range slider for "): int(maximum) for label, maximum in maxima}
     assert limits["layer"] == spec["num_layers"] - 1 and limits["head"] == spec["num_heads"] - 1
     page.get_by_role("tab", name="Translate").click()
+
+
+def test_replay_follows_the_keyboard_and_resets_on_a_new_translation(page):
+    page.get_by_role("tab", name="Translate").click()
+    page.fill("#translate-input textarea", "I am cold.")
+    page.click("#translate-button")
+    page.wait_for_function("document.querySelector('#translate-output textarea').value === \"J'ai froid.\"")
+    written = "document.querySelector('#translate-written textarea').value"
+    page.wait_for_function(f"{written} === 'J'", timeout=30_000)  # the replay starts at step 0
+    slider = page.locator("#translate-step input[type=range]")
+    slider.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(f'{written} === "J\'ai"', timeout=30_000)
+    marked = page.locator("#translate-steps [role=gridcell][style*='255, 224, 138']")
+    marked.first.wait_for(timeout=30_000)
+    assert marked.first.inner_text().strip() == "3"  # the step column of the marked row
+    page.fill("#translate-input textarea", "We won.")
+    page.click("#translate-button")
+    page.wait_for_function("document.querySelector('#translate-output textarea').value !== \"J'ai froid.\"")
+    page.wait_for_function(f"{written}.length === 1", timeout=30_000)  # back to step 0 of the new sentence
+    page.screenshot(path=str(SCREENSHOTS / "replay.png"), full_page=True)
+
+
+def test_no_raw_translation_key_reaches_any_tab(browser, app_url):
+    for locale in ("en-US", "zh-CN"):
+        page = browser.new_page(locale=locale, viewport={"width": 1400, "height": 900})
+        page.goto(app_url, wait_until="load", timeout=60_000)
+        page.wait_for_selector("#translate-button", timeout=60_000)
+        tabs = page.get_by_role("tab")
+        for index in range(tabs.count()):
+            tabs.nth(index).click()
+            page.wait_for_timeout(300)
+            assert "__i18n__" not in page.inner_text("body"), (locale, index)
+        page.close()
