@@ -99,9 +99,12 @@ def mha_walkthrough(text: str, num_heads: int = 2, key_dim: int = 8, seed: int =
     scratch.copy_weights_from(reference)
     output, probabilities, parts = scratch(x, x, use_causal_mask=causal, return_intermediates=True)
     as_numpy = {name: np.asarray(value)[0] for name, value in parts.items() if value is not None and name != "mask"}
+    mask = parts.get("mask")
+    hidden = None if mask is None else ~np.broadcast_to(np.asarray(mask)[0, 0], (len(text), len(text)))
     return {
         "tokens": list(text),
         "d_model": d_model,
+        "hidden": hidden,  # (T, T) true where a query may not read a key (its score is -inf before the softmax)
         **as_numpy,
         "max_output_difference": float(np.abs(np.asarray(output) - np.asarray(expected)).max()),
         "max_probability_difference": float(

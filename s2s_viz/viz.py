@@ -80,12 +80,30 @@ def matrix_heatmap(
     y_tokens=None,
     zmid=None,
     colorscale=COLOUR_SCALE,
+    hidden=None,
 ) -> go.Figure:
-    """Any 2-D array as a heatmap (scores, probabilities, hidden states, position encodings)."""
+    """Any 2-D array as a heatmap (scores, probabilities, hidden states, position encodings).
+
+    ``hidden``: a boolean matrix of cells that are masked out; they are drawn grey, not coloured by a value, and
+    say so when hovered.
+    """
     matrix = np.asarray(matrix, dtype=float)
     x = _unique_labels(x_tokens) if x_tokens is not None else None
     y = _unique_labels(y_tokens) if y_tokens is not None else None
-    figure = go.Figure(go.Heatmap(z=matrix, x=x, y=y, colorscale=colorscale, zmid=zmid))
+    shown = matrix if hidden is None else np.where(hidden, np.nan, matrix)
+    figure = go.Figure(go.Heatmap(z=shown, x=x, y=y, colorscale=colorscale, zmid=zmid, hoverongaps=False))
+    if hidden is not None and np.any(hidden):
+        figure.add_trace(
+            go.Heatmap(
+                z=np.where(hidden, 1.0, np.nan),
+                x=x,
+                y=y,
+                colorscale=[[0, "#c8c8c8"], [1, "#c8c8c8"]],
+                showscale=False,
+                hoverongaps=False,
+                hovertemplate="masked: −∞ before the softmax, 0 after<extra></extra>",
+            )
+        )
     figure.update_layout(
         title=title,
         xaxis_title=x_label,

@@ -34,3 +34,17 @@ def test_attention_table_has_one_row_per_step_and_the_output_first():
     table = viz.attention_table(weights, ["h", "i"], ["s", "t"])
     assert list(table.columns) == ["output", "0:h", "1:i"]
     assert table["output"].tolist() == ["0:s", "1:t"] and table["0:h"].tolist() == [0.123, 0.5]
+
+
+def test_masked_cells_are_grey_and_not_coloured_by_their_value():
+    import numpy as np
+
+    from s2s_viz import viz
+
+    matrix = np.arange(9.0).reshape(3, 3)
+    hidden = np.triu(np.ones((3, 3), dtype=bool), k=1)  # a causal mask: keys after the query are hidden
+    figure = viz.matrix_heatmap(matrix, "t", hidden=hidden)
+    values, grey = np.asarray(figure.data[0].z, dtype=float), np.asarray(figure.data[1].z, dtype=float)
+    assert np.isnan(values[hidden]).all() and (values[~hidden] == matrix[~hidden]).all()
+    assert (grey[hidden] == 1).all() and np.isnan(grey[~hidden]).all()
+    assert len(viz.matrix_heatmap(matrix, "t").data) == 1

@@ -74,13 +74,25 @@ def layers_and_heads(name: str | None) -> tuple[int, int] | None:
     return (spec["num_layers"], spec["num_heads"]) if "num_layers" in spec and "num_heads" in spec else None
 
 
-def layer_and_head_sliders(name: str | None, label_layer: str, label_head: str, head_minimum: int = 0):
-    """Two sliders whose ranges are the chosen model's layers and heads (counted from 0)."""
-    shape = layers_and_heads(name) or (1, 1)
-    return (
-        gr.Slider(0, max(shape[0] - 1, 1), value=0, step=1, label=label_layer, interactive=shape[0] > 1),
-        gr.Slider(head_minimum, max(shape[1] - 1, 1), value=head_minimum, step=1, label=label_head),
+def layer_and_head_sliders(
+    model, label_layer, label_head, head_minimum: int = 0, most_layers: int = 12, most_heads: int = 32
+):
+    """Layer and head sliders that span the chosen model's own layers and heads (counted from 0).
+
+    The server accepts any layer or head a model of this kind may have (Gradio checks a slider against the bounds
+    it was built with, whatever the page shows); what the chosen model lacks is refused by the core, by name.
+    The page's ranges follow the model on load and on every change.
+    """
+    layer = gr.Slider(0, most_layers - 1, value=0, step=1, label=label_layer)
+    head = gr.Slider(head_minimum, most_heads - 1, value=head_minimum, step=1, label=label_head)
+    gr.on(
+        triggers=None,
+        fn=lambda name: follow_model(name, head_minimum),
+        inputs=model,
+        outputs=[layer, head],
+        api_visibility="private",
     )
+    return layer, head
 
 
 def follow_model(name: str | None, head_minimum: int = 0):

@@ -32,7 +32,9 @@ def mha(text: str, num_heads: float = 2, key_dim: float = 8, head: float = 0, ca
         parts = explain.mha_walkthrough(text, int(num_heads), int(key_dim), int(seed), bool(causal))
     except ValueError as error:
         raise refuse(str(error)) from error
-    head = min(max(int(head), 0), int(num_heads) - 1)
+    head = int(head)
+    if not 0 <= head < int(num_heads):
+        raise refuse(f"show head must be in 0..{int(num_heads) - 1} for {int(num_heads)} heads, got {head}")
     tokens = parts["tokens"]
     figures = [
         viz.matrix_heatmap(
@@ -47,13 +49,14 @@ def mha(text: str, num_heads: float = 2, key_dim: float = 8, head: float = 0, ca
         ),
         viz.matrix_heatmap(
             parts["scaled"][head],
-            f"2. scaled by 1/√{int(key_dim)}" + (" and masked" if causal else ""),
+            f"2. scaled by 1/√{int(key_dim)}" + (" and masked (grey: −∞)" if causal else ""),
             "key j",
             "query i",
             tokens,
             tokens,
             zmid=0,
             colorscale="RdBu",
+            hidden=parts["hidden"],
         ),
         viz.matrix_heatmap(
             parts["probabilities"][head],
@@ -62,6 +65,7 @@ def mha(text: str, num_heads: float = 2, key_dim: float = 8, head: float = 0, ca
             "query i",
             tokens,
             tokens,
+            hidden=parts["hidden"],
         ),
         viz.matrix_heatmap(
             parts["weighted"][head],
@@ -83,10 +87,17 @@ def mha(text: str, num_heads: float = 2, key_dim: float = 8, head: float = 0, ca
             {"what": "max |ours − Keras| (probabilities)", "shape": f"{parts['max_probability_difference']:.2e}"},
         ]
     )
+    setting = (
+        f"Each character is a random vector (seeded by the character and *seed* {int(seed)}) plus its position "
+        f"encoding, of size d_model = h × d_k = {int(num_heads)} × {int(key_dim)} = {parts['d_model']}; the layer's "
+        f"weights are random too, seeded the same way. "
+    )
     return (
         *figures,
         summary,
-        notice + f"Largest difference from keras.layers.MultiHeadAttention: **{parts['max_output_difference']:.1e}**",
+        notice
+        + setting
+        + f"Largest difference from keras.layers.MultiHeadAttention: **{parts['max_output_difference']:.1e}**",
     )
 
 
@@ -100,7 +111,15 @@ def build() -> list:
         )
         heads = gr.Slider(1, 8, value=2, step=1, label=t("label.heads_h", "heads h"))
         key_dim = gr.Slider(1, 32, value=8, step=1, label=t("label.key_size_d_k", "key size d_k"))
+        # the server accepts any head of the 8 the slider allows; the page shows only the heads there are
         head = gr.Slider(0, 7, value=0, step=1, label=t("label.show_head", "show head"))
+        gr.on(
+            triggers=None,
+            fn=lambda h: gr.update(maximum=max(int(h) - 1, 1), value=0),
+            inputs=heads,
+            outputs=head,
+            api_visibility="private",
+        )
         causal = gr.Checkbox(
             label=t("label.causal_mask_a_decoder_s_self_attention", "causal mask (a decoder's self-attention)")
         )

@@ -8,7 +8,7 @@ from s2s_viz import viz
 from s2s_viz.models.transformer import sinusoidal_encoding
 from s2s_viz.translator import InputError
 
-from .common import check_text, follow_model, get_model, layer_and_head_sliders, model_picker, refuse
+from .common import check_text, get_model, layer_and_head_sliders, model_picker, refuse
 from .i18n import t
 
 INTRO = """**A Transformer has no recurrence: every position reads every other through attention.** The encoder's
@@ -56,8 +56,7 @@ def build() -> list:
     with gr.Row():
         model = model_picker("translator", "transformer", label=t("label.transformer_model", "Transformer model"))
         kind = gr.Dropdown(list(KINDS), value=list(KINDS)[0], label=t("label.attention", "attention"))
-        layer, head = layer_and_head_sliders(model.value, t("label.layer", "layer"), t("label.head", "head"))
-        model.change(follow_model, model, [layer, head])
+        layer, head = layer_and_head_sliders(model, t("label.layer", "layer"), t("label.head", "head"))
     text = gr.Textbox(value="I am cold.", label=t("label.source_sentence", "source sentence"), max_length=5000)
     button = gr.Button("Translate and show", variant="primary")
     output = gr.Textbox(label=t("label.translation", "translation"), interactive=False)

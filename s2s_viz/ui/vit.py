@@ -6,7 +6,7 @@ import gradio as gr
 
 from s2s_viz import viz
 
-from .common import follow_model, get_model, layer_and_head_sliders, model_picker, refuse
+from .common import get_model, layer_and_head_sliders, model_picker, refuse
 from .digits_common import digit_input, input_controls
 from .i18n import t
 
@@ -67,12 +67,12 @@ def build() -> list:
     sketch, upload, test_index, source = input_controls("vit")
     with gr.Row():
         layer, head = layer_and_head_sliders(
-            model.value,
+            model,
             t("label.block", "block"),
             t("label.head_1_mean_of_heads", "head (-1: mean of heads)"),
             head_minimum=-1,
+            most_heads=16,
         )
-        model.change(lambda name: follow_model(name, head_minimum=-1), model, [layer, head])
         fusion = gr.Radio(
             ["mean", "max", "min"], value="mean", label=t("label.rollout_head_fusion", "rollout head fusion")
         )

@@ -248,3 +248,13 @@ def test_a_refused_request_logs_one_line_not_a_traceback(client, app_log):
     log = app_log.read_text()
     assert len([line for line in log.splitlines() if marker in line]) == 1
     assert "gradio.exceptions.Error" not in log  # no refusal anywhere in the run printed Gradio's traceback
+
+
+def test_mha_draws_masked_cells_as_masked_and_refuses_a_head_beyond_h(client):
+    raw, scaled, probabilities, *_, verdict = client.predict("attention", 2, 8, 1, True, 0, api_name="/mha")
+    figure = plotly(scaled)
+    assert len(figure["data"]) == 2 and "masked" in figure["data"][1]["hovertemplate"]
+    assert len(plotly(raw)["data"]) == 1  # the raw scores are not masked yet
+    assert "d_model = h × d_k = 2 × 8 = 16" in verdict
+    with pytest.raises(AppError, match=r"show head must be in 0..1 for 2 heads, got 5"):
+        client.predict("attention", 2, 8, 5, False, 0, api_name="/mha")

@@ -108,6 +108,10 @@ def test_transformer_sliders_span_the_models_layers_and_heads(page):
 
     spec = json.loads((shipped_dir() / "transformer-char-en-fr.json").read_text())["model_config"]
     page.get_by_role("tab", name="Transformer", exact=True).click()
+    page.wait_for_function(
+        f"document.querySelector('input[aria-label=\"range slider for layer\"]').max === '{spec['num_layers'] - 1}'",
+        timeout=30_000,
+    )
     maxima = page.evaluate(
         "Array.from(document.querySelectorAll('input[type=range]')).filter(e => e.offsetParent)"
         ".map(e => [e.getAttribute('aria-label'), e.max])"
