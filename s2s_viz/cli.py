@@ -24,6 +24,10 @@ MAX_RESUME_ATTEMPTS = 3
 
 
 # ---- train ---------------------------------------------------------------------------------------------
+def _minutes(seconds: float | None) -> str:
+    return "  …  " if seconds is None else f"{seconds / 60:5.1f} min"
+
+
 def _progress_printer():
     def on_event(event: dict) -> None:
         kind = event["type"]
@@ -31,7 +35,7 @@ def _progress_printer():
             line = (
                 f"\repoch {event['epoch']} batch {event['batch']}/{event['steps_per_epoch']} "
                 f"loss {event.get('loss', float('nan')):.4f} acc {event.get('masked_accuracy', float('nan')):.3f} "
-                f"ETA {event['eta_s'] / 60:5.1f} min   "
+                f"ETA {_minutes(event['eta_s'])}   "
             )
             print(line, end="", file=sys.stderr, flush=True)
         elif kind == "epoch":

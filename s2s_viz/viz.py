@@ -273,24 +273,19 @@ def similarity_grid(similarity: np.ndarray) -> go.Figure:
 def live_curves(
     series: dict[str, tuple[list[float], list[float]]], title: str = "Training", x_title: str = "epoch"
 ) -> go.Figure:
-    """Curves that grow while training runs: ``{"name": (x values, y values)}``; accuracies on the right axis."""
-    figure = go.Figure()
+    """Curves that grow while training runs, ``{"name": (x values, y values)}``: losses in the upper panel,
+    accuracies in the lower one, on one continuous epoch axis."""
+    from plotly.subplots import make_subplots
+
+    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
     for name, (x, y) in series.items():
         figure.add_trace(
-            go.Scatter(
-                x=x,
-                y=y,
-                mode="lines+markers" if len(x) < 40 else "lines",
-                name=name,
-                yaxis="y2" if "acc" in name else "y",
-            )
+            go.Scatter(x=x, y=y, mode="lines+markers" if len(x) < 40 else "lines", name=name),
+            row=2 if "acc" in name else 1,
+            col=1,
         )
-    figure.update_layout(
-        title=title,
-        xaxis_title=x_title,
-        yaxis={"title": "loss"},
-        yaxis2={"title": "accuracy", "overlaying": "y", "side": "right", "range": [0, 1]},
-        height=380,
-        legend={"orientation": "h", "y": -0.3},
-    )
+    figure.update_yaxes(title_text="loss", row=1, col=1)
+    figure.update_yaxes(title_text="accuracy", range=[0, 1], row=2, col=1)
+    figure.update_xaxes(title_text=x_title, row=2, col=1)
+    figure.update_layout(title=title, height=480, legend={"orientation": "h", "y": -0.2})
     return figure

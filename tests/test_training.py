@@ -143,3 +143,15 @@ def test_the_train_tab_reports_a_nan(monkeypatch, user_models):
     status = updates[-1][0]
     assert "Training failed" in status and "the loss became nan at epoch 2, batch 2" in status
     assert (user_models / "tab-nan.keras").exists()
+
+
+def test_interval_means_run_on_across_epochs_and_add_up_to_the_epoch_means(tmp_path):
+    events = []
+    train_translator(small_config(epochs=2, toy_count=2560, batch_size=32), tmp_path, on_event=events.append)
+    for epoch in (1, 2):
+        batches = [e for e in events if e["type"] == "batch" and e["epoch"] == epoch]
+        counts = np.diff([0] + [e["batch"] for e in batches])
+        weighted = sum(c * e["interval_loss"] for c, e in zip(counts, batches, strict=True)) / counts.sum()
+        assert weighted == pytest.approx(batches[-1]["loss"], rel=1e-4)  # Keras's running mean at the epoch's end
+    etas = [e["eta_s"] for e in events if e["type"] == "batch"]
+    assert etas[-1] == pytest.approx(0.0, abs=1e-6) and all(eta is None or eta >= 0 for eta in etas)

@@ -153,6 +153,7 @@ FORCING_RUNS = (
     ForcingRun("scheduled sampling (ratio 0.5)", 0.5, optional=True),
 )
 FORCING_TASKS = ("toy:dates", "toy:reverse", "toy:copy")
+EXPERIMENT_NAME_PREFIX = "experiment-"  # the experiment's models are kept out of the other tabs' model lists
 
 
 def forcing_experiment_configs(
@@ -169,7 +170,7 @@ def forcing_experiment_configs(
         (
             run.label,
             TranslatorTrainConfig(
-                name=f"experiment-ratio-{run.teacher_forcing_ratio:g}",
+                name=f"{EXPERIMENT_NAME_PREFIX}ratio-{run.teacher_forcing_ratio:g}",
                 data=task,
                 toy_count=3000,
                 validation_pairs=300,

@@ -48,6 +48,7 @@ def make_progress_callback(
             self.run_started = time.monotonic()
             self.started = self.run_started - elapsed_before_s
             self.first_epoch: int | None = None
+            self.first_batch_at: float | None = None
             self.last_report = 0.0
             self.epoch = 0
             self.batches_done = 0
@@ -68,6 +69,17 @@ def make_progress_callback(
                 self.first_epoch = epoch
             self.epoch = epoch
             self.batches_done = 0
+            self.reported = (0, {})  # batches and Keras's running means at the last report of this epoch
+
+        def interval_means(self, batches: int, logs: dict) -> dict:
+            """The mean of each metric over the batches since the last report: Keras logs a running mean that
+            starts afresh each epoch; this does not, so a curve of it runs on across epochs without a jump."""
+            before, means = self.reported
+            self.reported = (batches, dict(logs))
+            return {
+                f"interval_{key}": (batches * float(value) - before * means.get(key, 0.0)) / (batches - before)
+                for key, value in logs.items()
+            }
 
         def on_train_batch_end(self, batch, logs=None):
             loss = float((logs or {}).get("loss", 0.0))
@@ -81,20 +93,23 @@ def make_progress_callback(
             self.batches_done = batch + 1
             self._check_stop()
             now = time.monotonic()
+            done = (self.epoch - self.first_epoch) * steps_per_epoch + batch + 1  # batches run by this process
+            if self.first_batch_at is None:
+                self.first_batch_at = now  # the first batch also traces the step: the ETA leaves it out
             if on_event and (now - self.last_report >= 1.0 or batch + 1 == steps_per_epoch):
                 self.last_report = now
-                done = (self.epoch - self.first_epoch) * steps_per_epoch + batch + 1  # batches run by this process
                 remaining = (self.params.get("epochs", 1) - self.epoch) * steps_per_epoch - batch - 1
-                elapsed = now - self.started
+                measured = (now - self.first_batch_at) / (done - 1) if done > 1 else None
                 on_event(
                     {
                         "type": "batch",
                         "epoch": self.epoch + 1,
                         "batch": batch + 1,
                         "steps_per_epoch": steps_per_epoch,
-                        "elapsed_s": elapsed,
-                        "eta_s": (now - self.run_started) / done * max(remaining, 0),
+                        "elapsed_s": now - self.started,
+                        "eta_s": measured * max(remaining, 0) if measured is not None else None,
                         **{k: float(v) for k, v in (logs or {}).items()},
+                        **self.interval_means(batch + 1, logs or {}),
                     }
                 )
 

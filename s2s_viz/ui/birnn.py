@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gradio as gr
-import numpy as np
 import pandas as pd
 
 from s2s_viz import viz
@@ -42,7 +41,12 @@ def classify_digit(model_name: str, sketch, upload, test_index, source: str):
     )
     merges = pd.DataFrame()
     if "backward" in states:
+        trained_with = classifier.model.spec.merge_mode
         final_forward, final_backward = states["forward"][-1], states["backward"][0]
+
+        def first_values(vector) -> str:  # rounded for reading (float32 would print 0.16899999976158142)
+            return ", ".join(f"{float(value):.3f}" for value in vector[:4])
+
         rows = [{"merge mode": "concat", "size": final_forward.size + final_backward.size}]
         if final_forward.size == final_backward.size:
             for mode, merged in (
@@ -50,8 +54,10 @@ def classify_digit(model_name: str, sketch, upload, test_index, source: str):
                 ("mul", final_forward * final_backward),
                 ("ave", (final_forward + final_backward) / 2),
             ):
-                rows.append({"merge mode": mode, "size": merged.size, "first values": np.round(merged[:4], 3).tolist()})
-        rows.append({"merge mode": "None", "size": f"{final_forward.size} + {final_backward.size} (two outputs)"})
+                rows.append({"merge mode": mode, "size": merged.size, "first values": first_values(merged)})
+        rows.append({"merge mode": "none", "size": f"{final_forward.size} + {final_backward.size} (two outputs)"})
+        for row in rows:
+            row["this model"] = "trained with it" if row["merge mode"] == trained_with else ""
         merges = pd.DataFrame(rows)
     return figure, overlay, forward, backward, merges
 

@@ -60,10 +60,15 @@ def examples(samples: list, inputs: list) -> gr.Examples:
 
 
 def model_names(kind: str = "translator", architecture: str | None = None) -> list[str]:
+    """The loadable models of a kind for a picker (the forcing experiment's own models left out)."""
+    from s2s_viz.training.config import EXPERIMENT_NAME_PREFIX
+
     return [
         info.name
         for info in s2s_viz.list_models(kind=kind)
-        if not info.broken and (architecture is None or info.architecture == architecture)
+        if not info.broken
+        and (architecture is None or info.architecture == architecture)
+        and not info.name.startswith(EXPERIMENT_NAME_PREFIX)
     ]
 
 

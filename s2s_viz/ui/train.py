@@ -151,15 +151,18 @@ def train(
             kind_of_event = event["type"]
             if kind_of_event == "batch":
                 x = event["epoch"] - 1 + event["batch"] / event["steps_per_epoch"]
+                # the mean over the batches since the last point: it runs on across epochs (Keras's own running
+                # mean starts afresh each epoch, which would draw a drop at every epoch boundary)
                 series["loss"][0].append(x)
-                series["loss"][1].append(event.get("loss"))
-                accuracy = event.get("masked_accuracy", event.get("accuracy"))
+                series["loss"][1].append(event.get("interval_loss"))
+                accuracy = event.get("interval_masked_accuracy", event.get("interval_accuracy"))
                 series["accuracy"][0].append(x)
                 series["accuracy"][1].append(accuracy)
+                eta = "measuring" if event["eta_s"] is None else f"{event['eta_s']:.0f} s"
                 status = (
                     f"**Training on {device}** — epoch {event['epoch']}/{config.epochs}, "
-                    f"batch {event['batch']}/{event['steps_per_epoch']}, loss {event.get('loss', 0):.3f}, "
-                    f"ETA {event['eta_s']:.0f} s"
+                    f"batch {event['batch']}/{event['steps_per_epoch']}, loss {event.get('interval_loss', 0):.3f}, "
+                    f"ETA {eta}"
                 )
             elif kind_of_event == "epoch":
                 for key, label in (
@@ -286,4 +289,5 @@ def build(pickers) -> None:
         concurrency_id="train",
     )
     event.then(lambda: refreshed_pickers(pickers), None, [component for component, _, _ in pickers])
-    stop_button.click(stop, session, status, api_name="stop_training")
+    # Stop also cancels a training still waiting in the queue (it would otherwise start after "Nothing is training")
+    stop_button.click(stop, session, status, api_name="stop_training", cancels=[event])

@@ -14,8 +14,10 @@ INTRO = """**A Vision Transformer reads an image as a sentence of patches.** The
 projected to a vector; a learned *class token* is put in front and learned position embeddings are added. After
 the encoder blocks, the class token's vector is classified. Below: how much the class token attends to each
 patch in one block and head, the *rollout* of attention through all blocks, and how similar the learned
-position embeddings are (the model rediscovers rows and columns). *Try this:* pick test image 0, then draw
-your own digit off-centre."""
+position embeddings are (the model rediscovers rows and columns). Your drawing is prepared as MNIST's digits
+were (cropped, scaled into 20x20 pixels and centred by its mass): the first picture is the 28x28 the model
+reads. *Try this:* pick test image 0, then draw a digit in a corner: it is read centred, so the attention
+follows the ink, not where you drew it."""
 
 
 def vit_attention(
@@ -49,7 +51,7 @@ def vit_attention(
     patch = maps["patch_size"]
     return (
         viz.probability_bars(probabilities, title=f"{caption}: {viz.digit_verdict(probabilities)}"),
-        viz.digit_overlay(image, None, patch, "the input and its patch grid"),
+        viz.digit_overlay(image, None, patch, "what the model reads (28x28) and its patch grid"),
         viz.digit_overlay(image, grid, patch, f"class-token attention: {which}"),
         viz.digit_overlay(
             image,
