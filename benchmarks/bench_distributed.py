@@ -16,14 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from s2s_viz.bench import write_result
+from s2s_viz.bench import free_ports, write_result
 
 MODEL = [
     "--data",
@@ -39,16 +38,6 @@ MODEL = [
     "--seed",
     "1",
 ]
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 def run(workers: int, limit: int, epochs: int) -> dict:

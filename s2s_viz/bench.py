@@ -11,6 +11,19 @@ from pathlib import Path
 from .machine import machine_description
 
 
+def free_ports(count: int) -> list[int]:
+    """``count`` TCP ports on 127.0.0.1 that nothing listens on now (for local servers and worker clusters)."""
+    import socket
+
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
 def timed(function, repeats: int) -> list[float]:
     """Wall-clock seconds of ``repeats`` calls."""
     times = []

@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from helpers import needs_mnist
+
+from s2s_viz.bench import free_ports
 
 pytestmark = pytest.mark.slow
 
@@ -41,16 +42,6 @@ TASK = [
     "additive",
 ]
 DEADLINE_S = 240
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 def tf_config(ports: list[int], index: int) -> str:

@@ -54,7 +54,6 @@ def train_digits(
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
             metrics=["accuracy"],
         )
-        card["model_config"] = asdict(model.spec)
         return model
 
     card = {

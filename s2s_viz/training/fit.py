@@ -79,7 +79,7 @@ def _report_error(on_event, message: str, path: Path | None) -> None:
 def fit_and_save(
     config: FitSettings,
     directory: str | Path | None,
-    build: Callable[[], object],
+    build: Callable[[], object],  # a compiled model with a ``spec`` (its settings dataclass)
     card: dict,
     train: GlobalBatches,
     validation: GlobalBatches | None,
@@ -111,6 +111,7 @@ def fit_and_save(
         adapt_model(model, strategy)
     else:
         model = build()
+    card["model_config"] = asdict(model.spec)  # the built model's own settings, defaults filled in
     card["training"].update(
         parameters=int(model.count_params()),
         distribution={

@@ -101,7 +101,6 @@ def train_translator(
     def build():
         model = build_translator_model(config, source_vocab.size, target_vocab.size)
         model.compile(optimizer=make_optimizer(config, len(train)), loss=masked_loss, metrics=[masked_accuracy])
-        card["model_config"] = asdict(model.spec)
         return model
 
     card = {
