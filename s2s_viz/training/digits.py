@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from .batches import ArrayBatches
 from .config import DigitTrainConfig, make_optimizer
-from .fit import fit_and_save
+from .fit import fit_and_save, new_card
 from .progress import TrainResult
 
 
@@ -56,22 +55,18 @@ def train_digits(
         )
         return model
 
-    card = {
-        "name": config.name,
-        "kind": "digits",
-        "architecture": config.architecture,
-        "model_config": {},
-        "data": {
+    card = new_card(
+        config,
+        "digits",
+        command,
+        data={
             "source": "mnist.npz",
             "train_images": len(x_train),
             "validation_images": len(x_val),
             "split_rule": "x_train minus 5,000 held out for validation (seeded permutation); metrics on x_test",
         },
-        "training": {"config": asdict(config)},
-        "command": command,
-        "metrics": {},
-        "labels": [str(i) for i in range(10)],
-    }
+        labels=[str(i) for i in range(10)],
+    )
     sample_images, sample_labels = mnist["x_test"][:8], mnist["y_test"][:8]
 
     def samples(live_model) -> dict:

@@ -76,6 +76,23 @@ def _report_error(on_event, message: str, path: Path | None) -> None:
         on_event({"type": "error", "message": message, "checkpoint": str(path) if path else None})
 
 
+def new_card(config, kind: str, command: str | None, **fields) -> dict:
+    """A checkpoint's card as training starts: what every model kind records, then the kind's own ``fields``.
+
+    The model's settings, the parameter count, the history and the metrics are filled in as training goes.
+    """
+    return {
+        "name": config.name,
+        "kind": kind,
+        "architecture": config.architecture,
+        "model_config": {},
+        **fields,
+        "training": {"config": asdict(config)},
+        "command": command,
+        "metrics": {},
+    }
+
+
 def fit_and_save(
     config: FitSettings,
     directory: str | Path | None,

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 
 from .batches import load_translation_data, make_batches
 from .config import MEMORY_LIMIT_BYTES, TranslatorTrainConfig, make_optimizer
-from .fit import fit_and_save
+from .fit import fit_and_save, new_card
 from .progress import TrainResult
 
 
@@ -103,19 +102,15 @@ def train_translator(
         model.compile(optimizer=make_optimizer(config, len(train)), loss=masked_loss, metrics=[masked_accuracy])
         return model
 
-    card = {
-        "name": config.name,
-        "kind": "translator",
-        "architecture": config.architecture,
-        "model_config": {},
-        "source_vocab": source_vocab.to_json(),
-        "target_vocab": target_vocab.to_json(),
-        "direction": config.direction if not config.data.startswith("toy:") else config.data,
-        "data": data.description,
-        "training": {"config": asdict(config)},
-        "command": command,
-        "metrics": {},
-    }
+    card = new_card(
+        config,
+        "translator",
+        command,
+        source_vocab=source_vocab.to_json(),
+        target_vocab=target_vocab.to_json(),
+        direction=config.direction if not config.data.startswith("toy:") else config.data,
+        data=data.description,
+    )
     sampler = None
 
     def samples(live_model) -> dict:
