@@ -82,6 +82,11 @@ def fra_path(path: str | Path | None = None) -> Path:
     return _find("fra-eng/fra.txt", ["fra-eng/fra.txt", "fra.txt"], FRA_URL, path, unpack=_unzip_fra)
 
 
+def mnist_here() -> bool:
+    """Whether MNIST is on this machine already (``$S2S_VIZ_DATA`` or the Keras cache), without downloading it."""
+    return any(candidate.is_file() for candidate in _candidates("mnist/mnist.npz", ["mnist.npz"]))
+
+
 def mnist_path(path: str | Path | None = None) -> Path:
     """MNIST in the Keras ``mnist.npz`` layout."""
     return _find("mnist/mnist.npz", ["mnist.npz"], MNIST_URL, path)

@@ -6,8 +6,9 @@ import gradio as gr
 import pandas as pd
 
 from s2s_viz import viz
+from s2s_viz.data.sources import mnist_here
 
-from .common import get_model, model_picker
+from .common import alive, get_model, model_picker
 from .digits_common import digit_input, input_controls
 from .i18n import t
 
@@ -81,4 +82,10 @@ def build() -> list:
         [probabilities, overlay, forward, backward, merges],
         api_name="classify_digit",
     )
+    if mnist_here():  # opens on test image 0
+        alive(
+            classify_digit,
+            [model, sketch, upload, test_index, source],
+            [probabilities, overlay, forward, backward, merges],
+        )
     return [(model, "digits", "birnn")]

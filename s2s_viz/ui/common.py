@@ -49,6 +49,23 @@ def get_model(name: str, kind: str = "translator"):
         raise refuse(str(error)) from error
 
 
+def alive(fn, inputs: list, outputs: list, live: tuple = ()):
+    """Compute a view as soon as the page has loaded (the page itself does not wait for it), and again whenever
+    one of its ``live`` controls changes: those whose computation takes well under 300 ms here. Heavier inputs
+    (a sentence, a model) keep their button. Returns the event, to chain on."""
+    from gradio.context import Context
+
+    triggers = [Context.root_block.load, *[control.change for control in live]]
+    return gr.on(
+        triggers=triggers,
+        fn=fn,
+        inputs=inputs,
+        outputs=outputs,
+        api_visibility="private",
+        trigger_mode="always_last",
+    )
+
+
 def examples(samples: list, inputs: list) -> gr.Examples:
     """Clickable examples whose column headers are words, not Gradio's raw translation keys (its example table
     does not translate labels made by ``t``): the inputs' English labels, or none for a single column."""

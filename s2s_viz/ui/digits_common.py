@@ -8,7 +8,7 @@ import gradio as gr
 from PIL import UnidentifiedImageError
 
 from s2s_viz.data.digits import ImageError, load_mnist, to_mnist
-from s2s_viz.data.sources import DataUnavailable
+from s2s_viz.data.sources import DataUnavailable, mnist_here
 
 from .common import refuse
 from .i18n import t
@@ -61,7 +61,10 @@ def digit_input(sketch, upload, test_index, source: str):
 def input_controls(prefix: str):
     with gr.Row():
         source = gr.Radio(
-            ["draw", "upload", "test image"], value="draw", label=t("label.input", "input"), elem_id=f"{prefix}-source"
+            ["draw", "upload", "test image"],
+            value="test image" if mnist_here() else "draw",  # the tab opens on a computed test digit when it can
+            label=t("label.input", "input"),
+            elem_id=f"{prefix}-source",
         )
         test_index = gr.Number(
             value=0,

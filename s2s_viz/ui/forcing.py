@@ -8,7 +8,7 @@ from s2s_viz import viz
 from s2s_viz.training.config import FORCING_TASKS
 from s2s_viz.translator import InputError
 
-from .common import check_text, default_translator, examples, get_model, model_picker, refuse
+from .common import alive, check_text, default_translator, examples, get_model, model_picker, refuse
 from .i18n import t
 
 INTRO = """**During training the decoder is usually fed the correct previous character (teacher forcing); when
@@ -103,6 +103,7 @@ def build() -> list:
     figure = gr.Plot()
     table = gr.Dataframe(interactive=False)
     button.click(compare_forcing, [model, source, reference], [figure, table, summary], api_name="compare_forcing")
+    alive(compare_forcing, [model, source, reference], [figure, table, summary], live=(model,))
     with gr.Accordion("the experiment: train both ways, live", open=False):
         gr.Markdown(t("forcing.experiment", EXPERIMENT_INTRO))
         with gr.Row():

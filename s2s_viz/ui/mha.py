@@ -7,7 +7,7 @@ import pandas as pd
 
 from s2s_viz import explain, viz
 
-from .common import check_text, refuse
+from .common import alive, check_text, refuse
 from .i18n import t
 
 INTRO = """**Attention lets every character read every other.** Each head projects the characters to queries
@@ -136,5 +136,11 @@ def build() -> list:
         [text, heads, key_dim, head, causal, seed],
         [raw, scaled, probabilities, weighted, shapes, verdict],
         api_name="mha",
+    )
+    alive(
+        mha,
+        [text, heads, key_dim, head, causal, seed],
+        [raw, scaled, probabilities, weighted, shapes, verdict],
+        live=(heads, key_dim, head, causal, seed),
     )
     return []

@@ -8,7 +8,7 @@ from s2s_viz import viz
 from s2s_viz.models.transformer import sinusoidal_encoding
 from s2s_viz.translator import InputError
 
-from .common import check_text, get_model, layer_and_head_sliders, model_picker, refuse
+from .common import alive, check_text, get_model, layer_and_head_sliders, model_picker, refuse
 from .i18n import t
 
 INTRO = """**A Transformer has no recurrence: every position reads every other through attention.** The encoder's
@@ -64,10 +64,12 @@ def build() -> list:
     button.click(
         transformer_attention, [model, text, kind, layer, head], [output, figure], api_name="transformer_attention"
     )
+    alive(transformer_attention, [model, text, kind, layer, head], [output, figure], live=(kind, layer, head))
     with gr.Accordion("positional encoding", open=True):
         with gr.Row():
             length = gr.Slider(8, 200, value=60, step=1, label=t("label.positions", "positions"))
             width = gr.Slider(8, 512, value=128, step=2, label=t("label.d_model", "d_model"))
         encoding = gr.Plot()
         gr.Button("Draw").click(positional_encoding, [length, width], encoding, api_name="positional_encoding")
+        alive(positional_encoding, [length, width], encoding, live=(length, width))
     return [(model, "translator", "transformer")]

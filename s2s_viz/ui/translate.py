@@ -9,7 +9,7 @@ import s2s_viz
 from s2s_viz import viz
 from s2s_viz.translator import InputError
 
-from .common import check_text, default_translator, examples, get_model, model_names, model_picker, refuse
+from .common import alive, check_text, default_translator, examples, get_model, model_names, model_picker, refuse
 from .i18n import t
 
 INTRO = """**A character-level translator writes its output one character at a time.** At each step it turns
@@ -155,6 +155,13 @@ def build() -> list:
     )
     # a new translation starts its replay at step 0 (the slider may already stand there: no change event then)
     translated.then(replay, [state, step], [written, heatmap, steps], api_visibility="private")
+    # the try-this is computed once the page is up, and a new strategy or its settings re-decode at once
+    alive(
+        translate,
+        [model, text, strategy, beam_width, temperature, seed],
+        [output, notice, heatmap, steps, attention_table, state, step],
+        live=(strategy, beam_width, temperature, seed),
+    ).then(replay, [state, step], [written, heatmap, steps], api_visibility="private")
     step.change(replay, [state, step], [written, heatmap, steps], api_name="replay")
     with gr.Accordion("compare models side by side", open=False):
         # a model trained after the page loaded is a valid choice too (get_model checks every name)

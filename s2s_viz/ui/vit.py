@@ -5,8 +5,9 @@ from __future__ import annotations
 import gradio as gr
 
 from s2s_viz import viz
+from s2s_viz.data.sources import mnist_here
 
-from .common import get_model, layer_and_head_sliders, model_picker, refuse
+from .common import alive, get_model, layer_and_head_sliders, model_picker, refuse
 from .digits_common import digit_input, input_controls
 from .i18n import t
 
@@ -51,7 +52,7 @@ def vit_attention(
     patch = maps["patch_size"]
     return (
         viz.probability_bars(probabilities, title=f"{caption}: {viz.digit_verdict(probabilities)}"),
-        viz.digit_overlay(image, None, patch, "what the model reads (28x28) and its patch grid"),
+        viz.digit_overlay(image, None, patch, "the 28x28 it reads, in patches"),
         viz.digit_overlay(image, grid, patch, f"class-token attention: {which}"),
         viz.digit_overlay(
             image,
@@ -93,4 +94,11 @@ def build() -> list:
         [probabilities, grid, attention, rollout, similarity],
         api_name="vit_attention",
     )
+    if mnist_here():  # opens on test image 0; block, head and rollout settings redraw at once
+        alive(
+            vit_attention,
+            [model, sketch, upload, test_index, source, layer, head, fusion, discard],
+            [probabilities, grid, attention, rollout, similarity],
+            live=(layer, head, fusion, discard),
+        )
     return [(model, "digits", "vit")]

@@ -129,6 +129,9 @@ def test_replay_follows_the_keyboard_and_resets_on_a_new_translation(page):
     written = "document.querySelector('#translate-written textarea').value"
     page.wait_for_function(f"{written} === 'J'", timeout=30_000)  # the replay starts at step 0
     slider = page.locator("#translate-step input[type=range]")
+    page.wait_for_function(
+        "Number(document.querySelector('#translate-step input[type=range]').max) >= 10", timeout=30_000
+    )  # the slider spans this translation's steps before the keys are pressed
     slider.focus()
     for _ in range(3):
         page.keyboard.press("ArrowRight")
