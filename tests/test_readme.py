@@ -4,8 +4,6 @@ the server call is tests/app/test_api.py's first test, the multi-worker commands
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -35,23 +33,27 @@ def test_the_client_example_is_the_call_the_api_test_makes():
     assert f"TRANSLATOR, {arguments}" in api_test and 'TRANSLATOR = "attention-char-en-fr"' in api_test
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "s2s_viz", *args], capture_output=True, text=True, timeout=300)
+def run(capsys, *args: str) -> str:
+    """``s2s-viz ARGS`` in this process (the command's own entry point), returning what it printed."""
+    from s2s_viz.cli import main
+
+    capsys.readouterr()
+    assert main(list(args)) == 0
+    return capsys.readouterr().out
 
 
-def test_the_listed_commands_that_need_no_training_run():
+def test_the_listed_commands_that_need_no_training_run(capsys):
     commands = [line.split("#")[0].strip() for b in code_blocks("bash") for line in b.splitlines()]
     for shown in ('s2s-viz translate --model lstm-char-en-fr --steps "I am cold."', "s2s-viz list"):
         assert shown in commands
-    translated = run("translate", "--model", "lstm-char-en-fr", "--steps", "I am cold.")
-    assert translated.returncode == 0 and "'\\n'" in translated.stdout
-    assert run("list").stdout.splitlines()[0].split()[0] == "model"
+    assert "'\\n'" in run(capsys, "translate", "--model", "lstm-char-en-fr", "--steps", "I am cold.")
+    assert run(capsys, "list").splitlines()[0].split()[0] == "model"
 
 
 @pytest.mark.skipif(fra_file() is None, reason="needs fra.txt")
-def test_data_stats_counts_lines_and_pairs_as_the_readme_says():
+def test_data_stats_counts_lines_and_pairs_as_the_readme_says(capsys):
     import json
 
-    stats = json.loads(run("data", "stats", "--json").stdout)
+    stats = json.loads(run(capsys, "data", "stats", "--json"))
     assert (stats["lines"], stats["pairs_loaded"]) == (167_130, 158_717)
     assert "167,130 lines" in README and "158,717 pairs" in README
