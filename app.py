@@ -7,7 +7,7 @@ import logging
 import os
 
 from s2s_viz.ui import build_app
-from s2s_viz.ui.i18n import translations
+from s2s_viz.ui.share import launch_options
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 demo = build_app()
@@ -18,5 +18,5 @@ if __name__ == "__main__":
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         max_file_size="10mb",
         show_error=True,
-        i18n=translations(),
+        **launch_options(),
     )

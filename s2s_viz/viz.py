@@ -289,3 +289,81 @@ def live_curves(
     figure.update_xaxes(title_text=x_title, row=2, col=1)
     figure.update_layout(title=title, height=480, legend={"orientation": "h", "y": -0.2})
     return figure
+
+
+def no_attention(title: str) -> go.Figure:
+    """An empty panel that says why there is nothing to draw (a model without attention)."""
+    figure = go.Figure()
+    figure.update_layout(
+        title=title,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        height=300,
+        margin={"l": 20, "r": 20, "t": 60, "b": 20},
+    )
+    return figure
+
+
+def attention_grid(
+    maps: list[list[np.ndarray]],
+    title: str,
+    chosen: tuple[int, int] | None = None,
+    row_name: str = "layer",
+    x_tokens=None,
+    y_tokens=None,
+) -> go.Figure:
+    """Every layer x head at once, one small heatmap each (bertviz's model view), on one colour scale from 0 to
+    1; the chosen one is framed. ``maps[layer][head]`` is a 2-D array (queries x keys, or a patch grid)."""
+    from plotly.subplots import make_subplots
+
+    rows, columns = len(maps), max(len(heads) for heads in maps)
+    figure = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=[f"{row_name} {r}, head {c}" for r in range(rows) for c in range(columns)],
+        horizontal_spacing=0.02,
+        vertical_spacing=0.06 if rows > 1 else 0.0,
+    )
+    x = _unique_labels(x_tokens) if x_tokens is not None else None
+    y = _unique_labels(y_tokens) if y_tokens is not None else None
+    for r, heads in enumerate(maps):
+        for c, weights in enumerate(heads):
+            figure.add_trace(
+                go.Heatmap(
+                    z=np.asarray(weights, dtype=float),
+                    x=x,
+                    y=y,
+                    coloraxis="coloraxis",
+                    hovertemplate=f"{row_name} {r}, head {c}<br>%{{y}} reads %{{x}}: %{{z:.3f}}<extra></extra>",
+                ),
+                row=r + 1,
+                col=c + 1,
+            )
+    figure.update_xaxes(showticklabels=False)
+    figure.update_yaxes(showticklabels=False, autorange="reversed")
+    if chosen is not None and 0 <= chosen[0] < rows and 0 <= chosen[1] < columns:
+        index = chosen[0] * columns + chosen[1] + 1
+        suffix = "" if index == 1 else str(index)
+        figure.add_shape(
+            type="rect",
+            xref=f"x{suffix} domain",
+            yref=f"y{suffix} domain",
+            x0=0,
+            x1=1,
+            y0=0,
+            y1=1,
+            line={"color": "#d62728", "width": 3},
+        )
+    figure.update_annotations(font_size=10)
+    figure.update_layout(
+        title=title,
+        coloraxis={
+            "colorscale": COLOUR_SCALE,
+            "cmin": 0,
+            "cmax": 1,
+            "colorbar": {"title": {"text": "weight"}, "thickness": 12},
+        },
+        height=max(260, 170 * rows + 80),
+        margin={"l": 20, "r": 20, "t": 70, "b": 20},
+    )
+    return figure

@@ -13,6 +13,8 @@ import s2s_viz
 from . import birnn, forcing, mha, train, transformer, translate, vit
 from .common import refuse
 from .i18n import english, t
+from .share import Links, on_tab_select, wire_restore
+from .speak import speak_the_readers_language
 
 TITLE = "s2s-viz: a laboratory for sequence models"
 SUBTITLE = "Real Keras models, trained on real data; every figure is computed from them."
@@ -65,15 +67,23 @@ def _refusing(block, preprocess):
 def build_app() -> gr.Blocks:
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(t("title", f"# {TITLE}"))
-        gr.Markdown(t("subtitle", SUBTITLE))
+        with gr.Row(equal_height=True):
+            gr.Markdown(t("subtitle", SUBTITLE))
+            demo.s2s_links = Links()
         notice = broken_models_notice()
         gr.Markdown(notice, visible=bool(notice), elem_id="broken-models")
         pickers = []
-        for key, label, module in TABS:
-            with gr.Tab(t(f"tab.{key}", label)):
-                pickers += module.build()
-        with gr.Tab(t("tab.train", "Train")):
-            train.build(pickers)
+        keys = [key for key, _, _ in TABS] + ["train"]
+        with gr.Tabs() as tabs:
+            for key, label, module in TABS:
+                with gr.Tab(t(f"tab.{key}", label), id=key, elem_id=f"tab-{key}") as tab:
+                    pickers += module.build()
+                on_tab_select(key, tab)
+            with gr.Tab(t("tab.train", "Train"), id="train", elem_id="tab-train") as tab:
+                train.build(pickers)
+            on_tab_select("train", tab)
+        wire_restore(demo, tabs, keys)
     refuse_in_one_line(demo)
+    speak_the_readers_language(demo)
     demo.queue(default_concurrency_limit=int(os.environ.get("S2S_VIZ_CONCURRENCY", "8")), max_size=64)
     return demo

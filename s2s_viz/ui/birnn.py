@@ -11,11 +11,15 @@ from s2s_viz.data.sources import mnist_here
 from .common import alive, get_model, model_picker
 from .digits_common import digit_input, input_controls
 from .i18n import t
+from .share import exporter, shareable
 
 INTRO = """**An RNN can read an image as a sequence: 28 rows of 28 pixels.** A bidirectional RNN reads it twice,
 top to bottom and bottom to top, and merges what the two directions end with. The heatmaps show each
 direction's output after every row; the table shows what each merge mode makes of the two final vectors.
 *Try this:* draw a 7, then a 1, and watch where the forward states change."""
+
+LIVE = """*Live:* the input choice and the test image index redraw at once (so does a new upload); a drawing or another
+model waits for *Classify*."""
 
 
 def classify_digit(model_name: str, sketch, upload, test_index, source: str):
@@ -65,6 +69,7 @@ def classify_digit(model_name: str, sketch, upload, test_index, source: str):
 
 def build() -> list:
     gr.Markdown(t("birnn.intro", INTRO))
+    gr.Markdown(t("birnn.live", LIVE))
     model = model_picker("digits", "birnn", label=t("label.model", "model"))
     sketch, upload, test_index, source = input_controls("birnn")
     button = gr.Button(t("button.classify", "Classify"), variant="primary")
@@ -82,10 +87,15 @@ def build() -> list:
         [probabilities, overlay, forward, backward, merges],
         api_name="classify_digit",
     )
-    if mnist_here():  # opens on test image 0
+    if mnist_here():  # opens on test image 0; another test image or input choice redraws at once
         alive(
             classify_digit,
             [model, sketch, upload, test_index, source],
             [probabilities, overlay, forward, backward, merges],
+            live=(source, test_index),
         )
+    shareable("birnn", model=model, input=source, index=test_index)
+    exporter(
+        "birnn", probabilities=probabilities, input=overlay, forward=forward, backward=backward, merge_modes=merges
+    )
     return [(model, "digits", "birnn")]

@@ -20,8 +20,10 @@ log = logging.getLogger("s2s_viz.ui")
 def refuse(message: str) -> gr.Error:
     """The error a refused request raises: the message for the person, one line in the server's log (not
     Gradio's traceback, which says nothing more about a request that was simply refused)."""
+    from .i18n import say
+
     log.warning("refused: %s", str(message).splitlines()[0][:300])
-    return gr.Error(message, print_exception=False)
+    return gr.Error(say(str(message)), print_exception=False)
 
 
 @functools.lru_cache(maxsize=16)
@@ -55,7 +57,12 @@ def alive(fn, inputs: list, outputs: list, live: tuple = ()):
     (a sentence, a model) keep their button. Returns the event, to chain on."""
     from gradio.context import Context
 
-    triggers = [Context.root_block.load, *[control.change for control in live]]
+    from .share import links
+
+    registry = links()
+    # the page-load event that reads a shared link marks the page ready once the link's settings are in place
+    first = registry.ready.change if registry is not None else Context.root_block.load
+    triggers = [first, *[control.change for control in live]]
     return gr.on(
         triggers=triggers,
         fn=fn,
@@ -107,25 +114,33 @@ def layer_and_head_sliders(
     """
     layer = gr.Slider(0, most_layers - 1, value=0, step=1, label=label_layer)
     head = gr.Slider(head_minimum, most_heads - 1, value=head_minimum, step=1, label=label_head)
+    from gradio.context import Context
+
     gr.on(
-        triggers=None,
-        fn=lambda name: follow_model(name, head_minimum),
-        inputs=model,
+        triggers=[Context.root_block.load, model.change],
+        fn=lambda name, at_layer, at_head: follow_model(name, at_layer, at_head, head_minimum),
+        inputs=[model, layer, head],
         outputs=[layer, head],
         api_visibility="private",
+        trigger_mode="always_last",
     )
     return layer, head
 
 
-def follow_model(name: str | None, head_minimum: int = 0):
-    """New slider ranges after the model changes; values go back to the first layer and head."""
+def follow_model(name: str | None, at_layer: float = 0, at_head: float = 0, head_minimum: int = 0):
+    """New slider ranges after the model changes. A layer or head the new model has stays chosen (a shared link
+    sets them before the model's ranges arrive); one beyond its range moves, visibly, to its last."""
     shape = layers_and_heads(name)
     if shape is None:
         return gr.update(), gr.update()
-    return (
-        gr.update(maximum=max(shape[0] - 1, 1), value=0, interactive=shape[0] > 1),
-        gr.update(maximum=max(shape[1] - 1, 1), value=head_minimum),
-    )
+    last_layer, last_head = shape[0] - 1, shape[1] - 1
+    layer = gr.update(maximum=max(last_layer, 1), interactive=last_layer > 0)
+    head = gr.update(maximum=max(last_head, 1))
+    if int(at_layer or 0) > last_layer:
+        layer["value"] = last_layer
+    if int(at_head or 0) > last_head:
+        head["value"] = last_head
+    return layer, head
 
 
 def default_translator() -> str | None:

@@ -74,7 +74,14 @@ def input_controls(prefix: str):
             maximum=9999,
         )
     with gr.Row():
-        sketch = gr.Sketchpad(label=t("label.draw_a_digit", "draw a digit"), type="numpy", canvas_size=(280, 280))
+        # the page script picks the brush (elem class digit-sketch): a stroke draws at once
+        sketch = gr.Sketchpad(
+            label=t("label.draw_a_digit", "draw a digit"),
+            type="numpy",
+            canvas_size=(280, 280),
+            layers=False,
+            elem_classes="digit-sketch",
+        )
         upload = picture_upload(label=t("label.or_upload_a_picture", "or upload a picture"))
     # the input follows what the user did last: an upload, or a stroke on the sketchpad
     upload.upload(lambda: "upload", None, source, api_visibility="private")

@@ -10,6 +10,7 @@ from s2s_viz.translator import InputError
 
 from .common import alive, check_text, default_translator, examples, get_model, model_picker, refuse
 from .i18n import t
+from .share import exporter, shareable
 
 INTRO = """**During training the decoder is usually fed the correct previous character (teacher forcing); when
 translating it must eat its own output (reinjection).** Below, the same model reads the reference in two ways.
@@ -46,6 +47,8 @@ def compare_forcing(model_name: str, source: str, reference: str):
         )
     return viz.forcing_figure(comparison), viz.forcing_table(comparison), summary
 
+
+LIVE = """*Live:* choosing another model redraws at once; a new sentence or reference waits for *Compare*."""
 
 EXPERIMENT_INTRO = """**Why is teacher forcing used more?** Train two identical small models on the same data with the
 same seed: one fed the gold previous character (teacher forcing), one fed its own previous prediction
@@ -91,6 +94,7 @@ def forcing_experiment(task: str = "toy:dates", epochs: float = 3, include_mix: 
 
 def build() -> list:
     gr.Markdown(t("forcing.intro", INTRO))
+    gr.Markdown(t("forcing.live", LIVE))
     model = model_picker(value=default_translator(), label=t("label.model", "model"))
     with gr.Row():
         source = gr.Textbox(label=t("label.source", "source"), value=EXAMPLES[0][0], max_length=5000)
@@ -104,13 +108,13 @@ def build() -> list:
     table = gr.Dataframe(interactive=False)
     button.click(compare_forcing, [model, source, reference], [figure, table, summary], api_name="compare_forcing")
     alive(compare_forcing, [model, source, reference], [figure, table, summary], live=(model,))
-    with gr.Accordion("the experiment: train both ways, live", open=False):
+    with gr.Accordion(t("label.forcing_experiment", "the experiment: train both ways, live"), open=False):
         gr.Markdown(t("forcing.experiment", EXPERIMENT_INTRO))
         with gr.Row():
             task = gr.Dropdown(list(FORCING_TASKS), value="toy:dates", label=t("label.task", "task"))
             epochs = gr.Slider(1, 10, value=3, step=1, label=t("label.epochs", "epochs"))
             mix = gr.Checkbox(label=t("label.also_scheduled_sampling_0_5", "also scheduled sampling (0.5)"))
-        run_button = gr.Button("Train both")
+        run_button = gr.Button(t("button.train_both", "Train both"))
         experiment_status = gr.Markdown()
         experiment_curves = gr.Plot()
         run_button.click(
@@ -121,4 +125,6 @@ def build() -> list:
             concurrency_limit=1,
             concurrency_id="train",
         )
+    shareable("forcing", model=model, source=source, reference=reference)
+    exporter("forcing", forcing=figure, steps=table, experiment=experiment_curves)
     return [(model, "translator", None)]

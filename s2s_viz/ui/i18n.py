@@ -7,6 +7,7 @@ language picks the translation, and Gradio's *Settings* menu (page footer) switc
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import gradio as gr
@@ -34,3 +35,63 @@ def english(text) -> str:
 def translations() -> gr.I18n:
     """Everything ``t`` was asked for, in both languages; pass it to ``launch(i18n=...)``."""
     return gr.I18n(en=dict(_english), **{"zh-CN": {key: CHINESE.get(key, text) for key, text in _english.items()}})
+
+
+# --- Words the server writes: figure titles and axes, table headers, status lines, refusals -------------------
+#
+# They are written in English beside the code that computes them; ``zh-CN.json``'s "phrases" maps an English
+# phrase (``{}`` stands for any text, numbers and names) to its Chinese. The language is the browser's (its
+# Accept-Language), read from the request being answered.
+
+_PHRASES: dict[str, str] = CHINESE.pop("phrases", {})
+
+
+def _pattern(phrase: str) -> re.Pattern:
+    parts = [re.escape(part) for part in phrase.split("{}")]
+    body = "(.+?)".join(parts)
+    if phrase.endswith("{}"):  # a last blank takes the rest (a lazy one would take one character)
+        body = body[: -len("(.+?)")] + "(.+)"
+    # whole words only (a phrase "head" must not change "heads" or "ahead")
+    left = r"(?<![\w])" if phrase[:1].isalnum() else ""
+    right = r"(?![\w])" if phrase[-1:].isalnum() else ""
+    return re.compile(left + body + right, re.DOTALL)
+
+
+def _replacement(chinese: str):
+    pieces = chinese.split("{}")
+
+    def replace(match: re.Match) -> str:
+        groups = [say(group) for group in match.groups()]  # a phrase inside a phrase is translated too
+        return "".join(piece + (groups[index] if index < len(groups) else "") for index, piece in enumerate(pieces))
+
+    return replace
+
+
+# longest first, so that "masked (grey: −∞)" wins over "masked"
+_RULES = [
+    (_pattern(english), _replacement(chinese))
+    for english, chinese in sorted(_PHRASES.items(), key=lambda kv: -len(kv[0]))
+]
+
+
+def language() -> str:
+    """ "zh-CN" when the request being answered comes from a browser that prefers Chinese, else "en"."""
+    from gradio.context import LocalContext
+
+    request = LocalContext.request.get(None)
+    if request is None:
+        return "en"
+    try:
+        accepted = (request.headers.get("accept-language") or "").split(",")[0].strip().lower()
+    except AttributeError:
+        return "en"
+    return "zh-CN" if accepted.startswith("zh") else "en"
+
+
+def say(text: str, lang: str | None = None) -> str:
+    """``text`` in the request's language: each known English phrase replaced by its Chinese."""
+    if not isinstance(text, str) or not text or (lang or language()) != "zh-CN":
+        return text
+    for pattern, replace in _RULES:
+        text = pattern.sub(replace, text)
+    return text

@@ -9,6 +9,7 @@ from s2s_viz import explain, viz
 
 from .common import alive, check_text, refuse
 from .i18n import t
+from .share import exporter, shareable
 
 INTRO = """**Attention lets every character read every other.** Each head projects the characters to queries
 Q, keys K and values V; the score of query i for key j is Q_i · K_j, scaled by 1/√d_k, turned into
@@ -16,6 +17,9 @@ probabilities by a softmax over j, and used to average the values. Several heads
 their results are concatenated. Everything below is computed by our from-scratch layer; the number at the
 bottom is its largest difference from `keras.layers.MultiHeadAttention` holding the same weights.
 *Try this:* `attention` with 2 heads, then tick *causal*."""
+
+LIVE = """*Live:* heads, key size, the head shown, the causal mask and the seed redraw at once; a new sentence waits
+for *Compute*."""
 
 MAX_CHARS = 40
 
@@ -101,8 +105,18 @@ def mha(text: str, num_heads: float = 2, key_dim: float = 8, head: float = 0, ca
     )
 
 
+def heads_shown(num_heads: float, shown: float):
+    """The head slider spans the heads there are; a head beyond them moves, visibly, to the last one."""
+    last = max(int(num_heads) - 1, 0)
+    update = gr.update(maximum=max(last, 1), interactive=last > 0)
+    if int(shown or 0) > last:
+        update["value"] = last
+    return update
+
+
 def build() -> list:
     gr.Markdown(t("mha.intro", INTRO))
+    gr.Markdown(t("mha.live", LIVE))
     with gr.Row():
         text = gr.Textbox(
             value="attention",
@@ -114,11 +128,12 @@ def build() -> list:
         # the server accepts any head of the 8 the slider allows; the page shows only the heads there are
         head = gr.Slider(0, 7, value=0, step=1, label=t("label.show_head", "show head"))
         gr.on(
-            triggers=None,
-            fn=lambda h: gr.update(maximum=max(int(h) - 1, 1), value=0),
-            inputs=heads,
+            triggers=None,  # on load and whenever h (or the head shown) changes
+            fn=heads_shown,
+            inputs=[heads, head],
             outputs=head,
             api_visibility="private",
+            trigger_mode="always_last",
         )
         causal = gr.Checkbox(
             label=t("label.causal_mask_a_decoder_s_self_attention", "causal mask (a decoder's self-attention)")
@@ -137,6 +152,8 @@ def build() -> list:
         [raw, scaled, probabilities, weighted, shapes, verdict],
         api_name="mha",
     )
+    shareable("mha", text=text, heads=heads, d_k=key_dim, head=head, causal=causal, seed=seed)
+    exporter("mha", raw_scores=raw, scaled=scaled, probabilities=probabilities, weighted=weighted, shapes=shapes)
     alive(
         mha,
         [text, heads, key_dim, head, causal, seed],

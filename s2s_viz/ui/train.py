@@ -23,6 +23,7 @@ from s2s_viz.training import (
 
 from .common import refuse
 from .i18n import t
+from .share import exporter, shareable
 
 INTRO = """**Train a real model here, on this machine.** Pick what to train and on which data, press *Start*
 and watch the loss fall; sample outputs refresh after every epoch. *Stop* ends training at the next batch
@@ -216,12 +217,19 @@ def refreshed_pickers(pickers):
     return [gr.update(choices=model_names(kind, architecture)) for _, kind, architecture in pickers]
 
 
-def build(pickers) -> None:
-    gr.Markdown(t("train.intro", INTRO))
-    gr.Markdown(
+def device_line() -> str:
+    return (
         f"Device: **{device_description()}**. One training runs at a time on this server; others wait in the "
         f"queue. Each training is limited to {max_training_seconds():.0f} s."
     )
+
+
+def build(pickers) -> None:
+    gr.Markdown(t("train.intro", INTRO))
+    device = gr.Markdown(device_line())
+    from gradio.context import Context
+
+    Context.root_block.load(device_line, None, device, api_visibility="private", queue=False)  # in the reader's words
     with gr.Row():
         what = gr.Dropdown(
             list(WHAT),
@@ -252,6 +260,7 @@ def build(pickers) -> None:
             label=t("label.size_latent_d_model_units", "size (latent / d_model / units)"),
         )
         layers = gr.Number(value=1, precision=0, minimum=1, maximum=4, label=t("label.layers", "layers"))
+    with gr.Row():  # the ratio's long label gets a row's width (squeezed, it wrapped one character a line)
         ratio = gr.Slider(
             0,
             1,
@@ -261,6 +270,8 @@ def build(pickers) -> None:
                 "label.teacher_forcing_ratio_1_teacher_forcing_0_reinjection",
                 "teacher forcing ratio (1 = teacher forcing, 0 = reinjection)",
             ),
+            scale=3,
+            min_width=320,
         )
         pairs = gr.Number(
             value=3000,
@@ -291,3 +302,16 @@ def build(pickers) -> None:
     event.then(lambda: refreshed_pickers(pickers), None, [component for component, _, _ in pickers])
     # Stop also cancels a training still waiting in the queue (it would otherwise start after "Nothing is training")
     stop_button.click(stop, session, status, api_name="stop_training", cancels=[event])
+    shareable(
+        "train",
+        what=what,
+        data=data,
+        epochs=epochs,
+        batch=batch_size,
+        learning_rate=learning_rate,
+        size=size,
+        layers=layers,
+        ratio=ratio,
+        pairs=pairs,
+    )
+    exporter("train", curves=curves, samples=samples, attention=attention)

@@ -11,11 +11,15 @@ from s2s_viz.translator import InputError
 
 from .common import alive, check_text, default_translator, examples, get_model, model_names, model_picker, refuse
 from .i18n import t
+from .share import exporter, shareable
 
 INTRO = """**A character-level translator writes its output one character at a time.** At each step it turns
 everything it has read into a probability for every character and picks one (greedy), keeps the k best
 partial sentences (beam), or draws one at random (sampling). With attention, the heatmap shows which source
 characters each output step read. *Try this:* translate `I am cold.`, then drag the step slider."""
+
+LIVE = """*Live:* the strategy, beam width, temperature, seed and the replay slider redraw at once; a new sentence or
+model waits for *Translate*."""
 
 EXAMPLES = ["I am cold.", "Go away!", "I love you.", "We won.", "Where is the station?", "Tom is happy."]
 
@@ -86,25 +90,38 @@ def compare(
     temperature: float = 1.0,
     seed: float = 0,
 ):
-    """The same input through up to three models, side by side, with the chosen decoding strategy."""
+    """The same input through up to three models, side by side, with the chosen decoding strategy: a table of
+    their outputs and each model's attention heatmap (a Transformer's: the last layer's cross-attention, the mean
+    of its heads)."""
     text = check_text(text)
     if not model_names_chosen:
         raise refuse("pick at least one model to compare")
     if len(model_names_chosen) > MAX_COMPARED:
         raise refuse(f"compare at most {MAX_COMPARED} models at once; {len(model_names_chosen)} are ticked")
-    rows = []
+    rows, figures = [], []
     for name in model_names_chosen:
         translator = get_model(name)
         try:
             result = translator.translate(
                 text, strategy=strategy, beam_width=int(beam_width), temperature=float(temperature), seed=int(seed)
             )
-            rows.append(
-                {"model": name, "translation": result.text, "steps": len(result.steps), "notice": result.notice}
-            )
         except InputError as error:
             rows.append({"model": name, "translation": "", "steps": 0, "notice": str(error)})
-    return pd.DataFrame(rows)
+            figures.append(None)
+            continue
+        rows.append({"model": name, "translation": result.text, "steps": len(result.steps), "notice": result.notice})
+        figures.append(_attention_of(name, result))
+    figures += [None] * (MAX_COMPARED - len(figures))
+    return pd.DataFrame(rows), *figures
+
+
+def _attention_of(name: str, result):
+    """One model's attention for the comparison, titled by the model (and, for a Transformer, what is shown)."""
+    targets = [step.token for step in result.steps]
+    if result.attention is None:
+        return viz.no_attention(f"{name}: no attention (reads the encoder's final state only)")
+    title = name + (": last layer's cross-attention, mean of heads" if result.attention_maps is not None else "")
+    return viz.attention_heatmap(result.attention, result.source_tokens, targets, title=title)
 
 
 def same_direction(names: list[str], reference: str | None) -> list[str]:
@@ -115,6 +132,7 @@ def same_direction(names: list[str], reference: str | None) -> list[str]:
 
 def build() -> list:
     gr.Markdown(t("translate.intro", INTRO))
+    gr.Markdown(t("translate.live", LIVE))
     names = model_names()
     with gr.Row():
         model = model_picker(value=default_translator(), label=t("label.model", "model"), elem_id="translate-model")
@@ -144,7 +162,7 @@ def build() -> list:
         interactive=False,
         elem_id="translate-steps",
     )
-    with gr.Accordion("attention as a table", open=False):
+    with gr.Accordion(t("label.attention_table", "attention as a table"), open=False):
         attention_table = gr.Dataframe(interactive=False)
     state = gr.State({})
     translated = button.click(
@@ -163,7 +181,7 @@ def build() -> list:
         live=(strategy, beam_width, temperature, seed),
     ).then(replay, [state, step], [written, heatmap, steps], api_visibility="private")
     step.change(replay, [state, step], [written, heatmap, steps], api_name="replay")
-    with gr.Accordion("compare models side by side", open=False):
+    with gr.Accordion(t("label.compare_models", "compare models side by side"), open=False):
         # a model trained after the page loaded is a valid choice too (get_model checks every name)
         chosen = gr.Dropdown(
             names,
@@ -172,10 +190,27 @@ def build() -> list:
             max_choices=MAX_COMPARED,
             allow_custom_value=True,
             label=t("label.models_up_to_3", "models (up to 3)"),
+            elem_id="compare-models",
         )
-        compare_button = gr.Button("Compare")
-        comparison = gr.Dataframe(interactive=False)
+        compare_button = gr.Button(t("button.compare", "Compare"), elem_id="compare-button")
+        comparison = gr.Dataframe(interactive=False, elem_id="compare-table")
+        with gr.Row():
+            compared = [gr.Plot(elem_id=f"compare-heatmap-{index}") for index in range(MAX_COMPARED)]
         compare_button.click(
-            compare, [chosen, text, strategy, beam_width, temperature, seed], comparison, api_name="compare"
+            compare,
+            [chosen, text, strategy, beam_width, temperature, seed],
+            [comparison, *compared],
+            api_name="compare",
         )
+    shareable(
+        "translate", model=model, text=text, strategy=strategy, beam=beam_width, temperature=temperature, seed=seed
+    )
+    exporter(
+        "translate",
+        attention=heatmap,
+        steps=steps,
+        attention_table=attention_table,
+        comparison=comparison,
+        **{f"compared_{index}": plot for index, plot in enumerate(compared)},
+    )
     return [(model, "translator", None), (chosen, "translator", None)]

@@ -10,6 +10,7 @@ from s2s_viz.data.sources import mnist_here
 from .common import alive, get_model, layer_and_head_sliders, model_picker, refuse
 from .digits_common import digit_input, input_controls
 from .i18n import t
+from .share import exporter, shareable
 
 INTRO = """**A Vision Transformer reads an image as a sentence of patches.** The image is cut into patches, each
 projected to a vector; a learned *class token* is put in front and learned position embeddings are added. After
@@ -19,6 +20,9 @@ position embeddings are (the model rediscovers rows and columns). Your drawing i
 were (cropped, scaled into 20x20 pixels and centred by its mass): the first picture is the 28x28 the model
 reads. *Try this:* pick test image 0, then draw a digit in a corner: it is read centred, so the attention
 follows the ink, not where you drew it."""
+
+LIVE = """*Live:* the input choice, the test image index, block, head and both rollout settings redraw at once (so does
+a new upload); a drawing or another model waits for *Classify and explain*."""
 
 
 def vit_attention(
@@ -61,11 +65,18 @@ def vit_attention(
             f"attention rollout ({head_fusion} of heads, discard {float(discard_ratio):.0%})",
         ),
         viz.similarity_grid(maps["position_similarity"]),
+        viz.attention_grid(
+            maps["class_token"],
+            "class-token attention in every block and head (the patch grid of each)",
+            chosen=(layer, head) if head >= 0 else None,
+            row_name="block",
+        ),
     )
 
 
 def build() -> list:
     gr.Markdown(t("vit.intro", INTRO))
+    gr.Markdown(t("vit.live", LIVE))
     model = model_picker("digits", "vit", label=t("label.model", "model"))
     sketch, upload, test_index, source = input_controls("vit")
     with gr.Row():
@@ -87,18 +98,39 @@ def build() -> list:
         probabilities, grid = gr.Plot(elem_id="vit-probabilities"), gr.Plot()
     with gr.Row():
         attention, rollout = gr.Plot(), gr.Plot()
+    every_head = gr.Plot(elem_id="vit-grid")
     similarity = gr.Plot()
+    outputs = [probabilities, grid, attention, rollout, similarity, every_head]
     button.click(
         vit_attention,
         [model, sketch, upload, test_index, source, layer, head, fusion, discard],
-        [probabilities, grid, attention, rollout, similarity],
+        outputs,
         api_name="vit_attention",
     )
     if mnist_here():  # opens on test image 0; block, head and rollout settings redraw at once
         alive(
             vit_attention,
             [model, sketch, upload, test_index, source, layer, head, fusion, discard],
-            [probabilities, grid, attention, rollout, similarity],
-            live=(layer, head, fusion, discard),
+            outputs,
+            live=(source, test_index, layer, head, fusion, discard),
         )
+    shareable(
+        "vit",
+        model=model,
+        input=source,
+        index=test_index,
+        block=layer,
+        head=head,
+        fusion=fusion,
+        discard=discard,
+    )
+    exporter(
+        "vit",
+        probabilities=probabilities,
+        input=grid,
+        attention=attention,
+        rollout=rollout,
+        every_head=every_head,
+        position_similarity=similarity,
+    )
     return [(model, "digits", "vit")]

@@ -1,0 +1,109 @@
+"""The server's own words in the reader's language: every answer's figures, tables and status lines pass through
+``localize`` on their way out (the models, the tokens and the translations are never touched)."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+import gradio as gr
+import pandas as pd
+import plotly.graph_objects as go
+
+from .i18n import language, say
+
+
+def figure(made: go.Figure, lang: str) -> go.Figure:
+    """Titles, axis titles, colour-bar titles, legend names and subplot titles; tick labels (tokens) stay."""
+    layout = made.layout
+    if layout.title.text:
+        layout.title.text = say(layout.title.text, lang)
+    for axis in (*made.select_xaxes(), *made.select_yaxes()):
+        if axis.title.text:
+            axis.title.text = say(axis.title.text, lang)
+    for annotation in layout.annotations or ():
+        if annotation.text:
+            annotation.text = say(annotation.text, lang)
+    for trace in made.data:
+        if getattr(trace, "name", None):
+            trace.name = say(trace.name, lang)
+        colorbar = getattr(trace, "colorbar", None)
+        if colorbar is not None and colorbar.title.text:
+            colorbar.title.text = say(colorbar.title.text, lang)
+    return made
+
+
+def table(frame, lang: str):
+    """Column headers, and cells that are the app's own words (a whole known phrase: never a translation)."""
+    styler = (
+        frame if hasattr(frame, "data") and hasattr(frame, "apply") and not isinstance(frame, pd.DataFrame) else None
+    )
+    data = styler.data if styler is not None else frame
+    columns = [say(str(column), lang) for column in data.columns]
+    exact = {}
+    for column in data.columns:
+        if data[column].dtype == object:
+            for value in data[column].unique():
+                if isinstance(value, str) and value and say(value, lang) != value and _whole_phrase(value, lang):
+                    exact[value] = say(value, lang)
+    if styler is None:
+        renamed = data.replace(exact) if exact else data.copy()
+        renamed.columns = columns
+        return renamed
+    if exact:
+        styler.data = data.replace(exact)
+    styler.data.columns = columns
+    styler.columns = styler.data.columns
+    return styler
+
+
+def _whole_phrase(value: str, lang: str) -> bool:
+    """A cell is the app's own words when its translation leaves no English word in it."""
+    import re
+
+    return not re.search(r"[A-Za-z]{3,}", say(value, lang))
+
+
+def localize(value, component, lang: str):
+    if lang == "en" or value is None:
+        return value
+    if isinstance(component, gr.Plot) and isinstance(value, go.Figure):
+        return figure(value, lang)
+    if isinstance(component, gr.Dataframe) and hasattr(value, "columns"):
+        return table(value, lang)
+    if isinstance(component, gr.Markdown) and isinstance(value, str):
+        return say(value, lang)
+    return value
+
+
+def _localized(outputs: list, result, lang: str):
+    if len(outputs) == 1:
+        return localize(result, outputs[0], lang)
+    if isinstance(result, (tuple, list)) and len(result) == len(outputs):
+        return type(result)(localize(value, component, lang) for value, component in zip(result, outputs))
+    return result
+
+
+def speak_the_readers_language(demo: gr.Blocks) -> None:
+    """Wrap every event's function so that what it returns (or yields) is localized for the request's reader."""
+    for block_fn in demo.fns.values():
+        if block_fn.fn is None or not block_fn.outputs:
+            continue
+        block_fn.fn = _wrap(block_fn.fn, list(block_fn.outputs))
+
+
+def _wrap(fn, outputs: list):
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def generator(*args, **kwargs):
+            for result in fn(*args, **kwargs):
+                yield _localized(outputs, result, language())
+
+        return generator
+
+    @functools.wraps(fn)
+    def plain(*args, **kwargs):
+        return _localized(outputs, fn(*args, **kwargs), language())
+
+    return plain
