@@ -246,7 +246,6 @@ def digit_overlay(
         title=title,
         yaxis={"autorange": "reversed", "scaleanchor": "x"},
         height=340,
-        width=360,
         margin={"l": 20, "r": 20, "t": 50, "b": 20},
     )
     return figure
@@ -320,7 +319,8 @@ def attention_grid(
     figure = make_subplots(
         rows=rows,
         cols=columns,
-        subplot_titles=[f"{row_name} {r}, head {c}" for r in range(rows) for c in range(columns)],
+        # short titles (L1 H2 = layer 1, head 2): four of them must fit side by side on a phone
+        subplot_titles=[f"{row_name[0].upper()}{r} H{c}" for r in range(rows) for c in range(columns)],
         horizontal_spacing=0.02,
         vertical_spacing=0.06 if rows > 1 else 0.0,
     )
@@ -356,7 +356,7 @@ def attention_grid(
         )
     figure.update_annotations(font_size=10)
     figure.update_layout(
-        title=title,
+        title=f"{title}<br><sub>{row_name[0].upper()} = {row_name}, H = head; the chosen one is framed</sub>",
         coloraxis={
             "colorscale": COLOUR_SCALE,
             "cmin": 0,

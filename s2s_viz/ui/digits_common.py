@@ -61,7 +61,10 @@ def digit_input(sketch, upload, test_index, source: str):
 def input_controls(prefix: str):
     with gr.Row():
         source = gr.Radio(
-            ["draw", "upload", "test image"],
+            [
+                (t(f"choice.{key}", name), name)
+                for key, name in (("draw", "draw"), ("upload", "upload"), ("test_image", "test image"))
+            ],
             value="test image" if mnist_here() else "draw",  # the tab opens on a computed test digit when it can
             label=t("label.input", "input"),
             elem_id=f"{prefix}-source",

@@ -46,36 +46,43 @@ def translations() -> gr.I18n:
 _PHRASES: dict[str, str] = CHINESE.pop("phrases", {})
 
 
+_BLANK = re.compile(r"\{~?\}")
+
+
 def _pattern(phrase: str) -> re.Pattern:
-    parts = [re.escape(part) for part in phrase.split("{}")]
-    body = "(.+?)".join(parts)
-    if phrase.endswith("{}"):  # a last blank takes the rest (a lazy one would take one character)
-        body = body[: -len("(.+?)")] + "(.+)"
-    # whole words only (a phrase "head" must not change "heads" or "ahead")
-    left = r"(?<![\w])" if phrase[:1].isalnum() else ""
-    right = r"(?![\w])" if phrase[-1:].isalnum() else ""
+    """A phrase's regular expression: ``{}`` is any text kept as it is, ``{~}`` any text translated in turn."""
+    parts = [re.escape(part) for part in _BLANK.split(phrase)]
+    body = "(.*?)".join(parts)
+    if _BLANK.search(phrase[-3:]) and phrase.endswith("}"):  # a last blank takes the rest (a lazy one: nothing)
+        body = body[: -len("(.*?)")] + "(.*)"
+    # whole words only: a phrase "head" must not change "heads", "ahead" or a name such as "my-model"
+    left = r"(?<![\w\-.])" if phrase[:1].isalnum() else ""
+    right = r"(?![\w\-])" if phrase[-1:].isalnum() else ""
     return re.compile(left + body + right, re.DOTALL)
 
 
-def _replacement(chinese: str):
-    pieces = chinese.split("{}")
+def _replacement(english: str, chinese: str):
+    translated = [blank == "{~}" for blank in _BLANK.findall(english)]
 
     def replace(match: re.Match) -> str:
-        groups = [say(group) for group in match.groups()]  # a phrase inside a phrase is translated too
-        return "".join(piece + (groups[index] if index < len(groups) else "") for index, piece in enumerate(pieces))
+        groups = [_chinese(group) if translated[i] else group for i, group in enumerate(match.groups())]
+        order = iter(range(len(groups)))
+        # "{}" takes the blanks in order; "{1}" names one (Chinese may put them in another order)
+        return re.sub(r"\{(\d*)\}", lambda m: groups[int(m.group(1)) if m.group(1) else next(order)], chinese)
 
     return replace
 
 
 # longest first, so that "masked (grey: −∞)" wins over "masked"
+# (a `{}` in a phrase is a blank like any other: what stood between backticks is set aside before matching)
 _RULES = [
-    (_pattern(english), _replacement(chinese))
+    (_pattern(english.replace("`{}`", "{}")), _replacement(english, chinese.replace("`{}`", "{}")))
     for english, chinese in sorted(_PHRASES.items(), key=lambda kv: -len(kv[0]))
 ]
 
 
 def language() -> str:
-    """ "zh-CN" when the request being answered comes from a browser that prefers Chinese, else "en"."""
+    """The language of the request being answered: its browser prefers Chinese, else "en"."""
     from gradio.context import LocalContext
 
     request = LocalContext.request.get(None)
@@ -89,9 +96,21 @@ def language() -> str:
 
 
 def say(text: str, lang: str | None = None) -> str:
-    """``text`` in the request's language: each known English phrase replaced by its Chinese."""
+    """``text`` in the request's language: each known English phrase replaced by its Chinese. What stands between
+    backticks (a model's name, a sentence, code) is never translated."""
     if not isinstance(text, str) or not text or (lang or language()) != "zh-CN":
         return text
+    kept: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        kept.append(match.group(0))
+        return f"\x00{len(kept) - 1}\x00"
+
+    text = _chinese(re.sub(r"`[^`]*`", keep, text))
+    return re.sub("\x00(\\d+)\x00", lambda match: kept[int(match.group(1))], text)
+
+
+def _chinese(text: str) -> str:
     for pattern, replace in _RULES:
         text = pattern.sub(replace, text)
     return text

@@ -38,10 +38,10 @@ body.projector .js-plotly-plot .g-xtitle text, body.projector .js-plotly-plot .g
 body.projector .js-plotly-plot .legendtext, body.projector .js-plotly-plot .annotation-text,
 body.projector .js-plotly-plot .cbtitle text { font-size: 19px !important; }
 body.projector table { font-size: 19px !important; }
-/* a phone: figures and tables fit the width; long labels wrap by words, never one character a line */
+/* a phone: figures fit the width; controls stack, so no label is squeezed to one character a line */
 @media (max-width: 600px) {
   .js-plotly-plot .gtitle { font-size: 12px !important; }
-  .js-plotly-plot, .plot-container { max-width: 100%; overflow: hidden; }
+  .form > .block, .row > .block, .form > div, .row > .form { min-width: min(100%, 260px) !important; }
 }
 label span, .block-label, [data-testid="block-label"] { word-break: normal; overflow-wrap: anywhere; }
 .share-row { align-items: end; }

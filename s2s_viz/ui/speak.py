@@ -12,15 +12,38 @@ import plotly.graph_objects as go
 
 from .i18n import language, say
 
+TITLE_LINE = 52  # characters: a longer title is broken between words (it would be cut off on a phone)
+
+
+def wrap_title(title: str) -> str:
+    if "<br>" in title or len(title) <= TITLE_LINE:
+        return title
+    lines, line = [], ""
+    for word in title.split(" "):
+        if line and len(line) + 1 + len(word) > TITLE_LINE:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return "<br>".join([*lines, line])
+
 
 def figure(made: go.Figure, lang: str) -> go.Figure:
-    """Titles, axis titles, colour-bar titles, legend names and subplot titles; tick labels (tokens) stay."""
+    """Titles, axis titles, colour-bar titles, legend names and subplot titles; tick labels (tokens) stay. Long
+    titles are broken into lines."""
     layout = made.layout
     if layout.title.text:
-        layout.title.text = say(layout.title.text, lang)
+        layout.title.text = wrap_title(say(layout.title.text, lang))
+        if "<br>" in layout.title.text:
+            layout.margin.t = max(layout.margin.t or 0, 80)
+    if lang == "en":
+        return made
     for axis in (*made.select_xaxes(), *made.select_yaxes()):
         if axis.title.text:
             axis.title.text = say(axis.title.text, lang)
+    coloraxis = layout.coloraxis
+    if coloraxis is not None and coloraxis.colorbar.title.text:
+        coloraxis.colorbar.title.text = say(coloraxis.colorbar.title.text, lang)
     for annotation in layout.annotations or ():
         if annotation.text:
             annotation.text = say(annotation.text, lang)
@@ -42,7 +65,7 @@ def table(frame, lang: str):
     columns = [say(str(column), lang) for column in data.columns]
     exact = {}
     for column in data.columns:
-        if data[column].dtype == object:
+        if not pd.api.types.is_numeric_dtype(data[column]):
             for value in data[column].unique():
                 if isinstance(value, str) and value and say(value, lang) != value and _whole_phrase(value, lang):
                     exact[value] = say(value, lang)
@@ -65,10 +88,12 @@ def _whole_phrase(value: str, lang: str) -> bool:
 
 
 def localize(value, component, lang: str):
-    if lang == "en" or value is None:
+    if value is None:
         return value
     if isinstance(component, gr.Plot) and isinstance(value, go.Figure):
         return figure(value, lang)
+    if lang == "en":
+        return value
     if isinstance(component, gr.Dataframe) and hasattr(value, "columns"):
         return table(value, lang)
     if isinstance(component, gr.Markdown) and isinstance(value, str):

@@ -21,7 +21,7 @@ from s2s_viz.training import (
     train_translator,
 )
 
-from .common import refuse
+from .common import alive, refuse
 from .i18n import t
 from .share import exporter, shareable
 
@@ -43,6 +43,7 @@ WHAT = {
     "digits: bidirectional LSTM": ("digits", "birnn", {"cell": "lstm"}),
     "digits: Vision Transformer": ("digits", "vit", {"patch_size": 7}),
 }
+WHAT_KEYS = ["lstm", "gru", "attention", "transformer", "birnn", "vit"]  # their words' keys, in WHAT's order
 DATA = ["toy:dates", "toy:reverse", "toy:copy", "fra (Tatoeba English-French)", "mnist"]
 SAMPLES = {
     "toy:dates": ["27 November 2026", "March 3, 1999", "01/02/2003"],
@@ -202,6 +203,15 @@ def train(
     yield status, viz.live_curves(series, f"{config.name}: {what}"), samples, attention, download
 
 
+def preview(what: str, data: str):
+    """What the tab shows before a training: the curves' empty panels and the samples table's columns."""
+    kind = WHAT.get(what, ("translator",))[0]
+    series = {name: ([], []) for name in ("loss", "accuracy", "validation loss", "validation accuracy")}
+    columns = ["label", "predicted"] if kind == "digits" else ["source", "translation"]
+    title = f"{what} on {data}: press Start, and the loss appears here batch by batch"
+    return viz.live_curves(series, title), pd.DataFrame(columns=columns)
+
+
 def stop(session: dict):
     run = (session or {}).get("run")
     if run is None:
@@ -232,12 +242,17 @@ def build(pickers) -> None:
     Context.root_block.load(device_line, None, device, api_visibility="private", queue=False)  # in the reader's words
     with gr.Row():
         what = gr.Dropdown(
-            list(WHAT),
+            [(t(f"choice.train_{key}", name), name) for name, key in zip(WHAT, WHAT_KEYS)],
             value="translator: additive attention (bi-LSTM encoder)",
             label=t("label.what_to_train", "what to train"),
             elem_id="train-what",
         )
-        data = gr.Dropdown(DATA, value="toy:dates", label=t("label.data", "data"), elem_id="train-data")
+        data = gr.Dropdown(
+            [(t("choice.fra", name), name) if name.startswith("fra") else name for name in DATA],
+            value="toy:dates",
+            label=t("label.data", "data"),
+            elem_id="train-data",
+        )
         name = gr.Textbox(
             value="my-model",
             label=t("label.model_name_letters_digits", "model name (letters, digits, . _ -)"),
@@ -299,6 +314,7 @@ def build(pickers) -> None:
         concurrency_limit=int(os.environ.get("S2S_VIZ_TRAININGS", "1")),
         concurrency_id="train",
     )
+    alive(preview, [what, data], [curves, samples], live=(what, data))
     event.then(lambda: refreshed_pickers(pickers), None, [component for component, _, _ in pickers])
     # Stop also cancels a training still waiting in the queue (it would otherwise start after "Nothing is training")
     stop_button.click(stop, session, status, api_name="stop_training", cancels=[event])

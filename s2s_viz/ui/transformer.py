@@ -71,7 +71,11 @@ def build() -> list:
     gr.Markdown(t("transformer.live", LIVE))
     with gr.Row():
         model = model_picker("translator", "transformer", label=t("label.transformer_model", "Transformer model"))
-        kind = gr.Dropdown(list(KINDS), value=list(KINDS)[0], label=t("label.attention", "attention"))
+        kind = gr.Dropdown(
+            [(t(f"choice.{key}", name), name) for name, key in KINDS.items()],
+            value=list(KINDS)[0],
+            label=t("label.attention", "attention"),
+        )
         layer, head = layer_and_head_sliders(model, t("label.layer", "layer"), t("label.head", "head"))
     text = gr.Textbox(value="I am cold.", label=t("label.source_sentence", "source sentence"), max_length=5000)
     button = gr.Button(t("button.translate_and_show", "Translate and show"), variant="primary")

@@ -136,7 +136,11 @@ def build() -> list:
     names = model_names()
     with gr.Row():
         model = model_picker(value=default_translator(), label=t("label.model", "model"), elem_id="translate-model")
-        strategy = gr.Radio(["greedy", "beam", "sample"], value="greedy", label=t("label.strategy", "strategy"))
+        strategy = gr.Radio(
+            [(t(f"choice.{name}", name), name) for name in ("greedy", "beam", "sample")],
+            value="greedy",
+            label=t("label.strategy", "strategy"),
+        )
         beam_width = gr.Slider(1, 16, value=4, step=1, label=t("label.beam_width", "beam width"))
         temperature = gr.Slider(0.05, 3.0, value=1.0, step=0.05, label=t("label.temperature", "temperature"))
         seed = gr.Number(value=0, precision=0, label=t("label.seed", "seed"), minimum=0, maximum=2**31 - 1)

@@ -88,7 +88,9 @@ def build() -> list:
             most_heads=16,
         )
         fusion = gr.Radio(
-            ["mean", "max", "min"], value="mean", label=t("label.rollout_head_fusion", "rollout head fusion")
+            [(t(f"choice.{name}", name), name) for name in ("mean", "max", "min")],
+            value="mean",
+            label=t("label.rollout_head_fusion", "rollout head fusion"),
         )
         discard = gr.Slider(
             0, 0.9, value=0.0, step=0.05, label=t("label.rollout_discard_ratio", "rollout discard ratio")
