@@ -75,11 +75,11 @@ def alive(fn, inputs: list, outputs: list, live: tuple = ()):
 
 def examples(samples: list, inputs: list) -> gr.Examples:
     """Clickable examples whose column headers are words, not Gradio's raw translation keys (its example table
-    does not translate labels made by ``t``): the inputs' English labels, or none for a single column."""
-    from .i18n import english
+    does not translate labels made by ``t``): the inputs' labels in both languages, or none for a single column."""
+    from .i18n import bilingual
 
     made = gr.Examples(samples, inputs=inputs)
-    made.dataset.headers = [english(component.label) for component in inputs] if len(inputs) > 1 else []
+    made.dataset.headers = [bilingual(component.label) for component in inputs] if len(inputs) > 1 else []
     return made
 
 

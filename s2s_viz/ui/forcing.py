@@ -105,7 +105,7 @@ def build() -> list:
     button = gr.Button(t("button.compare", "Compare"), variant="primary")
     summary = gr.Markdown()
     figure = gr.Plot()
-    table = gr.Dataframe(interactive=False)
+    table = gr.Dataframe(interactive=False, elem_id="forcing-table")
     button.click(compare_forcing, [model, source, reference], [figure, table, summary], api_name="compare_forcing")
     alive(compare_forcing, [model, source, reference], [figure, table, summary], live=(model,))
     with gr.Accordion(t("label.forcing_experiment", "the experiment: train both ways, live"), open=False):

@@ -32,6 +32,13 @@ def english(text) -> str:
     return str(text) if text is not None else ""
 
 
+def bilingual(text) -> str:
+    """ "source · 源句": for the few places Gradio shows a text as it is (an example table's headers)."""
+    words = english(text)
+    chinese = CHINESE.get(text.key) if isinstance(text, I18nData) else None
+    return f"{words} · {chinese}" if chinese and chinese != words else words
+
+
 def translations() -> gr.I18n:
     """Everything ``t`` was asked for, in both languages; pass it to ``launch(i18n=...)``."""
     return gr.I18n(en=dict(_english), **{"zh-CN": {key: CHINESE.get(key, text) for key, text in _english.items()}})

@@ -16,10 +16,15 @@ TITLE_LINE = 52  # characters: a longer title is broken between words (it would 
 
 
 def wrap_title(title: str) -> str:
-    if "<br>" in title or len(title) <= TITLE_LINE:
-        return title
+    """Each line of a title (lines are parted by <br>) broken between words where it is too long."""
+    return "<br>".join(_wrap_line(line) for line in title.split("<br>"))
+
+
+def _wrap_line(text: str) -> str:
+    if len(text) <= TITLE_LINE:
+        return text
     lines, line = [], ""
-    for word in title.split(" "):
+    for word in text.split(" "):
         if line and len(line) + 1 + len(word) > TITLE_LINE:
             lines.append(line)
             line = word
@@ -34,8 +39,9 @@ def figure(made: go.Figure, lang: str) -> go.Figure:
     layout = made.layout
     if layout.title.text:
         layout.title.text = wrap_title(say(layout.title.text, lang))
-        if "<br>" in layout.title.text:
-            layout.margin.t = max(layout.margin.t or 0, 80)
+        lines = layout.title.text.count("<br>") + 1
+        if lines > 1:
+            layout.margin.t = max(layout.margin.t or 0, 30 + 22 * lines)
     if lang == "en":
         return made
     for axis in (*made.select_xaxes(), *made.select_yaxes()):

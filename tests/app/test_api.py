@@ -122,8 +122,11 @@ def test_training_streams_and_the_model_appears_everywhere(client, app_user_mode
     assert client.predict("api-trained", "abc", "greedy", 4, 1.0, 0, api_name="/translate")[0] == expected
     _, table, summary = client.predict("api-trained", "abc", "cba", api_name="/compare_forcing")
     assert len(table["data"]) == len("cba") + 1 and expected in summary
-    compared = client.predict(["api-trained", TRANSLATOR], "abc", api_name="/compare")
-    assert compared["data"][0][:2] == ["api-trained", expected]
+    table, plain, attentive, _ = client.predict(["api-trained", TRANSLATOR], "abc", api_name="/compare")
+    assert table["data"][0][:2] == ["api-trained", expected]
+    assert "no attention" in plotly(plain)["layout"]["title"]["text"]  # an LSTM: says why nothing is drawn
+    heatmap = plotly(attentive)["data"][0]
+    assert heatmap["type"] == "heatmap" and len(heatmap["x"]) == len("abc")  # the other model's attention
 
 
 @pytest.mark.parametrize(
@@ -220,8 +223,38 @@ def test_compare_refuses_more_than_three_and_uses_the_strategy(client):
     import s2s_viz
 
     expected = s2s_viz.load("lstm-char-en-fr").translate("We won.", strategy="beam", beam_width=3).text
-    table = client.predict(["lstm-char-en-fr"], "We won.", "beam", 3, 1.0, 0, api_name="/compare")
+    table, *heatmaps = client.predict(["lstm-char-en-fr"], "We won.", "beam", 3, 1.0, 0, api_name="/compare")
     assert table["data"][0][:2] == ["lstm-char-en-fr", expected]
+    assert heatmaps[1] is None and heatmaps[2] is None  # one model, one panel
+
+
+def test_a_chinese_reader_gets_chinese_figures_tables_and_refusals(app_url):
+    from gradio_client import Client
+
+    chinese = Client(app_url, verbose=False, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    text, figure, grid = chinese.predict(
+        "transformer-char-en-fr", "I am cold.", "encoder self-attention", 1, 2, api_name="/transformer_attention"
+    )
+    assert plotly(figure)["layout"]["title"]["text"] == "编码器自注意力：层 1，头 2"
+    assert "所有层和头" in plotly(grid)["layout"]["title"]["text"]
+    assert text == s2s_viz_translation("transformer-char-en-fr", "I am cold.")  # the translation itself untouched
+    figure, table, summary = chinese.predict(
+        TRANSLATOR, "Tom is wise.", "Tom est raisonnable.", api_name="/compare_forcing"
+    )
+    assert table["headers"][:2] == ["步", "参考"] and "自由生成的输出" in summary
+    with pytest.raises(AppError, match="至少选择一个模型来比较"):
+        chinese.predict([], "We won.", api_name="/compare")
+    english = Client(app_url, verbose=False, headers={"Accept-Language": "en-US,en;q=0.9"})
+    _, figure, _ = english.predict(
+        "transformer-char-en-fr", "I am cold.", "encoder self-attention", 1, 2, api_name="/transformer_attention"
+    )
+    assert plotly(figure)["layout"]["title"]["text"] == "encoder self-attention: layer 1, head 2"
+
+
+def s2s_viz_translation(name: str, text: str) -> str:
+    import s2s_viz
+
+    return s2s_viz.load(name).translate(text).text
 
 
 @pytest.mark.parametrize("content", [b"this is a text file, not a picture", "truncated"])

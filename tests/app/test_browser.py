@@ -157,3 +157,164 @@ def test_no_raw_translation_key_reaches_any_tab(browser, app_url):
             page.wait_for_timeout(300)
             assert "__i18n__" not in page.inner_text("body"), (locale, index)
         page.close()
+
+
+def _open(browser, url: str, locale: str = "en-US", width: int = 1400, height: int = 1000):
+    page = browser.new_page(viewport={"width": width, "height": height}, locale=locale)
+    page.goto(url, wait_until="load", timeout=60_000)
+    page.wait_for_selector("#translate-button", state="attached", timeout=60_000)
+    return page
+
+
+def _title(page, selector: str) -> str:
+    return page.evaluate(f"document.querySelector('{selector} .js-plotly-plot').layout.title.text")
+
+
+def test_a_deep_link_restores_and_computes_a_transformer_view(browser, app_url):
+    page = _open(browser, app_url + "?tab=transformer&kind=encoder%20self-attention&layer=2&head=3")
+    page.wait_for_function(
+        "(() => { const p = document.querySelector('#transformer-heatmap .js-plotly-plot');"
+        " return p && p.layout && p.layout.title.text.includes('layer 2, head 3'); })()",
+        timeout=60_000,
+    )
+    assert _title(page, "#transformer-heatmap") == "encoder self-attention: layer 2, head 3"
+    assert page.get_by_role("tab", name="Transformer", exact=True).get_attribute("aria-selected") == "true"
+    # every layer x head at once, the chosen one framed
+    spec = page.evaluate("document.querySelector('#transformer-grid .js-plotly-plot').data.length")
+    assert spec == 3 * 4
+    assert page.evaluate("document.querySelector('#transformer-grid .js-plotly-plot').layout.shapes.length") == 1
+    # the address follows a control: a keyboard step on the head slider
+    page.wait_for_function("location.search.includes('head=3')", timeout=30_000)
+    page.locator("input[aria-label='range slider for head']").focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("location.search.includes('head=2')", timeout=30_000)
+    page.wait_for_function(
+        "document.querySelector('#transformer-heatmap .js-plotly-plot').layout.title.text.endsWith('head 2')",
+        timeout=30_000,
+    )
+    # the copy-link button gives the same view
+    page.click("#transformer-copy-link")
+    page.wait_for_function("document.querySelector('#transformer-link textarea').value.includes('head=2')")
+    link = page.input_value("#transformer-link textarea")
+    assert "tab=transformer" in link and "layer=2" in link
+    page.screenshot(path=str(SCREENSHOTS / "transformer.png"), full_page=True)
+    page.close()
+
+
+def test_a_bad_link_opens_the_app_with_a_notice(browser, app_url):
+    page = _open(browser, app_url + "?tab=mha&heads=99&colour=red&head=1")
+    notice = page.locator("#link-notice")
+    notice.wait_for(timeout=30_000)
+    text = notice.inner_text()
+    assert "heads='99': needs a number in 1..8" in text and "colour: no such setting" in text
+    assert page.get_by_role("tab", name="Multi-head attention").get_attribute("aria-selected") == "true"
+    page.wait_for_function("location.search.includes('head=1')", timeout=30_000)  # the good value is kept
+    page.close()
+
+
+def test_export_gives_html_figures_and_csv_tables_and_each_figure_has_a_png_button(page):
+    page.get_by_role("tab", name="Multi-head attention").click()
+    page.wait_for_selector("#tab-mha .js-plotly-plot", timeout=60_000)
+    assert page.locator("#tab-mha .modebar-btn[data-title='Download plot as a PNG']").count() >= 4
+    page.locator("#tab-mha").get_by_text("export: figures as HTML").click()
+    page.click("#mha-export")
+    files = page.locator("#mha-export-files")
+    page.wait_for_function(
+        "document.querySelector('#mha-export-files').innerText.replace(/\\s/g, '').includes('shapes.csv')",
+        timeout=60_000,
+    )
+    names = files.inner_text().replace("\n", "")
+    assert all(name in names for name in ("raw_scores.html", "probabilities.html", "weighted.html", "shapes.csv"))
+    page.get_by_role("tab", name="Translate").click()
+
+
+def test_projector_mode_enlarges_the_text_and_lives_in_the_link(browser, app_url):
+    page = _open(browser, app_url, width=1280, height=720)
+    size = "parseFloat(getComputedStyle(document.querySelector('#translate-input textarea')).fontSize)"
+    normal = page.evaluate(size)
+    page.check("#projector input")
+    page.wait_for_function("document.body.classList.contains('projector')")
+    assert page.evaluate(size) >= normal * 1.3
+    page.wait_for_function("location.search.includes('projector=1')")
+    page.screenshot(path=str(SCREENSHOTS / "projector.png"))
+    linked = _open(browser, app_url + "?tab=translate&projector=1", width=1280, height=720)
+    linked.wait_for_function("document.body.classList.contains('projector')")
+    linked.wait_for_function("document.querySelector('#projector input').checked", timeout=30_000)
+    page.close()
+    linked.close()
+
+
+def test_chinese_reaches_buttons_plot_titles_and_table_headers(browser, app_url):
+    page = _open(browser, app_url + "?tab=forcing", locale="zh-CN")
+    page.wait_for_selector("#tab-forcing .js-plotly-plot", timeout=60_000)
+    page.wait_for_function(
+        "document.querySelector('#tab-forcing .js-plotly-plot').layout.title.text.startsWith('每一步')", timeout=60_000
+    )
+    body = page.inner_text("#tab-forcing")
+    assert "比较" in body and "复制此视图的链接" in body  # buttons
+    assert "自由生成的输出" in body  # the computed summary
+    assert "步" in page.inner_text("#forcing-table thead")  # a table header
+    page.get_by_role("tab", name="Transformer", exact=True).click()
+    page.get_by_role("button", name="翻译并显示").wait_for(timeout=30_000)
+    page.screenshot(path=str(SCREENSHOTS / "chinese-forcing.png"))
+    page.close()
+
+
+@pytest.mark.parametrize("tab", ["translate", "forcing", "mha", "transformer", "birnn", "vit", "train"])
+def test_a_phone_shows_every_tab_without_sideways_scrolling(browser, app_url, tab):
+    page = _open(browser, app_url + f"?tab={tab}", width=390, height=844)
+    page.wait_for_selector(f"#tab-{tab} .js-plotly-plot", timeout=60_000)
+    page.wait_for_timeout(1500)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # no figure title runs past its figure, and no label is squeezed to one character a line
+    overflowing = page.evaluate(
+        "Array.from(document.querySelectorAll('.js-plotly-plot')).filter(p => p.offsetParent).filter(p => {"
+        " const t = p.querySelector('.gtitle'); if (!t) return false;"
+        " return t.getBoundingClientRect().right > p.getBoundingClientRect().right + 1; }).length"
+    )
+    assert overflowing == 0
+    squeezed = page.evaluate(  # a label of 4+ characters laid out at 2 characters or fewer a line
+        "Array.from(document.querySelectorAll('#tab-" + tab + " [data-testid=block-info]'))"
+        ".filter(e => e.offsetParent && e.innerText.trim().length > 3).filter(e => {"
+        " const lines = e.getBoundingClientRect().height / (parseFloat(getComputedStyle(e).lineHeight) || 20);"
+        " return lines > 2.5 && e.innerText.trim().length / lines <= 2; }).map(e => e.innerText)"
+    )
+    assert squeezed == []
+    if tab in ("translate", "vit"):
+        page.screenshot(path=str(SCREENSHOTS / f"phone-{tab}.png"), full_page=True)
+    page.close()
+
+
+@pytest.mark.skipif(data_file("mnist/mnist.npz") is None, reason="needs mnist.npz under S2S_VIZ_DATA")
+def test_a_stroke_on_the_sketchpad_draws_at_once_and_is_classified(browser, app_url):
+    page = _open(browser, app_url + "?tab=birnn")
+    canvas = page.locator("#tab-birnn canvas").first
+    canvas.wait_for(timeout=30_000)
+    page.wait_for_function("document.querySelector('#tab-birnn .digit-sketch').dataset.brushReady === '1'")
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 15):  # a vertical stroke: a 1
+        page.mouse.move(x, y + step * box["height"] * 0.04)
+    page.mouse.up()
+    page.wait_for_function("document.querySelector('#birnn-source input[value=\"draw\"]').checked", timeout=30_000)
+    page.click("#tab-birnn button.primary")
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('#tab-birnn .js-plotly-plot')).some("
+        "p => p.layout && p.layout.title && String(p.layout.title.text).startsWith('your drawing'))",
+        timeout=60_000,
+    )
+    page.close()
+
+
+def test_compare_draws_each_models_attention_side_by_side(page):
+    page.get_by_role("tab", name="Translate").click()
+    page.get_by_text("compare models side by side").click()
+    page.click("#compare-button")
+    page.wait_for_selector("#compare-heatmap-0 .js-plotly-plot", timeout=60_000)
+    page.wait_for_selector("#compare-heatmap-1 .js-plotly-plot", timeout=60_000)
+    titles = [_title(page, f"#compare-heatmap-{index}") for index in range(2)]
+    chosen = page.inner_text("#compare-table")
+    assert all(title.split(":")[0] in chosen for title in titles)  # each panel is one of the compared models
+    assert "char-fr-en" not in chosen and "dates" not in chosen  # only models that read English

@@ -1,0 +1,137 @@
+"""Links, export and the server's words in Chinese, on real Gradio components and real figures (no server)."""
+
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+import pytest
+
+from s2s_viz import viz
+from s2s_viz.ui.i18n import say
+from s2s_viz.ui.share import Links, export_files, parse_value, restore_from_query, shareable
+from s2s_viz.ui.speak import localize, wrap_title
+
+
+@pytest.fixture
+def page():
+    """A small page with one shareable tab: what a link may set, and what it may not."""
+    with gr.Blocks() as demo:
+        demo.s2s_links = Links()
+        controls = {
+            "layer": gr.Slider(0, 11, value=0, step=1),
+            "temperature": gr.Slider(0.05, 3.0, value=1.0, step=0.05),
+            "causal": gr.Checkbox(),
+            "strategy": gr.Radio([("greedy!", "greedy"), ("beam!", "beam")], value="greedy"),
+            "models": gr.Dropdown(["a", "b", "c"], multiselect=True, max_choices=2),
+            "text": gr.Textbox(max_length=20),
+        }
+        shareable("demo", **controls)
+    return demo.s2s_links, controls
+
+
+def test_a_link_sets_each_control_and_names_what_it_ignored(page):
+    registry, controls = page
+    query = {
+        "tab": "demo",
+        "layer": "2",
+        "temperature": "0.5",
+        "causal": "1",
+        "strategy": "beam",
+        "models": "a,c",
+        "text": "I am cold.",
+        "projector": "1",
+    }
+    selected, notice, projector, values = restore_from_query(registry, query, ["demo", "other"])
+    assert selected.selected == "demo" and notice["visible"] is False and projector["value"] is True
+    restored = dict(zip(controls, [value["value"] for value in values]))
+    assert restored == {
+        "layer": 2,
+        "temperature": 0.5,
+        "causal": True,
+        "strategy": "beam",
+        "models": ["a", "c"],
+        "text": "I am cold.",
+    }
+    assert isinstance(restored["layer"], int)  # a whole-step slider gets a whole number
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ({"tab": "nowhere"}, "there is no such tab"),
+        ({"tab": "demo", "layer": "12"}, "layer='12': needs a number in 0..11"),
+        ({"tab": "demo", "layer": "two"}, "layer='two': needs a number"),
+        ({"tab": "demo", "strategy": "random"}, "'random' is not one of the choices"),
+        ({"tab": "demo", "models": "a,b,c"}, "at most 2 may be chosen"),
+        ({"tab": "demo", "text": "x" * 21}, "longer than 20 characters"),
+        ({"tab": "demo", "colour": "red"}, "colour: no such setting on the demo tab"),
+        ({"layer": "2"}, "layer: no such setting without a tab"),
+    ],
+)
+def test_bad_link_values_are_ignored_with_a_notice(page, query, named):
+    registry, controls = page
+    _, notice, _, values = restore_from_query(registry, query, ["demo"])
+    assert notice["visible"] is True and named in notice["value"]
+    assert all("value" not in value for value in values)  # nothing was set from a bad value
+
+
+def test_parse_value_keeps_numbers_in_the_controls_bounds():
+    with gr.Blocks():
+        number = gr.Number(minimum=0, maximum=9999, precision=0)
+        assert parse_value(number, "17") == 17
+        with pytest.raises(ValueError, match="0..9999"):
+            parse_value(number, "-1")
+        with pytest.raises(ValueError):
+            parse_value(number, "nan")
+
+
+def test_export_writes_standalone_html_for_figures_and_csv_for_tables(tmp_path):
+    figure = viz.attention_heatmap(np.eye(3), list("abc"), list("xyz"))
+    payload = gr.Plot().postprocess(figure)  # what the page sends back for a figure
+    table = pd.DataFrame({"step": [0, 1], "p": [0.123456789, 0.5]})
+    paths = export_files(["heatmap", "steps", "empty"], payload, table, None)
+    html, csv = (open(path, encoding="utf-8").read() for path in paths)
+    assert paths[0].endswith("heatmap.html") and paths[1].endswith("steps.csv")
+    assert 'src="https://cdn.plot.ly' not in html and len(html) > 1_000_000  # plotly.js is inside: opens offline
+    assert "Plotly.newPlot" in html
+    assert "0.123456789" in csv  # full precision
+    assert "which source characters each output step reads" in html  # the figure itself, title and all
+    with pytest.raises(gr.Error, match="Nothing to export"):
+        export_files(["empty"], None)
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        ("encoder self-attention: layer 1, head 2", "编码器自注意力：层 1，头 2"),
+        ("MNIST test image 3 (label 8): it is an 8", "MNIST 测试图片 3（标签 8）：是 8"),
+        ("the source is missing", "缺少源句"),  # a blank translated in turn
+        ("show head must be in 0..1 for 2 heads, got 5", "2 个头时显示的头必须在 0..1 之间，收到的是 5"),  # reordered
+        (
+            "**Finished**. Model `my-model` is saved and listed in every tab.",
+            "**完成**。模型 `my-model` 已保存，并出现在每个标签页的列表中。",
+        ),  # a name between backticks is left alone
+        ("ahead of the heads", "ahead of the heads"),  # whole words only
+    ],
+)
+def test_the_servers_words_in_chinese(english, chinese):
+    assert say(english, "zh-CN") == chinese
+    assert say(english, "en") == english
+
+
+def test_a_figure_and_a_table_are_localized_but_not_their_tokens():
+    figure = viz.attention_heatmap(np.eye(2), ["a", "b"], ["x", "y"])
+    localize(figure, gr.Plot(), "zh-CN")
+    assert figure.layout.title.text.startswith("注意力") and figure.layout.xaxis.title.text == "源句（编码器位置 j）"
+    assert list(figure.data[0].x) == ["0:a", "1:b"]
+    table = localize(
+        pd.DataFrame({"what": ["heads concatenated", "J'ai froid."], "shape": ["(2, 3)", "x"]}), gr.Dataframe(), "zh-CN"
+    )
+    assert list(table.columns) == ["内容", "形状"] and list(table["内容"]) == ["各头拼接", "J'ai froid."]
+
+
+def test_long_titles_break_between_words():
+    title = "class-token attention in every block and head (the patch grid of each)"
+    wrapped = wrap_title(title)
+    assert wrapped.replace("<br>", " ") == title and all(len(line) <= 52 for line in wrapped.split("<br>"))
