@@ -7,6 +7,10 @@
    strategy settings); every answer must be a clear message (no 500, no hang), and the app must answer
    normally afterwards.
 
+0. views (first, on the fresh server; needs Debian's chromium): in a real browser, per tab, the seconds from
+   opening its link to its first computed figure (target 3 s), then the latency of each live control, from the
+   key press or click to the redrawn view (target p50 300 ms). ``--no-views`` skips it.
+
 Optionally (``--with-training``) a training runs in the app during the load phase, and we record that it
 still made progress.
 
@@ -155,6 +159,92 @@ def bad_inputs(seed: int, count: int, model: str):
             yield (model, "Hello.", rng.choice(["sample", "best", ""]), 4, rng.choice([-1.0, 0.0, 1e9]))
 
 
+CHROMIUM = "/usr/bin/chromium"
+TABS = ["translate", "forcing", "mha", "transformer", "birnn", "vit", "train"]
+# (tab, what is done, the figure or field that must change): each is done five times, back and forth
+LIVE_CONTROLS = [
+    ("translate", "replay slider: arrow key", ("key", "#translate-step input[type=range]"), "#translate-written"),
+    ("translate", "strategy: sample / greedy", ("radio", "#tab-translate", ["sample", "greedy"]), "#translate-heatmap"),
+    ("mha", "heads slider: arrow key", ("key", "#tab-mha input[aria-label='range slider for heads h']"), "#tab-mha"),
+    ("mha", "causal mask: tick / untick", ("check", "#tab-mha input[type=checkbox]"), "#tab-mha"),
+    (
+        "transformer",
+        "head slider: arrow key",
+        ("key", "#tab-transformer input[aria-label='range slider for head']"),
+        "#transformer-heatmap",
+    ),
+    (
+        "transformer",
+        "positions slider: arrow key",
+        ("key", "#tab-transformer input[aria-label='range slider for positions']"),
+        "#transformer-encoding",
+    ),
+    ("vit", "block slider: arrow key", ("key", "#tab-vit input[aria-label='range slider for block']"), "#tab-vit"),
+    ("vit", "rollout fusion: max / mean", ("radio", "#tab-vit", ["max", "mean"]), "#tab-vit"),
+]
+# a figure has been redrawn when its plotly layout object is a new one (the mark set on the old one is gone)
+MARK = "document.querySelectorAll('{0} .js-plotly-plot').forEach(p => {{ if (p.layout) p.layout.__mark = 1; }})"
+REDRAWN = "Array.from(document.querySelectorAll('{0} .js-plotly-plot')).some(p => p.layout && !p.layout.__mark)"
+
+
+def views_in_a_browser(url: str) -> dict:
+    """Per tab, seconds from opening its link to its first computed figure; then each live control's latency."""
+    from playwright.sync_api import sync_playwright
+
+    first_view, live = {}, {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        for tab in TABS:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            started = time.perf_counter()
+            page.goto(f"{url}?tab={tab}", wait_until="commit")
+            page.wait_for_function(
+                f"Array.from(document.querySelectorAll('#tab-{tab} .js-plotly-plot')).some(p => p.data?.length)",
+                timeout=120_000,
+                polling=20,
+            )
+            first_view[tab] = round(time.perf_counter() - started, 2)
+            page.close()
+        page = None
+        for tab, name, (how, target, *choices), watched in LIVE_CONTROLS:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{url}?tab={tab}")
+            page.wait_for_function(REDRAWN.format(f"#tab-{tab}"), timeout=120_000)
+            page.wait_for_timeout(1500)  # every first computation of the page has landed
+            times = []
+            for attempt in range(5):
+                field = "#translate-written textarea" if watched == "#translate-written" else None
+                before = page.input_value(field) if field else None
+                page.evaluate(MARK.format(watched))
+                started = time.perf_counter()
+                if how == "key":
+                    page.locator(target).focus()
+                    page.keyboard.press("ArrowRight" if attempt % 2 == 0 else "ArrowLeft")
+                elif how == "check":
+                    page.locator(target).first.click()
+                else:
+                    page.locator(target).get_by_label(choices[0][attempt % 2], exact=True).check()
+                if field:
+                    page.wait_for_function(
+                        f"document.querySelector('{field}').value !== {before!r}", timeout=30_000, polling=10
+                    )
+                else:
+                    page.wait_for_function(REDRAWN.format(watched), timeout=30_000, polling=10)
+                times.append(time.perf_counter() - started)
+                page.wait_for_timeout(300)
+            live[f"{tab}: {name}"] = {
+                "p50_ms": round(1000 * statistics.median(times), 0),
+                "max_ms": round(1000 * max(times), 0),
+            }
+            page.close()
+        browser.close()
+    return {
+        "first_view_seconds": first_view,
+        "first_view_note": "a fresh server; each tab opened by its link in a new page, in this order",
+        "live_controls": live,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default=None)
@@ -163,6 +253,7 @@ def main() -> None:
     parser.add_argument("--per-client", type=int, default=10)
     parser.add_argument("--faults", type=int, default=200)
     parser.add_argument("--with-training", action="store_true")
+    parser.add_argument("--no-views", action="store_true", help="skip the browser phase (views and live controls)")
     args = parser.parse_args()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -171,6 +262,9 @@ def main() -> None:
     process, startup = start_app(port, user_models)
     url = f"http://127.0.0.1:{port}/"
     try:
+        views = None
+        if not args.no_views and os.path.exists(CHROMIUM):
+            views = views_in_a_browser(url)
         client = Client(url, verbose=False)
         from s2s_viz.ui.common import default_translator
 
@@ -251,6 +345,7 @@ def main() -> None:
             {
                 "model": model,
                 "startup_seconds": round(startup, 1),
+                "views": views,
                 "translate_sequential": {
                     "requests": args.requests,
                     "p50_ms": round(1000 * statistics.median(latencies), 1),
@@ -284,6 +379,8 @@ def main() -> None:
                     "healthy_after": healthy_after,
                 },
                 "targets": {
+                    "first view per tab": "<= 3 s",
+                    "live control p50": "<= 300 ms",
                     "translate p50": "<= 150 ms",
                     "concurrent": "no errors, p95 <= 1.5 s",
                     "faults": "0 server errors, 0 hangs",

@@ -238,11 +238,15 @@ def digit_overlay(
                 hovertemplate="patch row %{y:.0f}, col %{x:.0f}: %{z:.3f}<extra></extra>",
             )
         )
-    if patch_size:
+    lines = []
+    if patch_size:  # the patch grid as plain shapes (plotly's add_hline costs 10 ms a line)
+        white = {"color": "white", "width": 1}
         for edge in np.arange(patch_size, 28, patch_size) - 0.5:
-            figure.add_hline(y=edge, line={"color": "white", "width": 1})
-            figure.add_vline(x=edge, line={"color": "white", "width": 1})
+            edge = float(edge)
+            lines.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": edge, "y1": edge, "line": white})
+            lines.append({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "x0": edge, "x1": edge, "line": white})
     figure.update_layout(
+        shapes=lines,
         title=title,
         yaxis={"autorange": "reversed", "scaleanchor": "x"},
         height=340,

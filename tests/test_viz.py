@@ -48,3 +48,12 @@ def test_masked_cells_are_grey_and_not_coloured_by_their_value():
     assert np.isnan(values[hidden]).all() and (values[~hidden] == matrix[~hidden]).all()
     assert (grey[hidden] == 1).all() and np.isnan(grey[~hidden]).all()
     assert len(viz.matrix_heatmap(matrix, "t").data) == 1
+
+
+def test_the_digit_overlay_draws_the_patch_grid_between_patches():
+    figure = viz.digit_overlay(np.zeros((28, 28)), np.ones((4, 4)) / 16, 7, "attention").to_dict()
+    lines = figure["layout"]["shapes"]
+    across = sorted(line["y0"] for line in lines if line.get("xref") == "paper")
+    down = sorted(line["x0"] for line in lines if line.get("yref") == "paper")
+    assert across == down == [6.5, 13.5, 20.5]  # between pixel rows 6 and 7, 13 and 14, 20 and 21
+    assert viz.digit_overlay(np.zeros((28, 28))).to_dict()["layout"].get("shapes", []) == []

@@ -51,26 +51,50 @@ def get_model(name: str, kind: str = "translator"):
         raise refuse(str(error)) from error
 
 
-def alive(fn, inputs: list, outputs: list, live: tuple = ()):
-    """Compute a view as soon as the page has loaded (the page itself does not wait for it), and again whenever
-    one of its ``live`` controls changes: those whose computation takes well under 300 ms here. Heavier inputs
-    (a sentence, a model) keep their button. Returns the event, to chain on."""
+def alive(fn, inputs: list, outputs: list, live: tuple = (), then: tuple | None = None) -> None:
+    """Compute a view when its tab is first shown (the tab a link opens: once the page is up, without delaying it;
+    any other tab: when it is chosen), and again whenever one of its ``live`` controls changes: those whose
+    computation takes well under 300 ms here. Heavier inputs (a sentence, a model) keep their button. ``then``:
+    ``(fn, inputs, outputs)`` to run after each computation."""
     from gradio.context import Context
 
     from .share import links
 
-    registry = links()
-    # the page-load event that reads a shared link marks the page ready once the link's settings are in place
-    first = registry.ready.change if registry is not None else Context.root_block.load
-    triggers = [first, *[control.change for control in live]]
+    registry, tab = links(), _enclosing_tab()
+    outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    changes = [control.change for control in live]
+    if registry is None or tab is None:  # a page without tabs or links: compute on load
+        events = [_on([Context.root_block.load, *changes], fn, inputs, outputs)]
+    else:
+        key = tab.id
+
+        def opened(ready, *values):
+            if ready != key:  # another tab is open: this one waits until it is chosen
+                return gr.skip() if len(outputs) == 1 else tuple(gr.skip() for _ in outputs)
+            return fn(*values)
+
+        events = [
+            _on([registry.ready.change], opened, [registry.ready, *inputs], outputs),
+            _on([tab.select, *changes], fn, inputs, outputs),
+        ]
+    if then is not None:
+        for event in events:
+            event.then(*then, api_visibility="private")
+
+
+def _on(triggers, fn, inputs, outputs):
     return gr.on(
-        triggers=triggers,
-        fn=fn,
-        inputs=inputs,
-        outputs=outputs,
-        api_visibility="private",
-        trigger_mode="always_last",
+        triggers=triggers, fn=fn, inputs=inputs, outputs=outputs, api_visibility="private", trigger_mode="always_last"
     )
+
+
+def _enclosing_tab() -> gr.Tab | None:
+    from gradio.context import Context
+
+    block = Context.block
+    while block is not None and not isinstance(block, gr.Tab):
+        block = block.parent
+    return block
 
 
 def examples(samples: list, inputs: list) -> gr.Examples:

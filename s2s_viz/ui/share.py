@@ -31,6 +31,10 @@ body.projector gradio-app {
   --text-xxl: 36px; --block-label-text-size: 19px; --block-info-text-size: 18px; --block-title-text-size: 22px;
   --input-text-size: 22px; --prose-text-size: 22px; --section-header-text-size: 24px;
   --button-large-text-size: 24px; --button-small-text-size: 20px; --button-medium-text-size: 22px;
+  --checkbox-label-text-size: 21px;
+}
+body.projector .form > .block, body.projector .row > .block, body.projector .row > .form {
+  min-width: min(100%, 300px) !important;
 }
 body.projector .js-plotly-plot .gtitle { font-size: 24px !important; }
 body.projector .js-plotly-plot .xtick text, body.projector .js-plotly-plot .ytick text { font-size: 17px !important; }
@@ -43,7 +47,6 @@ body.projector table { font-size: 19px !important; }
   .js-plotly-plot .gtitle { font-size: 12px !important; }
   .form > .block, .row > .block, .form > div, .row > .form { min-width: min(100%, 260px) !important; }
 }
-label span, .block-label, [data-testid="block-label"] { word-break: normal; overflow-wrap: anywhere; }
 .share-row { align-items: end; }
 """
 
@@ -81,7 +84,8 @@ class Links:
 
     def __init__(self):
         self.tabs: dict[str, dict[str, gr.components.Component]] = {}
-        self.ready = gr.Number(value=0, visible="hidden", elem_id="page-ready")
+        # the tab the page opened on, once its link is read ("" before): the URL and the first computation wait for it
+        self.ready = gr.Textbox(value="", visible="hidden", elem_id="page-ready")
         self.projector = gr.Checkbox(
             value=False, label=t("label.projector", "projector mode (large text for a classroom)"), elem_id="projector"
         )
@@ -264,7 +268,8 @@ def wire_restore(demo: gr.Blocks, tabs: gr.Tabs, known_tabs: list[str]) -> None:
                 gr.update(value=f"The link could not be read: {error}", visible=True),
                 [gr.update()] * len(components),
             )
-        return [selected, notice, projected, 1, *values]
+        opened = selected.get("selected") if isinstance(selected, dict) else getattr(selected, "selected", None)
+        return [selected, notice, projected, opened or known_tabs[0], *values]
 
     demo.load(
         restore,

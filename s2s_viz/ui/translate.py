@@ -183,7 +183,8 @@ def build() -> list:
         [model, text, strategy, beam_width, temperature, seed],
         [output, notice, heatmap, steps, attention_table, state, step],
         live=(strategy, beam_width, temperature, seed),
-    ).then(replay, [state, step], [written, heatmap, steps], api_visibility="private")
+        then=(replay, [state, step], [written, heatmap, steps]),
+    )
     step.change(replay, [state, step], [written, heatmap, steps], api_name="replay")
     with gr.Accordion(t("label.compare_models", "compare models side by side"), open=False):
         # a model trained after the page loaded is a valid choice too (get_model checks every name)

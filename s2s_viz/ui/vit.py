@@ -74,6 +74,17 @@ def vit_attention(
     )
 
 
+def vit_block(model_name, sketch, upload, test_index, source, layer=0, head=-1, head_fusion="mean", discard=0.0):
+    """Only what a new block or head changes (the chosen map and the frame in the grid): half the drawing."""
+    figures = vit_attention(model_name, sketch, upload, test_index, source, layer, head, head_fusion, discard)
+    return figures[2], figures[5]
+
+
+def vit_rollout(model_name, sketch, upload, test_index, source, layer=0, head=-1, head_fusion="mean", discard=0.0):
+    """Only what the rollout settings change."""
+    return vit_attention(model_name, sketch, upload, test_index, source, layer, head, head_fusion, discard)[3]
+
+
 def build() -> list:
     gr.Markdown(t("vit.intro", INTRO))
     gr.Markdown(t("vit.live", LIVE))
@@ -109,12 +120,21 @@ def build() -> list:
         outputs,
         api_name="vit_attention",
     )
-    if mnist_here():  # opens on test image 0; block, head and rollout settings redraw at once
-        alive(
-            vit_attention,
-            [model, sketch, upload, test_index, source, layer, head, fusion, discard],
-            outputs,
-            live=(source, test_index, layer, head, fusion, discard),
+    inputs = [model, sketch, upload, test_index, source, layer, head, fusion, discard]
+    if mnist_here():  # opens on test image 0; another test image redraws at once
+        alive(vit_attention, inputs, outputs, live=(source, test_index))
+    # block, head and rollout settings redraw only the figures they change
+    for controls, fn, changed in (
+        ((layer, head), vit_block, [attention, every_head]),
+        ((fusion, discard), vit_rollout, rollout),
+    ):
+        gr.on(
+            triggers=[control.change for control in controls],
+            fn=fn,
+            inputs=inputs,
+            outputs=changed,
+            api_visibility="private",
+            trigger_mode="always_last",
         )
     shareable(
         "vit",
