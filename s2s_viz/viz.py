@@ -24,10 +24,11 @@ def attention_heatmap(
     weights: np.ndarray,
     source_tokens: list[str],
     target_tokens: list[str],
-    title: str = "Attention: which source characters each output step reads",
+    title: str | None = "Attention: which source characters each output step reads",
     highlight_row: int | None = None,
 ) -> go.Figure:
     """A heatmap of ``weights[target_step, source_position]`` with hover showing both characters and the weight."""
+    title = title or "Attention: which source characters each output step reads"
     weights = np.asarray(weights, dtype=float)
     x, y = _unique_labels(source_tokens), _unique_labels(target_tokens)
     hover = [

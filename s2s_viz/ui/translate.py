@@ -42,8 +42,9 @@ def translate(
     except InputError as error:
         raise refuse(str(error)) from error
     targets = [s.token for s in result.steps]
+    title = heatmap_title(result)
     if result.attention is not None:
-        figure = viz.attention_heatmap(result.attention, result.source_tokens, targets)
+        figure = viz.attention_heatmap(result.attention, result.source_tokens, targets, title=title)
         table = viz.attention_table(result.attention, result.source_tokens, targets)
     else:
         figure, table = None, None
@@ -53,7 +54,13 @@ def translate(
         else "This model has no attention: it reads the source only through the encoder's final state."
     )
     steps = viz.steps_table(result.steps)
-    state = {"attention": result.attention, "source": result.source_tokens, "targets": targets, "steps": steps}
+    state = {
+        "attention": result.attention,
+        "source": result.source_tokens,
+        "targets": targets,
+        "steps": steps,
+        "title": title,
+    }
     return (
         result.text,
         notice,
@@ -65,6 +72,13 @@ def translate(
     )
 
 
+def heatmap_title(result) -> str:
+    """What the heatmap shows; a Transformer has one map per layer and head, and this is one summary of them."""
+    if result.attention_maps is not None:
+        return "Last layer's cross-attention, mean of its heads: which source characters each step reads"
+    return "Attention: which source characters each output step reads"
+
+
 def replay(state: dict, step: float):
     """The output so far at ``step``, the heatmap with that step's row highlighted, and the step table with that
     step's row marked. Follows every change of the slider (drag, arrow keys, a typed number)."""
@@ -74,7 +88,9 @@ def replay(state: dict, step: float):
     written = "".join(t for t in state["targets"][: step + 1] if t not in ("\n", "\t"))
     figure = None
     if state.get("attention") is not None:
-        figure = viz.attention_heatmap(state["attention"], state["source"], state["targets"], highlight_row=step)
+        figure = viz.attention_heatmap(
+            state["attention"], state["source"], state["targets"], title=state.get("title"), highlight_row=step
+        )
     steps = viz.highlight_row(state["steps"], step) if state.get("steps") is not None else None
     return written, figure, steps
 

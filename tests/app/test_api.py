@@ -291,3 +291,12 @@ def test_mha_draws_masked_cells_as_masked_and_refuses_a_head_beyond_h(client):
     assert "d_model = h × d_k = 2 × 8 = 16" in verdict
     with pytest.raises(AppError, match=r"show head must be in 0..1 for 2 heads, got 5"):
         client.predict("attention", 2, 8, 5, False, 0, api_name="/mha")
+
+
+def test_a_transformers_translate_heatmap_says_which_attention_it_shows(client):
+    _, _, heatmap, *_ = client.predict(
+        "transformer-char-en-fr", "I am cold.", "greedy", 4, 1.0, 0, api_name="/translate"
+    )
+    assert plotly(heatmap)["layout"]["title"]["text"].startswith("Last layer's cross-attention, mean of its heads")
+    _, _, heatmap, *_ = client.predict(TRANSLATOR, "I am cold.", "greedy", 4, 1.0, 0, api_name="/translate")
+    assert plotly(heatmap)["layout"]["title"]["text"].startswith("Attention: which source characters")

@@ -171,7 +171,11 @@ def _title(page, selector: str) -> str:
 
 
 def test_a_deep_link_restores_and_computes_a_transformer_view(browser, app_url):
-    page = _open(browser, app_url + "?tab=transformer&kind=encoder%20self-attention&layer=2&head=3")
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    query = re.search(r"http://localhost:7860/(\?tab=transformer[^`]*)`", readme).group(1)  # the README's link
+    page = _open(browser, app_url + query)
     page.wait_for_function(
         "(() => { const p = document.querySelector('#transformer-heatmap .js-plotly-plot');"
         " return p && p.layout && p.layout.title.text.includes('layer 2, head 3'); })()",
