@@ -130,9 +130,11 @@ def test_the_cli_reports_a_nan_in_one_line_and_keeps_the_last_good_epoch(tmp_pat
 
 
 def test_the_train_tab_reports_a_nan(monkeypatch, user_models):
-    from s2s_viz.training import translators
+    from s2s_viz.training import BackgroundTraining, translators
     from s2s_viz.ui import train as train_tab
 
+    # in this process, so that the poisoned fit reaches it (the app's own process transport is tested below)
+    monkeypatch.setattr(train_tab, "TrainingProcess", BackgroundTraining)
     original = translators.fit_and_save
     monkeypatch.setattr(
         translators, "fit_and_save", lambda *a, **k: original(*a, **{**k, "callbacks": [PoisonAt(2, 2)]})
@@ -155,3 +157,29 @@ def test_interval_means_run_on_across_epochs_and_add_up_to_the_epoch_means(tmp_p
         assert weighted == pytest.approx(batches[-1]["loss"], rel=1e-4)  # Keras's running mean at the epoch's end
     etas = [e["eta_s"] for e in events if e["type"] == "batch"]
     assert etas[-1] == pytest.approx(0.0, abs=1e-6) and all(eta is None or eta >= 0 for eta in etas)
+
+
+def test_a_training_process_streams_its_events_and_saves_the_model(tmp_path):
+    from s2s_viz.training import TrainingProcess
+
+    run = TrainingProcess(train_translator, small_config(name="in-a-process", epochs=2), tmp_path)
+    events = list(run.iter_events())
+    kinds = [event["type"] for event in events]
+    assert "batch" in kinds and kinds.count("epoch") == 2 and kinds[-1] == "done"
+    assert np.isfinite(events[-2]["val_loss"])
+    translator = s2s_viz.load(str(tmp_path / "in-a-process.keras"))  # a model the app can use at once
+    assert translator.card["name"] == "in-a-process" and translator.translate("abc").steps
+    run.process.wait(timeout=30)
+    assert run.process.returncode == 0 and run.error is None
+
+
+def test_a_crashed_training_process_is_reported_not_fatal(tmp_path):
+    from s2s_viz.training import TrainingProcess
+
+    run = TrainingProcess(train_translator, small_config(name="crashes", epochs=50, toy_count=6400), tmp_path)
+    seen = []
+    for event in run.iter_events():
+        seen.append(event)
+        if event["type"] == "batch":
+            run.process.kill()  # as the kernel's out-of-memory killer would
+    assert seen[-1] == {"type": "error", "message": "the training process ended unexpectedly (exit code -9)"}

@@ -24,7 +24,7 @@ from .config import (
 from .digits import build_digit_model, train_digits
 from .distribution import DistributionError, read_tf_config
 from .fit import TrainingError, fit_and_save
-from .progress import BackgroundTraining, TrainResult
+from .progress import BackgroundTraining, TrainingProcess, TrainResult
 from .translators import (
     build_translator_model,
     estimate_parameters,
@@ -40,6 +40,7 @@ __all__ = [
     "MEMORY_LIMIT_BYTES",
     "ArrayBatches",
     "BackgroundTraining",
+    "TrainingProcess",
     "BucketBatches",
     "DigitTrainConfig",
     "DistributionError",

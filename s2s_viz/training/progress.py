@@ -159,6 +159,10 @@ class BackgroundTraining:
         self.thread = threading.Thread(target=run, name="s2s-viz-training", daemon=True)
         self.thread.start()
 
+    def close(self) -> None:
+        """Stop it at the next batch end (the thread ends by itself)."""
+        self.stop.set()
+
     def iter_events(self):
         """Every event until the trainer's thread ends (the final ``{"type": "finished"}`` is not yielded)."""
         while True:
@@ -169,3 +173,104 @@ class BackgroundTraining:
             if event["type"] == "finished":
                 return
             yield event
+
+
+class _StopSignal:
+    """``set()`` asks the training process to stop at its next batch end (``threading.Event``'s two methods)."""
+
+    def __init__(self, process):
+        self._process = process
+        self._set = False
+
+    def set(self) -> None:
+        if self._set:
+            return
+        self._set = True
+        try:
+            self._process.stdin.write(b"stop\n")
+            self._process.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            pass  # it has ended already
+
+    def is_set(self) -> bool:
+        return self._set
+
+
+class TrainingProcess:
+    """``BackgroundTraining``'s interface, with the trainer in a process of its own at a lower priority and with
+    bounded threads (``S2S_VIZ_TRAIN_THREADS``, default half the cores): a training in the app does not starve
+    the translations being served, and a crash of the training is reported, never fatal to the app.
+
+    ``stop.set()`` ends it at the next batch end (the last completed epoch is kept); ``close()`` also ends a
+    process that does not stop in time.
+    """
+
+    def __init__(self, trainer: Callable, *args, **kwargs):
+        import os
+        import pickle
+        import subprocess
+        import sys
+
+        threads = int(os.environ.get("S2S_VIZ_TRAIN_THREADS", max(1, (os.cpu_count() or 2) // 2)))
+        niceness = int(os.environ.get("S2S_VIZ_TRAIN_NICENESS", "10"))
+        read_fd, write_fd = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "s2s_viz.training.child", str(write_fd)],
+            stdin=subprocess.PIPE,
+            pass_fds=(write_fd,),
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")},
+        )
+        os.close(write_fd)
+        self.events: queue.Queue = queue.Queue()
+        self.stop = _StopSignal(self.process)
+        self.result = None
+        self.error: str | None = None
+        self.process.stdin.write(pickle.dumps((trainer, args, kwargs, threads, niceness)))
+        self.process.stdin.flush()
+
+        def read() -> None:
+            finished = False
+            with os.fdopen(read_fd, "rb") as stream:
+                while True:
+                    try:
+                        event = pickle.load(stream)
+                    except (EOFError, pickle.UnpicklingError, OSError):
+                        break
+                    finished = finished or event.get("type") == "finished"
+                    if event.get("type") == "error":
+                        self.error = event.get("message")
+                    self.events.put(event)
+            code = self.process.wait()
+            if not finished:  # killed, out of memory, or a crash inside TensorFlow
+                self.error = f"the training process ended unexpectedly (exit code {code})"
+                self.events.put({"type": "error", "message": self.error})
+                self.events.put({"type": "finished"})
+
+        self.reader = threading.Thread(target=read, name="s2s-viz-training-events", daemon=True)
+        self.reader.start()
+
+    def iter_events(self):
+        """Every event until the training ends (the final ``{"type": "finished"}`` is not yielded)."""
+        while True:
+            try:
+                event = self.events.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            if event["type"] == "finished":
+                return
+            yield event
+
+    def close(self, grace_s: float = 60.0) -> None:
+        """Stop it, and end the process if it has not ended ``grace_s`` seconds later (a background thread waits:
+        the caller does not)."""
+        self.stop.set()
+
+        def reap() -> None:
+            import subprocess
+
+            try:
+                self.process.wait(timeout=grace_s)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+        threading.Thread(target=reap, name="s2s-viz-training-reaper", daemon=True).start()

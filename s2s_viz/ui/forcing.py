@@ -59,7 +59,7 @@ improve. Both run here, one after the other."""
 def forcing_experiment(task: str = "toy:dates", epochs: float = 3, include_mix: bool = False):
     """Train the same small model by teacher forcing and by reinjection; stream both curves."""
     from s2s_viz import checkpoints
-    from s2s_viz.training import BackgroundTraining, forcing_experiment_configs, train_translator
+    from s2s_viz.training import TrainingProcess, forcing_experiment_configs, train_translator
 
     try:
         runs = forcing_experiment_configs(task, int(epochs), include_mix)
@@ -67,7 +67,7 @@ def forcing_experiment(task: str = "toy:dates", epochs: float = 3, include_mix: 
         raise refuse(str(error)) from error
     series: dict[str, tuple[list, list]] = {}
     for label, config in runs:
-        run = BackgroundTraining(train_translator, config, checkpoints.user_dir())
+        run = TrainingProcess(train_translator, config, checkpoints.user_dir())
         try:
             for event in run.iter_events():
                 if event["type"] == "epoch":
@@ -85,7 +85,7 @@ def forcing_experiment(task: str = "toy:dates", epochs: float = 3, include_mix: 
                 elif event["type"] == "error":
                     raise refuse(event["message"])
         finally:
-            run.stop.set()
+            run.close()
     yield (
         viz.live_curves(series, "Teacher forcing vs reinjection: same model, same data, same seed"),
         "Both trained. Compare the validation curves.",

@@ -13,8 +13,8 @@ import pandas as pd
 from s2s_viz import checkpoints, viz
 from s2s_viz.machine import device_description
 from s2s_viz.training import (
-    BackgroundTraining,
     DigitTrainConfig,
+    TrainingProcess,
     TranslatorTrainConfig,
     model_for_size,
     train_digits,
@@ -134,10 +134,10 @@ def train(
         what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs
     )
     if kind == "digits":
-        run = BackgroundTraining(train_digits, config, checkpoints.user_dir())
+        run = TrainingProcess(train_digits, config, checkpoints.user_dir())
     else:
         sample_sources = FRA_SAMPLES if config.data == "fra" else SAMPLES.get(config.data, [])
-        run = BackgroundTraining(train_translator, config, checkpoints.user_dir(), sample_sources=sample_sources)
+        run = TrainingProcess(train_translator, config, checkpoints.user_dir(), sample_sources=sample_sources)
     session["run"] = run
     device = device_description()
     series: dict[str, tuple[list, list]] = {
@@ -197,7 +197,7 @@ def train(
                 last_yield = now
                 yield status, viz.live_curves(series, f"{config.name}: {what}"), samples, attention, download
     finally:
-        run.stop.set()  # the client left, or training ended: either way the slot is freed
+        run.close()  # the client left, or training ended: either way the slot is freed
         session.pop("run", None)
     checkpoints.prune_user_models(keep=config.name)
     yield status, viz.live_curves(series, f"{config.name}: {what}"), samples, attention, download

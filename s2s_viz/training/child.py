@@ -1,0 +1,58 @@
+"""A training in a process of its own, started by ``TrainingProcess``: the app's translations keep their CPU.
+
+    python -m s2s_viz.training.child EVENTS_FD
+
+Reads one pickled job from stdin: ``(trainer, args, kwargs, threads, niceness)``. Writes each event, pickled, to
+the file descriptor ``EVENTS_FD`` (stdout stays free for whatever a library prints). A line ``stop`` on stdin, or
+stdin closing (the app went away), stops the training at the next batch end; the last completed epoch is kept.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import threading
+
+
+def main() -> int:
+    events = os.fdopen(int(sys.argv[1]), "wb")
+    trainer, args, kwargs, threads, niceness = pickle.load(sys.stdin.buffer)
+    try:
+        os.nice(niceness)  # the app's requests first
+    except OSError:
+        pass
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    stop, lock = threading.Event(), threading.Lock()
+
+    def listen() -> None:
+        for line in sys.stdin.buffer:
+            if line.strip() == b"stop":
+                break
+        stop.set()  # asked to, or the app closed its end
+
+    threading.Thread(target=listen, name="s2s-viz-stop-listener", daemon=True).start()
+
+    def emit(event: dict) -> None:
+        with lock:
+            pickle.dump(event, events, protocol=pickle.HIGHEST_PROTOCOL)
+            events.flush()
+
+    try:
+        trainer(*args, on_event=emit, stop=stop, **kwargs)
+    except BaseException as error:  # noqa: BLE001 - reported to the app, never lost
+        emit({"type": "error", "message": f"{error.__class__.__name__}: {error}"})
+    finally:
+        emit({"type": "finished"})
+        events.close()
+    return 0
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # not sys.exit: the stop listener is still blocked reading stdin, and shutdown would wait on it
