@@ -187,17 +187,25 @@ MARK = "document.querySelectorAll('{0} .js-plotly-plot').forEach(p => {{ if (p.l
 REDRAWN = "Array.from(document.querySelectorAll('{0} .js-plotly-plot')).some(p => p.layout && !p.layout.__mark)"
 
 
+def training_status_now(job) -> str:
+    """The training's latest status line (the stream's first output), or "" before its first."""
+    outputs = job.outputs()
+    return outputs[-1][0] if outputs else ""
+
+
 def views_in_a_browser(url: str) -> dict:
     """Per tab, seconds from opening its link to its first computed figure; then each live control's latency."""
     from playwright.sync_api import sync_playwright
 
-    first_view, live = {}, {}
+    first_view, page_up, live = {}, {}, {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         for tab in TABS:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             started = time.perf_counter()
             page.goto(f"{url}?tab={tab}", wait_until="commit")
+            page.wait_for_selector("#translate-button", state="attached", timeout=120_000)
+            page_up[tab] = round(time.perf_counter() - started, 2)
             page.wait_for_function(
                 f"Array.from(document.querySelectorAll('#tab-{tab} .js-plotly-plot')).some(p => p.data?.length)",
                 timeout=120_000,
@@ -240,7 +248,11 @@ def views_in_a_browser(url: str) -> dict:
         browser.close()
     return {
         "first_view_seconds": first_view,
-        "first_view_note": "a fresh server; each tab opened by its link in a new page, in this order",
+        "page_up_seconds": page_up,
+        "first_view_note": (
+            "a fresh server; each tab opened by its link in a new page, in this order; page up: Gradio's page is"
+            " built in the browser (the app's components in the DOM), first view: the tab's first figure drawn"
+        ),
         "live_controls": live,
     }
 
@@ -274,13 +286,13 @@ def main() -> None:
         latencies = [translate(client, model, SENTENCES[i % len(SENTENCES)]) for i in range(args.requests)]
 
         training_job = None
-        if args.with_training:
+        if args.with_training:  # a long training (50 epochs), under way before the load starts, cancelled after it
             trainer = Client(url, verbose=False)
             training_job = trainer.submit(
                 "translator: LSTM seq2seq",
                 "toy:reverse",
                 "bench-training",
-                2,
+                50,
                 64,
                 0.005,
                 32,
@@ -289,7 +301,9 @@ def main() -> None:
                 3000,
                 api_name="/train",
             )
-            time.sleep(5)
+            deadline = time.monotonic() + 120
+            while not training_status_now(training_job).startswith("**Training on") and time.monotonic() < deadline:
+                time.sleep(0.5)
 
         # every client connects first (as a user's page or script does once), then all send at the same moment
         with concurrent.futures.ThreadPoolExecutor(args.clients) as pool:
@@ -315,14 +329,15 @@ def main() -> None:
         server_cpu_ms = 1000 * (server_cpu_seconds(process.pid) - cpu_before) / (args.clients * args.per_client)
         load_times = [t for times, _ in results for t in times]
         load_errors = sum(errors for _, errors in results)
-        training_status = None
-        if training_job is not None:
-            outputs = list(training_job)
-            training_status = outputs[-1][0] if outputs else "no output"
+        training_status = training_status_now(training_job) if training_job is not None else None
 
         cpu_before = server_cpu_seconds(process.pid)
         http_times, http_errors, http_seconds = http_load(url, model, args.clients, args.per_client)
         http_cpu_ms = 1000 * (server_cpu_seconds(process.pid) - cpu_before) / (args.clients * args.per_client)
+        http_training_status = None
+        if training_job is not None:
+            http_training_status = training_status_now(training_job)
+            training_job.cancel()
 
         answered_clearly, server_errors, hangs = 0, 0, 0
         fault_client = Client(url, verbose=False)
@@ -370,6 +385,7 @@ def main() -> None:
                     "requests_per_s": round(len(http_times) / http_seconds, 1),
                     "server_cpu_ms_per_request": round(http_cpu_ms, 1),
                     "client": "one asyncio thread, Gradio's HTTP API (gradio_api/call/translate)",
+                    "training_during_load": http_training_status,
                 },
                 "faults": {
                     "requests": args.faults,
