@@ -70,8 +70,14 @@ def position_similarity(position_embedding: np.ndarray) -> np.ndarray:
     return similarity.reshape(side, side, side, side)
 
 
-def mha_walkthrough(text: str, num_heads: int = 2, key_dim: int = 8, seed: int = 0, causal: bool = False) -> dict:
+def mha_walkthrough(
+    text: str, num_heads: int = 2, key_dim: int = 8, seed: int = 0, causal: bool = False, value_dim: int | None = None
+) -> dict:
     """Self-attention over the characters of ``text``, step by step, checked against Keras's layer.
+
+    ``value_dim`` (d_v, the notes' ``value_dim``) may differ from ``key_dim`` (d_k): queries and keys are
+    compared in d_k dimensions, each head's output has d_v, and ``W_O`` maps the h x d_v concatenation back to
+    d_model = h x d_k.
 
     Each character gets a fixed random vector (seeded by the character, so the same character always gets the
     same vector) plus the sinusoidal position encoding; a ``keras.layers.MultiHeadAttention`` with seeded
@@ -86,15 +92,16 @@ def mha_walkthrough(text: str, num_heads: int = 2, key_dim: int = 8, seed: int =
 
     if not text:
         raise ValueError("type a sentence first")
-    if not 1 <= num_heads <= 16 or not 1 <= key_dim <= 64:
-        raise ValueError("heads must be in 1..16 and key size in 1..64")
+    value_dim = key_dim if value_dim is None else value_dim
+    if not 1 <= num_heads <= 16 or not 1 <= key_dim <= 64 or not 1 <= value_dim <= 64:
+        raise ValueError("heads must be in 1..16, key and value sizes in 1..64")
     d_model = num_heads * key_dim
     vectors = np.stack([np.random.default_rng(ord(char) + 7919 * seed).normal(size=d_model) for char in text])
     x = (vectors + sinusoidal_encoding(len(text), d_model))[None].astype("float32")  # (1, T, d_model)
     keras.utils.set_random_seed(seed)
-    reference = keras.layers.MultiHeadAttention(num_heads=num_heads, key_dim=key_dim)
+    reference = keras.layers.MultiHeadAttention(num_heads=num_heads, key_dim=key_dim, value_dim=value_dim)
     expected, expected_probabilities = reference(x, x, use_causal_mask=causal, return_attention_scores=True)
-    scratch = ScratchMultiHeadAttention(num_heads, key_dim)
+    scratch = ScratchMultiHeadAttention(num_heads, key_dim, value_dim=value_dim)
     scratch.build(x.shape, x.shape)
     scratch.copy_weights_from(reference)
     output, probabilities, parts = scratch(x, x, use_causal_mask=causal, return_intermediates=True)
@@ -104,6 +111,7 @@ def mha_walkthrough(text: str, num_heads: int = 2, key_dim: int = 8, seed: int =
     return {
         "tokens": list(text),
         "d_model": d_model,
+        "value_dim": value_dim,
         "hidden": hidden,  # (T, T) true where a query may not read a key (its score is -inf before the softmax)
         **as_numpy,
         "max_output_difference": float(np.abs(np.asarray(output) - np.asarray(expected)).max()),

@@ -234,3 +234,12 @@ def test_config_round_trips_with_the_new_options():
     layer = ScratchMultiHeadAttention(2, 4, value_dim=3, use_bias=False, output_shape=(3, 2))
     twin = ScratchMultiHeadAttention.from_config(layer.get_config())
     assert (twin.value_dim, twin.use_bias, twin.output_shape_) == (3, False, (3, 2))
+
+
+def test_the_walkthrough_with_its_own_value_size_equals_keras():
+    from s2s_viz import explain
+
+    parts = explain.mha_walkthrough("attention", num_heads=3, key_dim=4, seed=2, causal=True, value_dim=6)
+    assert parts["Q"].shape == (3, 9, 4) and parts["V"].shape == (3, 9, 6) and parts["weighted"].shape == (3, 9, 6)
+    assert parts["concatenated"].shape == (9, 18) and parts["output"].shape == (9, 12)  # W_O: h*d_v -> d_model
+    assert parts["max_output_difference"] < 1e-5 and parts["max_probability_difference"] < 1e-5

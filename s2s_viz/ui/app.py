@@ -10,7 +10,7 @@ import gradio as gr
 
 import s2s_viz
 
-from . import birnn, forcing, mha, train, transformer, translate, vit
+from . import birnn, data, forcing, mha, train, transformer, translate, vit
 from .common import refuse
 from .i18n import english, t
 from .share import Links, on_tab_select, wire_restore
@@ -20,6 +20,7 @@ TITLE = "s2s-viz: a laboratory for sequence models"
 SUBTITLE = "Real Keras models, trained on real data; every figure is computed from them."
 TABS = [
     ("translate", "Translate", translate),
+    ("data", "Data", data),
     ("forcing", "Teacher forcing vs reinjection", forcing),
     ("mha", "Multi-head attention", mha),
     ("transformer", "Transformer", transformer),

@@ -24,7 +24,15 @@ for *Compute*."""
 MAX_CHARS = 40
 
 
-def mha(text: str, num_heads: float = 2, key_dim: float = 8, head: float = 0, causal: bool = False, seed: float = 0):
+def mha(
+    text: str,
+    num_heads: float = 2,
+    key_dim: float = 8,
+    head: float = 0,
+    causal: bool = False,
+    seed: float = 0,
+    value_dim: float | None = None,
+):
     """The walk-through for one head: four heatmaps and the difference from Keras."""
     text = check_text(text)
     if not text.strip():
@@ -33,7 +41,9 @@ def mha(text: str, num_heads: float = 2, key_dim: float = 8, head: float = 0, ca
     if len(text) > MAX_CHARS:
         text, notice = text[:MAX_CHARS], f"Only the first {MAX_CHARS} characters are shown. "
     try:
-        parts = explain.mha_walkthrough(text, int(num_heads), int(key_dim), int(seed), bool(causal))
+        parts = explain.mha_walkthrough(
+            text, int(num_heads), int(key_dim), int(seed), bool(causal), None if value_dim is None else int(value_dim)
+        )
     except ValueError as error:
         raise refuse(str(error)) from error
     head = int(head)
@@ -73,7 +83,7 @@ def mha(text: str, num_heads: float = 2, key_dim: float = 8, head: float = 0, ca
         ),
         viz.matrix_heatmap(
             parts["weighted"][head],
-            "4. weighted sum of values (this head's output)",
+            f"4. weighted sum of values (this head's output, d_v = {parts['value_dim']})",
             "dimension",
             "query i",
             None,
@@ -84,7 +94,8 @@ def mha(text: str, num_heads: float = 2, key_dim: float = 8, head: float = 0, ca
     ]
     summary = pd.DataFrame(
         [
-            {"what": "Q, K, V per head", "shape": str(parts["Q"].shape)},
+            {"what": "Q, K per head (heads, positions, d_k)", "shape": str(parts["Q"].shape)},
+            {"what": "V per head (heads, positions, d_v)", "shape": str(parts["V"].shape)},
             {"what": "heads concatenated", "shape": str(parts["concatenated"].shape)},
             {"what": "output (after W_O)", "shape": str(parts["output"].shape)},
             {"what": "max |ours − Keras| (output)", "shape": f"{parts['max_output_difference']:.2e}"},
@@ -94,7 +105,9 @@ def mha(text: str, num_heads: float = 2, key_dim: float = 8, head: float = 0, ca
     setting = (
         f"Each character is a random vector (seeded by the character and *seed* {int(seed)}) plus its position "
         f"encoding, of size d_model = h × d_k = {int(num_heads)} × {int(key_dim)} = {parts['d_model']}; the layer's "
-        f"weights are random too, seeded the same way. "
+        f"weights are random too, seeded the same way. Each head's values have d_v = {parts['value_dim']} "
+        f"dimensions (the notes' value_dim, which need not equal d_k); W_O maps the h × d_v = "
+        f"{int(num_heads) * parts['value_dim']} concatenated values back to d_model. "
     )
     return (
         *figures,
@@ -125,6 +138,7 @@ def build() -> list:
         )
         heads = gr.Slider(1, 8, value=2, step=1, label=t("label.heads_h", "heads h"))
         key_dim = gr.Slider(1, 32, value=8, step=1, label=t("label.key_size_d_k", "key size d_k"))
+        value_dim = gr.Slider(1, 32, value=8, step=1, label=t("label.value_size_d_v", "value size d_v"))
         # the server accepts any head of the 8 the slider allows; the page shows only the heads there are
         head = gr.Slider(0, 7, value=0, step=1, label=t("label.show_head", "show head"))
         gr.on(
@@ -148,16 +162,16 @@ def build() -> list:
     shapes = gr.Dataframe(interactive=False)
     button.click(
         mha,
-        [text, heads, key_dim, head, causal, seed],
+        [text, heads, key_dim, head, causal, seed, value_dim],
         [raw, scaled, probabilities, weighted, shapes, verdict],
         api_name="mha",
     )
-    shareable("mha", text=text, heads=heads, d_k=key_dim, head=head, causal=causal, seed=seed)
+    shareable("mha", text=text, heads=heads, d_k=key_dim, d_v=value_dim, head=head, causal=causal, seed=seed)
     exporter("mha", raw_scores=raw, scaled=scaled, probabilities=probabilities, weighted=weighted, shapes=shapes)
     alive(
         mha,
-        [text, heads, key_dim, head, causal, seed],
+        [text, heads, key_dim, head, causal, seed, value_dim],
         [raw, scaled, probabilities, weighted, shapes, verdict],
-        live=(heads, key_dim, head, causal, seed),
+        live=(heads, key_dim, head, causal, seed, value_dim),
     )
     return []

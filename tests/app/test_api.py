@@ -300,3 +300,15 @@ def test_a_transformers_translate_heatmap_says_which_attention_it_shows(client):
     assert plotly(heatmap)["layout"]["title"]["text"].startswith("Last layer's cross-attention, mean of its heads")
     _, _, heatmap, *_ = client.predict(TRANSLATOR, "I am cold.", "greedy", 4, 1.0, 0, api_name="/translate")
     assert plotly(heatmap)["layout"]["title"]["text"].startswith("Attention: which source characters")
+
+
+def test_the_data_view_lays_a_pair_out_and_refuses_an_empty_one(client):
+    encoder, decoder_input, decoder_target, ids, batch, shapes = client.predict(
+        TRANSLATOR, "Go away!", "Va-t'en !", 3, api_name="/lay_out"
+    )
+    assert "`[1, 11, 80]`" in shapes and "for every t: **True**" in shapes
+    assert plotly(decoder_input)["data"][0]["y"][0] == "0:<s>"  # the decoder's input starts with the start symbol
+    assert ids["data"][1][1].startswith("1 ")  # ... whose id is 1
+    assert batch["data"][0][0] == "Go away!" and batch["data"][1][-1] == "·"  # padded and masked
+    with pytest.raises(AppError, match="type a source sentence and its translation"):
+        client.predict(TRANSLATOR, " ", "x", 3, api_name="/lay_out")

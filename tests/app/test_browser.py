@@ -264,7 +264,7 @@ def test_chinese_reaches_buttons_plot_titles_and_table_headers(browser, app_url)
     page.close()
 
 
-@pytest.mark.parametrize("tab", ["translate", "forcing", "mha", "transformer", "birnn", "vit", "train"])
+@pytest.mark.parametrize("tab", ["translate", "data", "forcing", "mha", "transformer", "birnn", "vit", "train"])
 def test_a_phone_shows_every_tab_without_sideways_scrolling(browser, app_url, tab):
     page = _open(browser, app_url + f"?tab={tab}", width=390, height=844)
     page.wait_for_selector(f"#tab-{tab} .js-plotly-plot", timeout=60_000)
@@ -322,3 +322,16 @@ def test_compare_draws_each_models_attention_side_by_side(page):
     chosen = page.inner_text("#compare-table")
     assert all(title.split(":")[0] in chosen for title in titles)  # each panel is one of the compared models
     assert "char-fr-en" not in chosen and "dates" not in chosen  # only models that read English
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_the_data_view_opens_with_the_notes_three_tensors(browser, app_url, locale):
+    page = _open(browser, app_url + "?tab=data", locale=locale)
+    page.wait_for_selector("#data-decoder-target .js-plotly-plot", timeout=60_000)
+    page.wait_for_function("document.querySelector('#data-shapes').innerText.includes('True')", timeout=60_000)
+    title = _title(page, "#data-decoder-target")
+    assert title.startswith("decoder_target_data") and ("第 t 行" in title) == (locale == "zh-CN")
+    rows = page.evaluate("document.querySelector('#data-encoder .js-plotly-plot').data[0].y")
+    assert rows[-1].endswith("(padding)")  # the padding rows are drawn and named
+    page.screenshot(path=str(SCREENSHOTS / f"data-{locale}.png"), full_page=True)
+    page.close()
