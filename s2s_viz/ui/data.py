@@ -13,6 +13,7 @@ from s2s_viz.data.sources import DataUnavailable
 
 from .common import alive, check_text, default_translator, get_model, model_picker, refuse
 from .i18n import t
+from .notes import fixes
 from .share import exporter, shareable
 
 INTRO = """**What a character-level translator is fed.** The notes lay a pair out as three one-hot tensors of shape
@@ -148,6 +149,7 @@ def corpus_cost(model_name: str):
 def build() -> list:
     gr.Markdown(t("data.intro", INTRO))
     gr.Markdown(t("data.live", LIVE))
+    fixes("data")
     with gr.Row():
         model = model_picker(value=default_translator(), label=t("label.model", "model"), elem_id="data-model")
         padding = gr.Slider(0, 20, value=3, step=1, label=t("label.padding", "padding positions past the sentence"))

@@ -9,6 +9,7 @@ from s2s_viz import explain, viz
 
 from .common import alive, check_text, refuse
 from .i18n import t
+from .notes import fixes
 from .share import exporter, shareable
 
 INTRO = """**Attention lets every character read every other.** Each head projects the characters to queries
@@ -130,6 +131,7 @@ def heads_shown(num_heads: float, shown: float):
 def build() -> list:
     gr.Markdown(t("mha.intro", INTRO))
     gr.Markdown(t("mha.live", LIVE))
+    fixes("mha")
     with gr.Row():
         text = gr.Textbox(
             value="attention",

@@ -11,6 +11,7 @@ from s2s_viz.translator import InputError
 
 from .common import alive, check_text, default_translator, examples, get_model, model_names, model_picker, refuse
 from .i18n import t
+from .notes import fixes
 from .share import exporter, shareable
 
 INTRO = """**A character-level translator writes its output one character at a time.** At each step it turns
@@ -149,6 +150,7 @@ def same_direction(names: list[str], reference: str | None) -> list[str]:
 def build() -> list:
     gr.Markdown(t("translate.intro", INTRO))
     gr.Markdown(t("translate.live", LIVE))
+    fixes("translate")
     names = model_names()
     with gr.Row():
         model = model_picker(value=default_translator(), label=t("label.model", "model"), elem_id="translate-model")
