@@ -103,6 +103,32 @@ def _describe_unknown(unknown: list[Unknown]) -> str:
     )
 
 
+@dataclass
+class StateTrace:
+    """The inference loop of the notes, written out: the encoder hands its final states to the decoder as its
+    initial state, and the decoder's states are passed back in by hand at every step (greedy).
+
+    ``encoder_states[layer]`` is ``{"h": (units,), "c": (units,)}`` (no ``c`` for a GRU): what the encoder ends
+    with (for a bidirectional encoder, after the bridge that maps both directions to the decoder's size);
+    ``initial_states`` the decoder's state before its first step (the same arrays: the hand-over);
+    ``decoder_states[layer]["h"]`` is ``(steps, units)``, the state after each output step (and ``"c"``).
+    """
+
+    text: str
+    tokens: list[str]  # what each step wrote
+    source_tokens: list[str]
+    encoder_states: list[dict]
+    initial_states: list[dict]
+    decoder_states: list[dict]
+
+
+def _forbidden(logits: np.ndarray, vocab: CharVocab) -> np.ndarray:
+    """Padding and the start symbol are never outputs (as in the compiled loops)."""
+    logits = logits.copy()
+    logits[[0, vocab.start_id]] = -np.inf
+    return logits
+
+
 class Translator:
     """A trained translation model, ready to translate.
 
@@ -158,6 +184,51 @@ class Translator:
             )
             ids = ids[: self.max_source_length]
         return ids, unknown, "; ".join(notices)
+
+    # ---- the loop of the notes, by hand -----------------------------------------------------------------
+    def trace(self, text: str, hand_over: bool = True) -> StateTrace:
+        """Greedy decoding one explicit step at a time, as the notes' inference models do, recording every state.
+
+        The same model and the same steps as ``translate`` (so the same text), without the compiled loop.
+        ``hand_over=False`` starts the decoder from zeros instead of the encoder's final states (what the decoder
+        writes without them). Raises ``InputError`` for a model without recurrent states (a Transformer).
+        """
+        if not hasattr(self.model, "decoder_layers"):
+            raise InputError("only an RNN translator passes hidden states from step to step (a Transformer has none)")
+        ids, _, _ = self.prepare(text)
+        source = tf.constant([ids], dtype=tf.int32)
+        memory, states = self.model.encode(source)
+        names = ("h", "c")
+
+        def as_dicts(layer_states) -> list[dict]:
+            return [{name: np.asarray(value)[0] for name, value in zip(names, layer)} for layer in layer_states]
+
+        encoder_states = as_dicts(states)
+        if not hand_over:
+            states = [[tf.zeros_like(value) for value in layer] for layer in states]
+        initial = as_dicts(states)  # what the decoder starts from: the encoder's final states, handed over
+        token = self.target_vocab.start_id
+        written: list[int] = []
+        per_step: list[list[dict]] = []
+        for _ in range(self.max_steps):
+            logits, states, _ = self.model.decode_step(tf.constant([token], dtype=tf.int32), states, memory)
+            per_step.append(as_dicts(states))
+            token = int(np.argmax(_forbidden(np.asarray(logits)[0], self.target_vocab)))
+            written.append(token)
+            if token == self.target_vocab.end_id:
+                break
+        decoder_states = [
+            {name: np.stack([step[layer][name] for step in per_step]) for name in per_step[0][layer]}
+            for layer in range(len(per_step[0]))
+        ]
+        return StateTrace(
+            text=self.target_vocab.decode(written),
+            tokens=[self.target_vocab.token(token) for token in written],
+            source_tokens=[self.source_vocab.token(i) for i in ids],
+            encoder_states=encoder_states,
+            initial_states=initial,
+            decoder_states=decoder_states,
+        )
 
     # ---- translation ---------------------------------------------------------------------------------
     def translate(

@@ -115,3 +115,30 @@ def test_compare_forcing_marks_the_first_divergence(tiny_translator):
     # While the free run still agrees with the reference, both decoders saw the same prefix.
     for step in comparison.steps[: comparison.first_divergence]:
         assert step.forced_reference_probability == pytest.approx(step.free_reference_probability, abs=1e-5)
+
+
+@pytest.mark.parametrize("name", ["lstm-char-en-fr", "gru-char-en-fr", "attention-char-en-fr", "attention-char-fr-en"])
+def test_the_loop_written_out_by_hand_writes_what_the_compiled_loop_writes(name):
+    translator = s2s_viz.load(name)
+    sentences = ["I am cold.", "Tom is wise.", "Where is the station?"] if name.endswith("en-fr") else ["J'ai froid."]
+    for text in sentences:
+        trace = translator.trace(text)
+        assert trace.text == translator.translate(text).text
+        top = trace.decoder_states[-1]
+        assert top["h"].shape == (len(trace.tokens), translator.model.spec.latent_dim)
+        assert set(top) == ({"h"} if translator.model.spec.cell == "gru" else {"h", "c"})
+        for final, initial in zip(trace.encoder_states, trace.initial_states):  # the hand-over
+            assert all(np.array_equal(final[key], initial[key]) for key in final)
+    from_zeros = translator.trace("I am cold." if name.endswith("en-fr") else "J'ai froid.", hand_over=False)
+    assert not any(value.any() for layer in from_zeros.initial_states for value in layer.values())
+
+
+def test_without_the_hand_over_a_plain_lstm_does_not_know_the_sentence():
+    translator = s2s_viz.load("lstm-char-en-fr")
+    texts = {translator.trace(text, hand_over=False).text for text in ["I am cold.", "We won.", "Tom is wise."]}
+    assert len(texts) == 1  # the same output for every source: it only ever saw it through the states
+
+
+def test_a_transformer_has_no_states_to_trace():
+    with pytest.raises(InputError, match="only an RNN translator"):
+        s2s_viz.load("transformer-char-en-fr").trace("I am cold.")

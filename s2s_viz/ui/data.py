@@ -94,7 +94,7 @@ def _listing(tokens: list[str]) -> str:
 
 def _one_hot(tensor, rows: list[str], vocab, title: str):
     labels = [f"{viz.show_token(token)} (padding)" if token == "<pad>" else token for token in rows]
-    return viz.matrix_heatmap(
+    figure = viz.matrix_heatmap(
         tensor[0],
         title,
         "vocabulary (one column per character)",
@@ -103,6 +103,10 @@ def _one_hot(tensor, rows: list[str], vocab, title: str):
         labels,
         colorscale=[[0, "#f4f4f4"], [1, "#1f4e9c"]],
     )
+    # every time step named (the padding rows among them), one row a line
+    figure.update_yaxes(dtick=1)
+    figure.update_layout(height=max(300, 20 * len(rows) + 150))
+    return figure
 
 
 @functools.lru_cache(maxsize=1)

@@ -312,3 +312,14 @@ def test_the_data_view_lays_a_pair_out_and_refuses_an_empty_one(client):
     assert batch["data"][0][0] == "Go away!" and batch["data"][1][-1] == "·"  # padded and masked
     with pytest.raises(AppError, match="type a source sentence and its translation"):
         client.predict(TRANSLATOR, " ", "x", 3, api_name="/lay_out")
+
+
+def test_the_states_are_traced_by_hand_and_one_unit_followed(client):
+    summary, handover, hidden, cell, curve, *_ = client.predict(
+        "lstm-char-en-fr", "I am cold.", api_name="/trace_states"
+    )
+    expected = s2s_viz_translation("lstm-char-en-fr", "I am cold.")
+    assert f"Written step by step: **{expected}**; the compiled loop writes **{expected}** (the same)" in summary
+    assert plotly(handover)["data"][0]["y"] == ["0:h", "1:c"]
+    assert len(plotly(hidden)["data"][0]["y"]) == len(expected) + 1  # one row per step, the end symbol's too
+    assert [trace["name"] for trace in plotly(curve)["data"]] == ["h[0]", "c[0]"]
