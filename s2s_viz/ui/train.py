@@ -28,8 +28,8 @@ from .share import exporter, shareable
 INTRO = """**Train a real model here, on this machine.** Pick what to train and on which data, press *Start*
 and watch the loss fall; sample outputs refresh after every epoch. *Stop* ends training at the next batch
 and keeps the last completed epoch. The finished model appears at once in the other tabs' model lists and
-can be downloaded. *Try this:* an attention model on `toy:dates` for 3 epochs (about a minute on a CPU),
-then open the Translate tab and type `27 November 2026`."""
+can be downloaded. *Try this:* an attention model on `toy:dates` for 3 epochs (about 25 s on a CPU, after which it
+writes 99% of held-out dates exactly), then open the Translate tab and type `27 November 2026`."""
 
 WHAT = {
     "translator: LSTM seq2seq": ("translator", "rnn_seq2seq", {"cell": "lstm"}),
@@ -263,9 +263,16 @@ def build(pickers) -> None:
         epochs = gr.Number(
             value=3, precision=0, minimum=1, maximum=50, label=t("label.epochs", "epochs"), elem_id="train-epochs"
         )
-        batch_size = gr.Number(value=64, precision=0, minimum=8, maximum=512, label=t("label.batch_size", "batch size"))
+        batch_size = gr.Number(
+            value=64,
+            precision=0,
+            minimum=8,
+            maximum=512,
+            label=t("label.batch_size", "batch size"),
+            elem_id="train-batch",
+        )
         learning_rate = gr.Number(
-            value=0.005, minimum=1e-5, maximum=0.1, label=t("label.learning_rate", "learning rate")
+            value=0.01, minimum=1e-5, maximum=0.1, label=t("label.learning_rate", "learning rate"), elem_id="train-lr"
         )
         size = gr.Number(
             value=64,
@@ -273,8 +280,11 @@ def build(pickers) -> None:
             minimum=8,
             maximum=512,
             label=t("label.size_latent_d_model_units", "size (latent / d_model / units)"),
+            elem_id="train-size",
         )
-        layers = gr.Number(value=1, precision=0, minimum=1, maximum=4, label=t("label.layers", "layers"))
+        layers = gr.Number(
+            value=1, precision=0, minimum=1, maximum=4, label=t("label.layers", "layers"), elem_id="train-layers"
+        )
     with gr.Row():  # the ratio's long label gets a row's width (squeezed, it wrapped one character a line)
         ratio = gr.Slider(
             0,
@@ -289,11 +299,12 @@ def build(pickers) -> None:
             min_width=320,
         )
         pairs = gr.Number(
-            value=3000,
+            value=5000,
             precision=0,
             minimum=100,
             maximum=20000,
             label=t("label.training_pairs_images_3", "training pairs / images ÷ 3"),
+            elem_id="train-pairs",
         )
     with gr.Row():
         start = gr.Button(t("train.start", "Start"), variant="primary", elem_id="train-start")
