@@ -140,7 +140,7 @@ def test_the_train_tab_reports_a_nan(monkeypatch, user_models):
         translators, "fit_and_save", lambda *a, **k: original(*a, **{**k, "callbacks": [PoisonAt(2, 2)]})
     )
     updates = list(
-        train_tab.train("translator: LSTM seq2seq", "toy:copy", "tab-nan", 3, 64, 0.005, 16, 1, 1.0, 640, {})
+        train_tab.train("translator: LSTM seq2seq", "toy:copy", "tab-nan", 3, 64, 0.005, 16, 1, 1.0, 640, session={})
     )
     status = updates[-1][0]
     assert "Training failed" in status and "the loss became nan at epoch 2, batch 2" in status
@@ -183,3 +183,44 @@ def test_a_crashed_training_process_is_reported_not_fatal(tmp_path):
         if event["type"] == "batch":
             run.process.kill()  # as the kernel's out-of-memory killer would
     assert seen[-1] == {"type": "error", "message": "the training process ended unexpectedly (exit code -9)"}
+
+
+@pytest.mark.parametrize(
+    ("what", "options", "expected"),
+    [
+        ("digits: bidirectional LSTM", ("gru", "sum", "both", "7"), {"backward_cell": "gru", "merge_mode": "sum"}),
+        ("digits: bidirectional LSTM", ("same", "concat", "forward only", "7"), {"bidirectional": False}),
+        ("digits: Vision Transformer", ("same", "concat", "both", "14"), {"patch_size": 14}),
+    ],
+)
+def test_the_train_tab_builds_each_digit_option_into_the_model(what, options, expected):
+    from s2s_viz.ui import train as train_tab
+
+    _, config = train_tab.make_config(what, "mnist", "options", 1, 64, 0.01, 32, 1, 1.0, 300, *options)
+    assert expected.items() <= config.model.items()
+    if "backward_cell" not in expected and "patch_size" not in expected:
+        assert "backward_cell" not in config.model  # "as the forward": the core's default
+
+
+def test_an_impossible_digit_option_is_refused_with_the_cores_reason():
+    import gradio as gr
+
+    from s2s_viz.ui import train as train_tab
+
+    with pytest.raises(gr.Error, match="patch"):
+        train_tab.make_config(
+            "digits: Vision Transformer",
+            "mnist",
+            "options",
+            1,
+            64,
+            0.01,
+            32,
+            1,
+            1.0,
+            300,
+            "same",
+            "concat",
+            "both",
+            "5",
+        )

@@ -36,7 +36,7 @@ class ViTConfig:
         checks = [
             (
                 self.patch_size >= 1 and self.image_size % self.patch_size == 0,
-                f"patch_size must divide {self.image_size} (4 or 7 for 28x28), got {self.patch_size}",
+                f"patch_size must divide {self.image_size} (4, 7 or 14 for 28x28), got {self.patch_size}",
             ),
             (
                 8 <= self.d_model <= 1024 and self.d_model % self.num_heads == 0,

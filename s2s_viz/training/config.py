@@ -106,7 +106,19 @@ class DigitTrainConfig(FitSettings):
             (self.limit is None or self.limit >= 1, "limit must be at least 1"),
         ]
         require(checks)
+        self.model_config().validate()  # refused here, with the model's reason, not minutes later in the training
         checkpoints.check_name(self.name)
+
+    def model_config(self):
+        """The model's own settings object (``BiRNNConfig`` or ``ViTConfig``); unknown settings are refused."""
+        from ..models.birnn import BiRNNConfig
+        from ..models.vit import ViTConfig
+
+        kind = {"birnn": BiRNNConfig, "vit": ViTConfig}[self.architecture]
+        try:
+            return kind(**self.model)
+        except TypeError as error:
+            raise ValueError(f"unknown {self.architecture} setting: {error}") from None
 
 
 def make_optimizer(config: FitSettings, steps_per_epoch: int = 1):

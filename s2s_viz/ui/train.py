@@ -12,6 +12,7 @@ import pandas as pd
 
 from s2s_viz import checkpoints, viz
 from s2s_viz.machine import device_description
+from s2s_viz.models.birnn import MERGE_MODES
 from s2s_viz.training import (
     DigitTrainConfig,
     TrainingProcess,
@@ -57,7 +58,22 @@ def max_training_seconds() -> float:
     return float(os.environ.get("S2S_VIZ_MAX_TRAIN_S", "600"))
 
 
-def make_config(what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs):
+def make_config(
+    what,
+    data,
+    name,
+    epochs,
+    batch_size,
+    learning_rate,
+    size,
+    layers,
+    teacher_forcing_ratio,
+    pairs,
+    backward_cell="same",
+    merge_mode="concat",
+    directions="both",
+    patch_size="7",
+):
     """Training settings from the form. Gradio enforces the form's bounds (also for API calls); the core
     validates the settings and derives the model's sizes; each refusal is shown with its reason."""
     if what not in WHAT:
@@ -79,6 +95,7 @@ def make_config(what, data, name, epochs, batch_size, learning_rate, size, layer
     }
     try:
         if kind == "digits":
+            model = {**model, **digit_options(architecture, backward_cell, merge_mode, directions, patch_size)}
             model = model_for_size(architecture, int(size), int(layers), **model)
             config = DigitTrainConfig(name=name, architecture=architecture, model=model, limit=int(pairs) * 3, **fit)
         else:
@@ -110,6 +127,14 @@ def make_config(what, data, name, epochs, batch_size, learning_rate, size, layer
     return kind, config
 
 
+def digit_options(architecture: str, backward_cell, merge_mode, directions, patch_size) -> dict:
+    """The Bi-RNN's backward layer, merge mode and directions, or the ViT's patch size (checked by the core)."""
+    if architecture == "birnn":
+        options = {"merge_mode": merge_mode, "bidirectional": directions != "forward only"}
+        return {**options, **({"backward_cell": backward_cell} if backward_cell not in (None, "same") else {})}
+    return {"patch_size": int(patch_size)}
+
+
 def _downloadable(path) -> str | None:
     if not path:
         return None
@@ -127,11 +152,39 @@ def _samples_table(samples) -> pd.DataFrame:
 
 
 def train(
-    what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs, session: dict
+    what,
+    data,
+    name,
+    epochs,
+    batch_size,
+    learning_rate,
+    size,
+    layers,
+    teacher_forcing_ratio,
+    pairs,
+    backward_cell="same",
+    merge_mode="concat",
+    directions="both",
+    patch_size="7",
+    session: dict | None = None,
 ):
     """Stream a training: status, curves, samples, sample attention, the checkpoint to download."""
+    session = {} if session is None else session
     kind, config = make_config(
-        what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs
+        what,
+        data,
+        name,
+        epochs,
+        batch_size,
+        learning_rate,
+        size,
+        layers,
+        teacher_forcing_ratio,
+        pairs,
+        backward_cell,
+        merge_mode,
+        directions,
+        patch_size,
     )
     if kind == "digits":
         run = TrainingProcess(train_digits, config, checkpoints.user_dir())
@@ -306,6 +359,25 @@ def build(pickers) -> None:
             label=t("label.training_pairs_images_3", "training pairs / images ÷ 3"),
             elem_id="train-pairs",
         )
+    with gr.Accordion(
+        t("label.digit_options", "digit models: Bi-RNN directions and merge, ViT patch size"), open=False
+    ):
+        with gr.Row():
+            backward_cell = gr.Radio(
+                [(t("choice.same_as_forward", "as the forward"), "same"), "lstm", "gru"],
+                value="same",
+                label=t("label.backward_cell", "Bi-RNN backward layer"),
+            )
+            merge_mode = gr.Radio(list(MERGE_MODES), value="concat", label=t("label.merge_mode", "Bi-RNN merge mode"))
+            directions = gr.Radio(
+                [(t("choice.both", "both"), "both"), (t("choice.forward_only", "forward only"), "forward only")],
+                value="both",
+                label=t("label.directions", "Bi-RNN directions"),
+            )
+            patch_size = gr.Radio(
+                ["4", "7", "14"], value="7", label=t("label.patch_size", "ViT patch size (28 = 4 x 7 = 2 x 14)")
+            )
+    digit_controls = [backward_cell, merge_mode, directions, patch_size]
     with gr.Row():
         start = gr.Button(t("train.start", "Start"), variant="primary", elem_id="train-start")
         stop_button = gr.Button(t("train.stop", "Stop"), variant="stop")
@@ -319,7 +391,7 @@ def build(pickers) -> None:
     session = gr.State({})
     event = start.click(
         train,
-        [what, data, name, epochs, batch_size, learning_rate, size, layers, ratio, pairs, session],
+        [what, data, name, epochs, batch_size, learning_rate, size, layers, ratio, pairs, *digit_controls, session],
         [status, curves, samples, attention, download],
         api_name="train",
         concurrency_limit=int(os.environ.get("S2S_VIZ_TRAININGS", "1")),
@@ -340,5 +412,9 @@ def build(pickers) -> None:
         layers=layers,
         ratio=ratio,
         pairs=pairs,
+        backward=backward_cell,
+        merge=merge_mode,
+        directions=directions,
+        patch=patch_size,
     )
     exporter("train", curves=curves, samples=samples, attention=attention)
