@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 
 import gradio as gr
 import pandas as pd
@@ -88,8 +89,6 @@ def table(frame, lang: str):
 
 def _whole_phrase(value: str, lang: str) -> bool:
     """A cell is the app's own words when its translation leaves no English word in it."""
-    import re
-
     return not re.search(r"[A-Za-z]{3,}", say(value, lang))
 
 
