@@ -140,7 +140,23 @@ def test_the_train_tab_reports_a_nan(monkeypatch, user_models):
         translators, "fit_and_save", lambda *a, **k: original(*a, **{**k, "callbacks": [PoisonAt(2, 2)]})
     )
     updates = list(
-        train_tab.train("translator: LSTM seq2seq", "toy:copy", "tab-nan", 3, 64, 0.005, 16, 1, 1.0, 640, session={})
+        train_tab.train(
+            "translator: LSTM seq2seq",
+            "toy:copy",
+            "tab-nan",
+            3,
+            64,
+            0.005,
+            16,
+            1,
+            1.0,
+            640,
+            "same",
+            "concat",
+            "both",
+            "7",
+            {},
+        )
     )
     status = updates[-1][0]
     assert "Training failed" in status and "the loss became nan at epoch 2, batch 2" in status

@@ -135,7 +135,24 @@ def make_progress_callback(
     return Progress()
 
 
-class BackgroundTraining:
+class _Events:
+    """A training's event stream: ``self.events`` is a queue that ends with ``{"type": "finished"}``."""
+
+    events: queue.Queue
+
+    def iter_events(self):
+        """Every event until the training ends (the final ``{"type": "finished"}`` is not yielded)."""
+        while True:
+            try:
+                event = self.events.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            if event["type"] == "finished":
+                return
+            yield event
+
+
+class BackgroundTraining(_Events):
     """Runs a trainer in a thread; its events arrive in ``events`` (a queue); ``stop`` ends it at a batch end.
 
     The UI reads the queue to stream curves; the CLI calls the trainers directly.
@@ -163,17 +180,6 @@ class BackgroundTraining:
         """Stop it at the next batch end (the thread ends by itself)."""
         self.stop.set()
 
-    def iter_events(self):
-        """Every event until the trainer's thread ends (the final ``{"type": "finished"}`` is not yielded)."""
-        while True:
-            try:
-                event = self.events.get(timeout=1.0)
-            except queue.Empty:
-                continue
-            if event["type"] == "finished":
-                return
-            yield event
-
 
 class _StopSignal:
     """``set()`` asks the training process to stop at its next batch end (``threading.Event``'s two methods)."""
@@ -196,7 +202,7 @@ class _StopSignal:
         return self._set
 
 
-class TrainingProcess:
+class TrainingProcess(_Events):
     """``BackgroundTraining``'s interface, with the trainer in a process of its own at a lower priority and with
     bounded threads (``S2S_VIZ_TRAIN_THREADS``, default half the cores): a training in the app does not starve
     the translations being served, and a crash of the training is reported, never fatal to the app.
@@ -248,17 +254,6 @@ class TrainingProcess:
 
         self.reader = threading.Thread(target=read, name="s2s-viz-training-events", daemon=True)
         self.reader.start()
-
-    def iter_events(self):
-        """Every event until the training ends (the final ``{"type": "finished"}`` is not yielded)."""
-        while True:
-            try:
-                event = self.events.get(timeout=1.0)
-            except queue.Empty:
-                continue
-            if event["type"] == "finished":
-                return
-            yield event
 
     def close(self, grace_s: float = 60.0) -> None:
         """Stop it, and end the process if it has not ended ``grace_s`` seconds later (a background thread waits:

@@ -151,41 +151,14 @@ def _samples_table(samples) -> pd.DataFrame:
     )
 
 
-def train(
-    what,
-    data,
-    name,
-    epochs,
-    batch_size,
-    learning_rate,
-    size,
-    layers,
-    teacher_forcing_ratio,
-    pairs,
-    backward_cell="same",
-    merge_mode="concat",
-    directions="both",
-    patch_size="7",
-    session: dict | None = None,
-):
-    """Stream a training: status, curves, samples, sample attention, the checkpoint to download."""
-    session = {} if session is None else session
-    kind, config = make_config(
-        what,
-        data,
-        name,
-        epochs,
-        batch_size,
-        learning_rate,
-        size,
-        layers,
-        teacher_forcing_ratio,
-        pairs,
-        backward_cell,
-        merge_mode,
-        directions,
-        patch_size,
-    )
+def train(*form_and_session):
+    """Stream a training: status, curves, samples, sample attention, the checkpoint to download.
+
+    ``form_and_session``: the form's fields in ``make_config``'s order (as the page sends them), then the session.
+    """
+    *form, session = form_and_session
+    what = form[0]
+    kind, config = make_config(*form)
     if kind == "digits":
         run = TrainingProcess(train_digits, config, checkpoints.user_dir())
     else:
@@ -280,6 +253,11 @@ def refreshed_pickers(pickers):
     return [gr.update(choices=model_names(kind, architecture)) for _, kind, architecture in pickers]
 
 
+def whole_number(value: int, low: int, high: int, label, elem_id: str) -> gr.Number:
+    """A bounded whole-number field of the form (Gradio refuses what is outside, also from the API)."""
+    return gr.Number(value=value, precision=0, minimum=low, maximum=high, label=label, elem_id=elem_id)
+
+
 def device_line() -> str:
     return (
         f"Device: **{device_description()}**. One training runs at a time on this server; others wait in the "
@@ -313,31 +291,15 @@ def build(pickers) -> None:
             elem_id="train-name",
         )
     with gr.Row():
-        epochs = gr.Number(
-            value=3, precision=0, minimum=1, maximum=50, label=t("label.epochs", "epochs"), elem_id="train-epochs"
-        )
-        batch_size = gr.Number(
-            value=64,
-            precision=0,
-            minimum=8,
-            maximum=512,
-            label=t("label.batch_size", "batch size"),
-            elem_id="train-batch",
-        )
+        epochs = whole_number(3, 1, 50, t("label.epochs", "epochs"), "train-epochs")
+        batch_size = whole_number(64, 8, 512, t("label.batch_size", "batch size"), "train-batch")
         learning_rate = gr.Number(
             value=0.01, minimum=1e-5, maximum=0.1, label=t("label.learning_rate", "learning rate"), elem_id="train-lr"
         )
-        size = gr.Number(
-            value=64,
-            precision=0,
-            minimum=8,
-            maximum=512,
-            label=t("label.size_latent_d_model_units", "size (latent / d_model / units)"),
-            elem_id="train-size",
+        size = whole_number(
+            64, 8, 512, t("label.size_latent_d_model_units", "size (latent / d_model / units)"), "train-size"
         )
-        layers = gr.Number(
-            value=1, precision=0, minimum=1, maximum=4, label=t("label.layers", "layers"), elem_id="train-layers"
-        )
+        layers = whole_number(1, 1, 4, t("label.layers", "layers"), "train-layers")
     with gr.Row():  # the ratio's long label gets a row's width (squeezed, it wrapped one character a line)
         ratio = gr.Slider(
             0,
@@ -351,13 +313,8 @@ def build(pickers) -> None:
             scale=3,
             min_width=320,
         )
-        pairs = gr.Number(
-            value=5000,
-            precision=0,
-            minimum=100,
-            maximum=20000,
-            label=t("label.training_pairs_images_3", "training pairs / images ÷ 3"),
-            elem_id="train-pairs",
+        pairs = whole_number(
+            5000, 100, 20000, t("label.training_pairs_images_3", "training pairs / images ÷ 3"), "train-pairs"
         )
     with gr.Accordion(
         t("label.digit_options", "digit models: Bi-RNN directions and merge, ViT patch size"), open=False
