@@ -55,15 +55,21 @@ body.projector table { font-size: 19px !important; }
 HEAD = """
 <script>
 (() => {
+  const pads = 2;  // the Bi-RNN's and the ViT's: once both have their brush, the page is left alone
   const pickBrush = () => {
-    document.querySelectorAll('.digit-sketch').forEach((pad) => {
+    const found = document.querySelectorAll('.digit-sketch');
+    found.forEach((pad) => {
       if (pad.dataset.brushReady) return;
       const brush = pad.querySelector('button[aria-label="Brush"]');
       if (brush && brush.offsetParent !== null) { brush.click(); pad.dataset.brushReady = '1'; }
     });
+    const ready = document.querySelectorAll('.digit-sketch[data-brush-ready="1"]').length;
+    if (ready >= pads) { observer.disconnect(); document.removeEventListener('click', onClick, true); }
   };
-  new MutationObserver(pickBrush).observe(document.documentElement, {childList: true, subtree: true});
-  document.addEventListener('click', () => setTimeout(pickBrush, 50), true);
+  const observer = new MutationObserver(pickBrush);
+  const onClick = () => setTimeout(pickBrush, 50);
+  observer.observe(document.documentElement, {childList: true, subtree: true});
+  document.addEventListener('click', onClick, true);
   const wanted = new URLSearchParams(location.search).get('projector');
   const apply = () => document.body && document.body.classList.toggle('projector', wanted === '1');
   if (document.body) apply(); else document.addEventListener('DOMContentLoaded', apply);
