@@ -65,6 +65,7 @@ def alive(fn, inputs: list, outputs: list, live: tuple = (), then: tuple | None 
     changes = [control.change for control in live]
     if registry is None or tab is None:  # a page without tabs or links: compute on load
         events = [_on([Context.root_block.load, *changes], fn, inputs, outputs)]
+        changes = []
     else:
         key = tab.id
 
@@ -75,16 +76,24 @@ def alive(fn, inputs: list, outputs: list, live: tuple = (), then: tuple | None 
 
         events = [
             _on([registry.ready.change], opened, [registry.ready, *inputs], outputs),
-            _on([tab.select, *changes], fn, inputs, outputs),
+            _on([tab.select], fn, inputs, outputs),
         ]
+    if changes:  # a live control redraws in place: no progress veil over every figure while it moves
+        events.append(_on(changes, fn, inputs, outputs, show_progress="hidden"))
     if then is not None:
         for event in events:
             event.then(*then, api_visibility="private")
 
 
-def _on(triggers, fn, inputs, outputs):
+def _on(triggers, fn, inputs, outputs, show_progress="full"):
     return gr.on(
-        triggers=triggers, fn=fn, inputs=inputs, outputs=outputs, api_visibility="private", trigger_mode="always_last"
+        triggers=triggers,
+        fn=fn,
+        inputs=inputs,
+        outputs=outputs,
+        api_visibility="private",
+        trigger_mode="always_last",
+        show_progress=show_progress,
     )
 
 

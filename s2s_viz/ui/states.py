@@ -120,4 +120,11 @@ def build(model, text) -> None:
         state = gr.State({})
         outputs = [summary, handover, hidden, cell, curve, state, unit]
         button.click(trace_states, [model, text], outputs, api_name="trace_states")
-        unit.change(unit_curve, [state, unit], curve, api_visibility="private", trigger_mode="always_last")
+        unit.change(
+            unit_curve,
+            [state, unit],
+            curve,
+            api_visibility="private",
+            trigger_mode="always_last",
+            show_progress="hidden",
+        )

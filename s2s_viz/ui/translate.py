@@ -204,7 +204,7 @@ def build() -> list:
         live=(strategy, beam_width, temperature, seed),
         then=(replay, [state, step], [written, heatmap, steps]),
     )
-    step.change(replay, [state, step], [written, heatmap, steps], api_name="replay")
+    step.change(replay, [state, step], [written, heatmap, steps], api_name="replay", show_progress="hidden")
     states.build(model, text)
     with gr.Accordion(t("label.compare_models", "compare models side by side"), open=False):
         # a model trained after the page loaded is a valid choice too (get_model checks every name)

@@ -135,6 +135,7 @@ def build() -> list:
             outputs=changed,
             api_visibility="private",
             trigger_mode="always_last",
+            show_progress="hidden",
         )
     shareable(
         "vit",
