@@ -187,6 +187,20 @@ MARK = "document.querySelectorAll('{0} .js-plotly-plot').forEach(p => {{ if (p.l
 REDRAWN = "Array.from(document.querySelectorAll('{0} .js-plotly-plot')).some(p => p.layout && !p.layout.__mark)"
 
 
+def load_summary(args, times: list[float], errors: int, seconds: float, cpu_ms: float, **extra) -> dict:
+    """One load phase's figures: errors, p50 and p95, throughput and the server's CPU per request."""
+    return {
+        "clients": args.clients,
+        "requests_each": args.per_client,
+        "errors": errors,
+        "p50_ms": round(1000 * statistics.median(times), 1),
+        "p95_ms": round(1000 * percentile(times, 95), 1),
+        "requests_per_s": round(len(times) / seconds, 1),
+        "server_cpu_ms_per_request": round(cpu_ms, 1),
+        **extra,
+    }
+
+
 def training_status_now(job) -> str:
     """The training's latest status line (the stream's first output), or "" before its first."""
     outputs = job.outputs()
@@ -366,27 +380,18 @@ def main() -> None:
                     "p50_ms": round(1000 * statistics.median(latencies), 1),
                     "p95_ms": round(1000 * percentile(latencies, 95), 1),
                 },
-                "translate_concurrent": {
-                    "clients": args.clients,
-                    "requests_each": args.per_client,
-                    "errors": load_errors,
-                    "p50_ms": round(1000 * statistics.median(load_times), 1),
-                    "p95_ms": round(1000 * percentile(load_times, 95), 1),
-                    "requests_per_s": round(len(load_times) / load_seconds, 1),
-                    "server_cpu_ms_per_request": round(server_cpu_ms, 1),
-                    "training_during_load": training_status,
-                },
-                "translate_concurrent_http": {
-                    "clients": args.clients,
-                    "requests_each": args.per_client,
-                    "errors": http_errors,
-                    "p50_ms": round(1000 * statistics.median(http_times), 1),
-                    "p95_ms": round(1000 * percentile(http_times, 95), 1),
-                    "requests_per_s": round(len(http_times) / http_seconds, 1),
-                    "server_cpu_ms_per_request": round(http_cpu_ms, 1),
-                    "client": "one asyncio thread, Gradio's HTTP API (gradio_api/call/translate)",
-                    "training_during_load": http_training_status,
-                },
+                "translate_concurrent": load_summary(
+                    args, load_times, load_errors, load_seconds, server_cpu_ms, training_during_load=training_status
+                ),
+                "translate_concurrent_http": load_summary(
+                    args,
+                    http_times,
+                    http_errors,
+                    http_seconds,
+                    http_cpu_ms,
+                    client="one asyncio thread, Gradio's HTTP API (gradio_api/call/translate)",
+                    training_during_load=http_training_status,
+                ),
                 "faults": {
                     "requests": args.faults,
                     "clear_answers": answered_clearly,

@@ -51,37 +51,20 @@ def mha(
     if not 0 <= head < int(num_heads):
         raise refuse(f"show head must be in 0..{int(num_heads) - 1} for {int(num_heads)} heads, got {head}")
     tokens = parts["tokens"]
+    diverging = {"zmid": 0, "colorscale": "RdBu"}  # scores and values: negative and positive around 0
+
+    def query_by_key(name: str, title: str, **style):
+        return viz.matrix_heatmap(parts[name][head], title, "key j", "query i", tokens, tokens, **style)
+
     figures = [
-        viz.matrix_heatmap(
-            parts["raw_scores"][head],
-            f"1. raw scores Q Kᵀ (head {head})",
-            "key j",
-            "query i",
-            tokens,
-            tokens,
-            zmid=0,
-            colorscale="RdBu",
-        ),
-        viz.matrix_heatmap(
-            parts["scaled"][head],
+        query_by_key("raw_scores", f"1. raw scores Q Kᵀ (head {head})", **diverging),
+        query_by_key(
+            "scaled",
             f"2. scaled by 1/√{int(key_dim)}" + (" and masked (grey: −∞)" if causal else ""),
-            "key j",
-            "query i",
-            tokens,
-            tokens,
-            zmid=0,
-            colorscale="RdBu",
             hidden=parts["hidden"],
+            **diverging,
         ),
-        viz.matrix_heatmap(
-            parts["probabilities"][head],
-            "3. softmax over keys: attention probabilities",
-            "key j",
-            "query i",
-            tokens,
-            tokens,
-            hidden=parts["hidden"],
-        ),
+        query_by_key("probabilities", "3. softmax over keys: attention probabilities", hidden=parts["hidden"]),
         viz.matrix_heatmap(
             parts["weighted"][head],
             f"4. weighted sum of values (this head's output, d_v = {parts['value_dim']})",
@@ -89,8 +72,7 @@ def mha(
             "query i",
             None,
             tokens,
-            zmid=0,
-            colorscale="RdBu",
+            **diverging,
         ),
     ]
     summary = pd.DataFrame(
