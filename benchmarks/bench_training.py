@@ -9,6 +9,15 @@ epochs) and, for both, the validation loss *per real character* (end symbol incl
 computed the same way from each model's predictions.
 
     s2s-viz bench training [--epochs 5] [--runs 3]
+
+``--attention`` compares the attention orders instead, at ``attention-char-en-fr``'s size (bidirectional LSTM 256,
+dropout 0.3, Adam 0.002, batch 64) on the same random 3,200 training pairs of the protocol's training buckets and
+800 validation pairs: Bahdanau's order (the notes' ``e_ij = a(s_{i-1}, h_j)``: the decoder runs step by step),
+Luong's order with the same additive score, and Luong's order with his ``general`` score (the whole decoder and the
+attention at once under teacher forcing); samples/s (median over epochs after the first, which traces) and
+validation loss per character after each epoch. Results in ``results/training-attention.json``.
+
+    s2s-viz bench training --attention [--epochs 4]
 """
 
 from __future__ import annotations
@@ -127,11 +136,100 @@ def one_run(pairs, epochs: int) -> dict:
     }
 
 
+ATTENTION_VARIANTS = [("bahdanau", "additive"), ("luong", "additive"), ("luong", "general")]
+
+
+class ValidationLoss(keras.callbacks.Callback):
+    """Validation loss per real character after every epoch (the trainer's own masked loss)."""
+
+    def __init__(self, dataset):
+        super().__init__()
+        self.dataset, self.losses = dataset, []
+
+    def on_epoch_end(self, epoch, logs=None):
+        total = count = 0.0
+        for (source, decoder_input), target in self.dataset:
+            logits = self.model((source, decoder_input), training=False)
+            mask = np.asarray(target) != 0
+            losses = keras.losses.sparse_categorical_crossentropy(target, logits, from_logits=True).numpy()
+            total, count = total + losses[mask].sum(), count + mask.sum()
+        self.losses.append(round(float(total / count), 4))
+
+
+def attention_orders(epochs: int) -> dict:
+    """Bahdanau's order vs Luong's at attention-char-en-fr's size, same pairs, same seed, one after the other."""
+    train = read_pairs(sources.fra_path(), split="train", direction="en-fr")
+    validation = read_pairs(sources.fra_path(), split="validation", direction="en-fr")
+
+    def sample(pairs, count):
+        order = np.random.default_rng(0).permutation(len(pairs))
+        fits = [i for i in order if len(pairs.sources[i]) <= 30 and len(pairs.targets[i]) <= 60][:count]
+        return [pairs.sources[i] for i in fits], [pairs.targets[i] for i in fits]
+
+    (train_src, train_tgt), (val_src, val_tgt) = sample(train, 3200), sample(validation, 800)
+    source_vocab, target_vocab = CharVocab.build(train.sources), CharVocab.build(train.targets, with_start_end=True)
+
+    def batches(sources_, targets_):
+        return BucketBatches(
+            [source_vocab.encode(s) for s in sources_],
+            [target_vocab.encode(t, True) for t in targets_],
+            BATCH,
+            8,
+            seed=0,
+        )
+
+    results = {}
+    for order, score in ATTENTION_VARIANTS:
+        keras.utils.set_random_seed(0)
+        model = RNNSeq2Seq(
+            {
+                "source_vocab_size": source_vocab.size,
+                "target_vocab_size": target_vocab.size,
+                "latent_dim": LATENT,
+                "bidirectional": True,
+                "attention": score,
+                "attention_units": 128,
+                "attention_order": order,
+                "dropout": 0.3,
+            }
+        )
+        model.compile(optimizer=keras.optimizers.Adam(0.002, clipnorm=1.0), loss=masked_loss)
+        train_batches, val_batches = batches(train_src, train_tgt), batches(val_src, val_tgt)
+        timer = EpochTimer()
+        validation_loss = ValidationLoss(val_batches.dataset(shuffle=False).take(len(val_batches)))
+        model.fit(
+            train_batches.dataset(),
+            steps_per_epoch=len(train_batches),
+            epochs=epochs,
+            callbacks=[timer, validation_loss],
+            verbose=0,
+        )
+        results[f"{order} order, {score} score"] = {
+            "samples_per_s": round(len(train_src) / median(timer.times[1:]), 1),
+            "epoch_seconds": [round(t, 1) for t in timer.times],
+            "val_loss_per_char": validation_loss.losses,
+        }
+    baseline = results["bahdanau order, additive score"]["samples_per_s"]
+    for row in results.values():
+        row["speed_up"] = round(row["samples_per_s"] / baseline, 2)
+    return {
+        "pairs": {"train": len(train_src), "validation": len(val_src), "from": "protocol train / validation buckets"},
+        "size": "bidirectional LSTM 256, attention units 128, dropout 0.3, Adam 0.002, batch 64",
+        "epochs": epochs,
+        "orders": results,
+        "target": "Luong's order >= 2.5x Bahdanau's samples/s at equal or better validation loss per epoch",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--runs", type=int, default=3, help="independent side-by-side runs; the median is reported")
+    parser.add_argument("--attention", action="store_true", help="compare the attention orders instead")
     args = parser.parse_args()
+    if args.attention:
+        write_result("training-attention", attention_orders(args.epochs if args.epochs != 5 else 4))
+        return
     pairs = read_pairs(sources.fra_path(), split="all", first_lines=10000)
     runs = [one_run(pairs, args.epochs) for _ in range(args.runs)]
     speed_ups = [run["speed_up"] for run in runs]

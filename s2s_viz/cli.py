@@ -75,7 +75,7 @@ def _train_settings(args) -> dict:
         if value is not None:
             settings[key] = value
     model = dict(settings.get("model", {}))
-    for key in ("cell", "latent_dim", "num_layers", "attention", "teacher_forcing_ratio"):
+    for key in ("cell", "latent_dim", "num_layers", "attention", "attention_order", "teacher_forcing_ratio"):
         value = getattr(args, key, None)
         if value is not None:
             model[key] = value
@@ -357,6 +357,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--num-layers", type=int)
     train.add_argument("--bidirectional", action="store_true")
     train.add_argument("--attention", choices=["none", "additive", "dot", "general", "learned"])
+    train.add_argument(
+        "--attention-order",
+        choices=["bahdanau", "luong"],
+        help="attend before (s_{i-1}) or after (s_i) the decoder step",
+    )
     train.add_argument("--teacher-forcing-ratio", type=float, help="1 = teacher forcing, 0 = reinjection")
     train.add_argument("--epochs", type=int)
     train.add_argument("--batch-size", type=int)

@@ -15,6 +15,13 @@ Four scores ``a``:
   output alone, like a squeeze-and-excitation block over time. It does not look at ``s_{i-1}``, so every
   decoding step gets the same weights: compare its heatmap (identical rows) with the others'.
 
+Where the decoder reads the context (``order`` in ``RNNSeq2Seq``): in Bahdanau's order, the one written above,
+the score uses the *previous* state ``s_{i-1}`` and the context enters the decoder's input, so the decoder must
+run one step at a time even in training. In Luong's order the decoder runs first (``s_i`` from the previous
+character alone), then attends with its *current* state, ``e_ij = a(s_i, h_j)``, and the output layer reads
+``[s_i; c_i]``. Under teacher forcing every ``s_i`` is then known at once: the decoder runs over all steps as one
+layer call and the attention over all steps as one tensor product (``attend_all``), which trains much faster.
+
 Source padding is masked: its score is set to a large negative number before the softmax and its weight is
 then exactly 0.
 """
@@ -85,6 +92,25 @@ class SeqAttention(keras.layers.Layer):
         if self.kind == "general":
             query = ops.matmul(query, self.W)  # (B, d_h)
         return ops.sum(ops.expand_dims(query, 1) * keys, axis=-1)  # (B, S)
+
+    def scores_all(self, queries, keys):
+        """``e`` for every decoder step at once: queries ``(B, T, d_s)`` -> ``(B, T, S)`` (Luong's order)."""
+        if self.kind == "additive":
+            projected = ops.expand_dims(ops.matmul(queries, self.W), 2)  # (B, T, 1, units)
+            hidden = ops.tanh(projected + ops.expand_dims(keys, 1))  # (B, T, S, units)
+            return ops.sum(hidden * self.v, axis=-1)
+        if self.kind == "learned":
+            return ops.expand_dims(keys, 1) + ops.zeros_like(queries[..., :1])  # (B, T, S): the same every step
+        if self.kind == "general":
+            queries = ops.matmul(queries, self.W)  # (B, T, d_h)
+        return ops.matmul(queries, ops.transpose(keys, (0, 2, 1)))  # (B, T, S)
+
+    def attend_all(self, queries, values, keys, mask):
+        """``(context (B, T, d_h), alpha (B, T, S))`` for every decoder step at once."""
+        e = self.scores_all(queries, keys)
+        mask = ops.cast(ops.expand_dims(mask, 1), e.dtype)  # (B, 1, S)
+        alpha = ops.softmax(ops.where(mask > 0, e, _MASKED_SCORE), axis=-1) * mask
+        return ops.matmul(alpha, values), alpha
 
     def call(self, query, values, keys, mask):
         e = self.scores(query, keys)  # (B, S)

@@ -26,7 +26,10 @@ links (``I`` -> ``Je``) become short paths for the gradient; the model is otherw
 
 With attention (``attention != "none"``) the decoder also reads a context vector ``c_i`` computed from all the
 encoder outputs at every step (see ``attention.py``); the context enters the first decoder layer's input and
-the output layer.
+the output layer (Bahdanau's order, ``attention_order="bahdanau"``, the notes' ``e_ij = a(s_{i-1}, h_j)``). In
+Luong's order (``attention_order="luong"``) the decoder reads only the previous character, attends with its new
+state ``s_i``, and the output layer reads ``[s_i; c_i]``: under teacher forcing the whole decoder then runs over
+all steps at once, several times faster to train.
 
 The model takes integer ids (0 = padding) and turns them into one-hot vectors inside the graph (or, for the
 word-level variant, looks them up in an Embedding layer). ``call`` returns logits ``(B, T, V)``; the loss
@@ -48,6 +51,7 @@ from .attention import SeqAttention
 from .embedding import TokenEmbedding
 
 CELLS = ("lstm", "gru")
+ATTENTION_ORDERS = ("bahdanau", "luong")
 
 
 @dataclass
@@ -64,6 +68,7 @@ class RNNSeq2SeqConfig:
     embedding_dim: int = 0  # 0: one-hot inputs (the seed's char model); > 0: an Embedding layer (word level)
     attention: str = "none"
     attention_units: int = 128
+    attention_order: str = "bahdanau"  # or "luong": attend after the decoder step, with s_i (see above)
     teacher_forcing_ratio: float = 1.0
     reverse_source: bool = False  # the encoder reads each source last character first (no attention only)
 
@@ -81,6 +86,10 @@ class RNNSeq2SeqConfig:
                 f"attention must be none or one of {', '.join(ATTENTION_KINDS)}, got {self.attention!r}",
             ),
             (1 <= self.attention_units <= 4096, "attention_units must be in 1..4096"),
+            (
+                self.attention_order in ATTENTION_ORDERS,
+                f"attention_order must be one of {', '.join(ATTENTION_ORDERS)}, got {self.attention_order!r}",
+            ),
             (
                 0.0 <= self.teacher_forcing_ratio <= 1.0,
                 f"teacher_forcing_ratio must be in [0, 1], got {self.teacher_forcing_ratio}",
@@ -126,6 +135,7 @@ class RNNSeq2Seq(keras.Model):
         self.spec.validate()
         spec = self.spec
         self.has_attention_weights = spec.attention != "none"
+        self.luong = self.has_attention_weights and spec.attention_order == "luong"
         rnn = keras.layers.LSTM if spec.cell == "lstm" else keras.layers.GRU
         self.source_embedding = TokenEmbedding(spec.source_vocab_size, spec.embedding_dim, name="source_embedding")
         self.target_embedding = TokenEmbedding(spec.target_vocab_size, spec.embedding_dim, name="target_embedding")
@@ -169,7 +179,7 @@ class RNNSeq2Seq(keras.Model):
             for bridge in row:
                 bridge.build((None, 2 * spec.latent_dim))
         context_dim = self.encoder_output_dim if self.attention is not None else 0
-        width = self.target_embedding.output_dim + context_dim
+        width = self.target_embedding.output_dim + (0 if self.luong else context_dim)
         for layer in self.decoder_layers:
             layer.build((None, None, width))
             width = spec.latent_dim
@@ -226,6 +236,13 @@ class RNNSeq2Seq(keras.Model):
     def _step_features(self, x, states, memory):
         """The recurrent part of a step: the output layer's input ``(B, feature_dim)``, new states, alpha."""
         alpha = None
+        if self.luong:
+            new_states = []
+            for layer, layer_states in zip(self.decoder_layers, states):
+                x, cell_states = layer.cell(x, list(layer_states), training=False)
+                new_states.append(list(cell_states))
+            context, alpha = self.attention(x, memory["outputs"], memory["keys"], memory["mask"])  # with s_i
+            return ops.concatenate([x, context], axis=-1), new_states, alpha
         if self.attention is not None:
             s_previous = states[-1][0]  # (B, d_s): the top layer's last hidden state
             context, alpha = self.attention(s_previous, memory["outputs"], memory["keys"], memory["mask"])
@@ -245,16 +262,23 @@ class RNNSeq2Seq(keras.Model):
         source_ids, decoder_input_ids = inputs
         memory, states = self.encode(source_ids, training=training)
         ratio = self.spec.teacher_forcing_ratio
-        if ratio >= 1.0 and self.attention is None:
-            return self._teacher_forced(decoder_input_ids, states, training)
+        if ratio >= 1.0 and (self.attention is None or self.luong):
+            return self._teacher_forced(decoder_input_ids, states, memory, training)[0]
         return self._stepwise(decoder_input_ids, states, memory, ratio, training)[0]
 
-    def _teacher_forced(self, decoder_input_ids, states, training):
-        """All steps at once: the decoder reads the gold sequence (the fast path of plain teacher forcing)."""
+    def _teacher_forced(self, decoder_input_ids, states, memory, training):
+        """All steps at once: the decoder reads the gold sequence (the fast path of plain teacher forcing).
+
+        Returns logits ``(B, T, V)`` and, in Luong's order, the attention ``(B, T, S)`` (else ``None``).
+        """
         x = self.target_embedding(decoder_input_ids)  # (B, T, V)
         for layer, layer_states in zip(self.decoder_layers, states):
             x = layer(x, initial_state=layer_states, training=training)[0]  # (B, T, d_s)
-        return self.output_layer(self.dropout(x, training=training))  # (B, T, V)
+        alpha = None
+        if self.luong:  # every s_i is known: attend for all steps at once
+            context, alpha = self.attention.attend_all(x, memory["outputs"], memory["keys"], memory["mask"])
+            x = ops.concatenate([x, context], axis=-1)  # (B, T, d_s + d_h)
+        return self.output_layer(self.dropout(x, training=training)), alpha
 
     def _stepwise(self, decoder_input_ids, states, memory, teacher_forcing_ratio, training):
         """Step by step, feeding gold with probability ``teacher_forcing_ratio`` and the own prediction else.
