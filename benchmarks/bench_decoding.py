@@ -4,7 +4,11 @@ The keras-io example decodes with one ``decoder_model.predict`` call per charact
 loop on the same weights (functional encoder and decoder models over the trained layers) and time it in the
 same run as our single-graph greedy loop (one sentence) and batched greedy decoding. Medians are reported.
 
-    s2s-viz bench decoding [--model lstm-char-en-fr] [--sentences 2000]
+Then, for every shipped translator (``per_model``): greedy and beam search of width 4 per sentence (the whole beam
+search compiled, and the same search with its bookkeeping in Python around the compiled step), whether the two
+beam searches write the same translations, and batched greedy decoding at batch 512 in sentences per second.
+
+    s2s-viz bench decoding [--model lstm-char-en-fr] [--sentences 2000] [--beam-sentences 30]
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ def main() -> None:
     parser.add_argument("--model", default="lstm-char-en-fr")
     parser.add_argument("--sentences", type=int, default=2000)
     parser.add_argument("--predict-sentences", type=int, default=5)
+    parser.add_argument("--beam-sentences", type=int, default=30)
     args = parser.parse_args()
     translator = s2s_viz.load(args.model)
     model = translator.model
@@ -101,8 +106,66 @@ def main() -> None:
         "same_output_as_predict_loop": f"{agree}/{len(checked)}",
         "sentences": {"predict_loop": args.predict_sentences, "single": len(sample), "batched": len(texts)},
         "targets": {"compiled_greedy_ms_per_sentence": "<= 5", "batched_sentences_per_s": ">= 2000"},
+        "per_model": {name: per_model(name, args.beam_sentences) for name in shipped_translators()},
+        "per_model_targets": {
+            "beam_over_greedy (width 4)": "<= 3",
+            "batched_sentences_per_s at batch 512": "attention >= 1500, transformer >= 1000",
+        },
     }
     write_result("decoding", result)
+
+
+def shipped_translators() -> list[str]:
+    return [
+        info.name for info in s2s_viz.list_models(kind="translator") if info.origin == "shipped" and not info.broken
+    ]
+
+
+def per_model(name: str, count: int) -> dict:
+    """Greedy vs beam search (compiled and step by step) per sentence, and batched greedy decoding."""
+    translator = s2s_viz.load(name)
+    texts = _sentences(translator, max(count, 512))
+    sources_ = [np.array([translator.prepare(text)[0]], dtype=np.int32) for text in texts[:count]]
+    decoder, steps = translator.decoder, translator.max_steps
+    runs = {
+        "greedy": lambda source: decoder.run(source, steps),
+        "beam": lambda source: decoder.beam(source, steps, 4),
+        "beam_stepwise": lambda source: decoder.beam_stepwise(source, steps, 4),
+    }
+    times = {}
+    for label, run in runs.items():
+        for source in sources_[:3]:
+            run(source)  # traces every shape once
+        times[label] = timed(lambda it=iter(sources_), run=run: run(next(it)), len(sources_))
+    same = sum(np.array_equal(decoder.beam(s, steps, 4)[0], decoder.beam_stepwise(s, steps, 4)[0]) for s in sources_)
+    batch = texts[:512]
+    translator.translate_batch(batch)  # traces the batch shape once
+    batch_times = timed(lambda: translator.translate_batch(batch), 3)
+    return {
+        "greedy_ms": round(1000 * median(times["greedy"]), 2),
+        "beam4_ms": round(1000 * median(times["beam"]), 2),
+        "beam4_stepwise_ms": round(1000 * median(times["beam_stepwise"]), 2),
+        "beam_over_greedy": round(median(times["beam"]) / median(times["greedy"]), 2),
+        "stepwise_beam_over_greedy": round(median(times["beam_stepwise"]) / median(times["greedy"]), 2),
+        "same_beam_output": f"{same}/{len(sources_)}",
+        "batched_sentences_per_s": round(len(batch) / median(batch_times), 0),
+    }
+
+
+def _sentences(translator, count: int) -> list[str]:
+    """Test sentences in the translator's source language (dates for the dates model)."""
+    direction = translator.card.get("direction")
+    if direction in ("en-fr", "fr-en"):
+        try:
+            pairs = read_test_short(sources.fra_path(), direction=direction)
+            texts = list(pairs.sources)
+        except Exception:
+            texts = toy.make_pairs("copy", count).sources
+    else:
+        texts = toy.make_pairs(
+            translator.card.get("data", {}).get("source", "toy:dates").removeprefix("toy:"), count
+        ).sources
+    return (texts * (count // len(texts) + 1))[:count]
 
 
 if __name__ == "__main__":

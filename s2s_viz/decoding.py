@@ -15,8 +15,10 @@ small ops) has the whole loop compiled by XLA into one fused program, 2-5x faste
 shapes, so the batch, the source length and the step capacity are padded up to a few sizes ("buckets") and the
 results cut back, and each bucket is compiled once (about two seconds).
 
-Beam search keeps ``k`` hypotheses as a batch of ``k`` and calls the same compiled step once per output
-position.
+Beam search keeps ``k`` hypotheses as a batch of ``k`` and runs, whole, in one compiled loop too: each step
+scores the ``k + 1`` best continuations of every live hypothesis, sorts them, keeps the ``k`` best that do not end
+and sets aside, ranked by length-normalised score, those that end (``beam``). ``beam_stepwise`` is the same search
+written as a Python loop around the compiled step: the reference the compiled one is tested against.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class StepDecoder:
         self._forbidden = tf.constant([0, self.start_id], dtype=tf.int32)
         self.xla = bool(getattr(model, "decode_with_xla", False)) if xla is None else xla
         self._build_loops()
+        self._beam_loops: dict = {}  # one compiled beam search per width
         self._encode = tf.function(self.model.encode, reduce_retracing=True)
         self._step = tf.function(self._log_probs_step, reduce_retracing=True)
 
@@ -174,14 +177,204 @@ class StepDecoder:
         lengths = np.minimum(lengths, int(steps))
         return DecodeOutput(tokens, top_ids, top_probs, chosen_probs, reference_probs, attention, lengths)
 
-    # ---- beam search: the same step, k hypotheses as a batch -----------------------------------------
+    # ---- beam search, compiled: the whole search is one loop -----------------------------------------
+    def _make_beam_loop(self, k: int):
+        model, end_id = self.model, self.end_id
+        width = k + 1  # continuations scored per hypothesis, as in beam_stepwise
+
+        def loop(source_ids, max_steps, length_penalty, capacity):
+            memory, states = model.encode(source_ids)  # (1, ...): one source
+            memory = tf.nest.map_structure(lambda x: tf.repeat(x, k, axis=0), memory)
+            states = tf.nest.map_structure(lambda x: tf.repeat(x, k, axis=0), states)
+            source_length = tf.shape(memory["mask"])[1]
+            vocab = model.output_layer.units
+            rows = tf.range(k)
+            never = tf.constant(-np.inf, tf.float64)  # scores are summed in float64, as beam_stepwise does
+
+            def history(dtype, *shape):
+                return tf.zeros([k, capacity, *shape], dtype)
+
+            alive = {
+                "tokens": history(tf.int32),
+                "log_probs": history(tf.float32, vocab),
+                "attention": history(tf.float32, source_length),
+                "score": tf.where(
+                    rows == 0, tf.constant(0.0, tf.float64), never
+                ),  # one hypothesis to start from: the start symbol
+                "count": tf.constant(1),
+                "last": tf.fill([k], self.start_id),
+            }
+            ended = {  # the k best ended hypotheses so far, best first (earlier ones first among equals)
+                "tokens": history(tf.int32),
+                "log_probs": history(tf.float32, vocab),
+                "attention": history(tf.float32, source_length),
+                "score": tf.fill([k], never),
+                "normalised": tf.fill([k], never),
+                "length": tf.zeros([k], tf.int32),
+                "count": tf.constant(0),
+            }
+
+            def extend(alive, t, parents, tokens, log_probs, alpha):
+                """The live histories of ``parents`` with step t's token, log-probabilities and attention."""
+                at_t = tf.equal(tf.range(capacity), t)
+                return (
+                    tf.where(at_t[None], tokens[:, None], tf.gather(alive["tokens"], parents)),
+                    tf.where(
+                        at_t[None, :, None],
+                        tf.gather(log_probs, parents)[:, None],
+                        tf.gather(alive["log_probs"], parents),
+                    ),
+                    tf.where(
+                        at_t[None, :, None], tf.gather(alpha, parents)[:, None], tf.gather(alive["attention"], parents)
+                    ),
+                )
+
+            def body(t, alive, ended, states, done):
+                logits, new_states, alpha = model.decode_step(alive["last"], states, memory)
+                log_probs = tf.nn.log_softmax(_forbid(logits, self._forbidden), axis=-1)  # (k, V)
+                top = tf.math.top_k(log_probs, k=width)
+                continued = alive["score"][:, None] + tf.cast(top.values, tf.float64)
+                scores = tf.where((rows < alive["count"])[:, None], continued, never)
+                # every continuation, in beam_stepwise's order (hypothesis, then rank), sorted by score, ties kept
+                order = tf.argsort(tf.reshape(scores, [-1]), direction="DESCENDING", stable=True)
+                score = tf.gather(tf.reshape(scores, [-1]), order)
+                token = tf.gather(tf.reshape(top.indices, [-1]), order)
+                parent = tf.gather(tf.repeat(rows, width), order)
+                valid = tf.math.is_finite(score)
+                ends = tf.equal(token, end_id)
+                going = valid & ~ends
+                before = tf.cumsum(tf.cast(going, tf.int32), exclusive=True)  # live ones kept ahead of each
+                keep = going & (before < k)  # walking the sorted list, stop at the k-th live one
+                finish = valid & ends & (before < k)  # ended ones met on that walk
+                # the kept live continuations, in order, into slots 0..count-1 (the rest of the slots: nothing)
+                slot = tf.where(keep, before, k)[:, None]
+                kept = tf.scatter_nd(slot, tf.ones_like(token), [k + 1])[:k] > 0
+                new_parent = tf.where(kept, tf.scatter_nd(slot, parent, [k + 1])[:k], 0)
+                new_token = tf.where(kept, tf.scatter_nd(slot, token, [k + 1])[:k], self.start_id)
+                new_score = tf.where(kept, tf.scatter_nd(slot, score, [k + 1])[:k], never)
+                count = tf.reduce_sum(tf.cast(keep, tf.int32))
+                # the ended ones join the k best ended, ranked by score / length ** length_penalty
+                normalised = tf.where(finish, score / tf.pow(tf.cast(t + 1, tf.float64), length_penalty), never)
+                ranked = tf.argsort(
+                    tf.concat([ended["normalised"], normalised], 0), direction="DESCENDING", stable=True
+                )[:k]
+                from_ended = ranked < k
+                candidate = tf.maximum(ranked - k, 0)
+                finished_tokens, finished_log_probs, finished_attention = extend(
+                    alive, t, tf.gather(parent, candidate), tf.gather(token, candidate), log_probs, alpha
+                )
+                previous = tf.minimum(ranked, k - 1)
+
+                def pick(old, new):
+                    where = tf.reshape(from_ended, [k] + [1] * (new.shape.rank - 1))
+                    return tf.where(where, tf.gather(old, previous), new)
+
+                ended = {
+                    "tokens": pick(ended["tokens"], finished_tokens),
+                    "log_probs": pick(ended["log_probs"], finished_log_probs),
+                    "attention": pick(ended["attention"], finished_attention),
+                    "score": pick(ended["score"], tf.gather(score, candidate)),
+                    "normalised": pick(ended["normalised"], tf.gather(normalised, candidate)),
+                    "length": pick(ended["length"], tf.fill([k], t + 1)),
+                    "count": ended["count"] + tf.reduce_sum(tf.cast(finish, tf.int32)),
+                }
+                done = (ended["count"] >= k) | tf.equal(count, 0)
+                tokens, log_probs_kept, attention = extend(alive, t, new_parent, new_token, log_probs, alpha)
+                alive = {
+                    "tokens": tokens,
+                    "log_probs": log_probs_kept,
+                    "attention": attention,
+                    "score": new_score,
+                    "count": count,
+                    "last": new_token,
+                }
+                states = tf.nest.map_structure(lambda x: tf.gather(x, new_parent), new_states)
+                return t + 1, alive, ended, states, done
+
+            def cond(t, alive, ended, states, done):
+                return (t < max_steps) & ~done
+
+            steps, alive, ended, _, _ = tf.while_loop(
+                cond, body, (tf.constant(0), alive, ended, states, tf.constant(False))
+            )
+            return steps, alive, ended
+
+        return loop
+
+    def beam(self, source_ids: np.ndarray, max_steps: int, beam_width: int = 4, length_penalty: float = 1.0):
+        """Beam search for one source ``(1, S)``, compiled whole: the same search as ``beam_stepwise``.
+
+        Returns the best hypothesis: ``(token ids, per-step log-probabilities over the vocabulary, attention)``;
+        ``beam_search`` also returns the others.
+        """
+        result = self.beam_search(source_ids, max_steps, beam_width, length_penalty)
+        return result.tokens, result.log_probs, result.attention
+
+    def beam_search(
+        self, source_ids: np.ndarray, max_steps: int, beam_width: int = 4, length_penalty: float = 1.0
+    ) -> BeamOutput:
+        """Beam search for one source ``(1, S)``: the best hypothesis and the ``beam_width`` candidates it was
+        chosen from (the ended ones by length-normalised score; the live ones if none ended)."""
+        k = int(beam_width)
+        source_ids = np.asarray(source_ids, dtype=np.int32)
+        length = source_ids.shape[1]
+        capacity = _bucket(max_steps, 16)
+        if self.xla:
+            limit = getattr(self.model, "max_source_positions", None)
+            columns = max(length, _bucket(length, 16) if limit is None else min(_bucket(length, 16), limit))
+            source_ids = np.pad(source_ids, ((0, 0), (0, columns - length)))
+        if k not in self._beam_loops:
+            options = {"jit_compile": True} if self.xla else {}
+            self._beam_loops[k] = tf.function(self._make_beam_loop(k), reduce_retracing=True, **options)
+        try:
+            steps, alive, ended = self._beam_loops[k](
+                tf.constant(source_ids),
+                tf.constant(max_steps),
+                tf.constant(float(length_penalty), tf.float64),
+                capacity,
+            )
+        except (tf.errors.UnimplementedError, tf.errors.InternalError, tf.errors.NotFoundError):
+            if not self.xla:
+                raise
+            self.xla = False
+            self._build_loops()
+            self._beam_loops = {}
+            return self.beam_search(source_ids[:, :length], max_steps, beam_width, length_penalty)
+        steps = int(steps)
+        if int(ended["count"]) > 0:
+            count = min(int(ended["count"]), k)
+            pool = {name: np.asarray(ended[name])[:count] for name in ("tokens", "log_probs", "attention", "score")}
+            lengths = np.asarray(ended["length"])[:count]
+            normalised = np.asarray(ended["normalised"])[:count]
+            finished = [True] * count
+        else:  # the step limit came first: the live hypotheses, all of the same length
+            count = int(alive["count"])
+            pool = {name: np.asarray(alive[name])[:count] for name in ("tokens", "log_probs", "attention", "score")}
+            lengths = np.full(count, steps)
+            normalised = pool["score"] / max(steps, 1) ** length_penalty
+            ranked = np.argsort(-normalised, kind="stable")
+            pool = {name: value[ranked] for name, value in pool.items()}
+            lengths, normalised, finished = lengths[ranked], normalised[ranked], [False] * count
+        hypotheses = [
+            Hypothesis(pool["tokens"][i, : lengths[i]], float(pool["score"][i]), float(normalised[i]), finished[i])
+            for i in range(count)
+        ]
+        best = int(lengths[0])
+        return BeamOutput(
+            tokens=pool["tokens"][0, :best],
+            log_probs=pool["log_probs"][0, :best],
+            attention=pool["attention"][0, :best, :length],
+            hypotheses=hypotheses,
+        )
+
+    # ---- beam search, step by step: the same step, k hypotheses as a batch, the bookkeeping in Python -----
     def _log_probs_step(self, tokens, states, memory):
         logits, states, alpha = self.model.decode_step(tokens, states, memory)
         logits = _forbid(logits, self._forbidden)
         return tf.nn.log_softmax(logits, axis=-1), states, alpha
 
-    def beam(self, source_ids: np.ndarray, max_steps: int, beam_width: int = 4, length_penalty: float = 1.0):
-        """Beam search for one source ``(1, S)``.
+    def beam_stepwise(self, source_ids: np.ndarray, max_steps: int, beam_width: int = 4, length_penalty: float = 1.0):
+        """Beam search for one source ``(1, S)``, the bookkeeping in Python around the compiled step.
 
         Keeps the ``beam_width`` best partial hypotheses by summed log-probability; a hypothesis that emits the
         end symbol is set aside, and the search stops once ``beam_width`` have ended. Ended hypotheses are
@@ -234,6 +427,26 @@ class StepDecoder:
 def _bucket(n: int, size: int) -> int:
     """``n`` rounded up to a multiple of ``size``."""
     return -(-n // size) * size
+
+
+@dataclass
+class Hypothesis:
+    """One candidate of a beam search: its tokens (the end symbol included if it ended) and scores."""
+
+    tokens: np.ndarray
+    score: float  # summed log-probability
+    normalised: float  # score / length ** length_penalty: what the candidates are ranked by
+    ended: bool
+
+
+@dataclass
+class BeamOutput:
+    """The best hypothesis's arrays (numpy) and every candidate it was chosen from, best first."""
+
+    tokens: np.ndarray  # (L,)
+    log_probs: np.ndarray  # (L, V)
+    attention: np.ndarray  # (L, S)
+    hypotheses: list[Hypothesis]
 
 
 @dataclass

@@ -34,6 +34,16 @@ class Step:
 
 
 @dataclass
+class BeamHypothesis:
+    """One candidate of a beam search, as text."""
+
+    text: str
+    log_probability: float  # summed over its characters
+    normalised: float  # log_probability / length ** length_penalty: what beam search ranks by
+    ended: bool  # it wrote the end symbol (otherwise the step limit stopped it)
+
+
+@dataclass
 class TranslationResult:
     text: str
     steps: list[Step]
@@ -44,6 +54,8 @@ class TranslationResult:
     strategy: str = GREEDY
     # Transformers only: {"encoder_self", "decoder_self", "cross"} -> one (heads, rows, columns) array per layer
     attention_maps: dict | None = None
+    # beam search only: the candidates the translation was chosen from, best first
+    hypotheses: list[BeamHypothesis] = field(default_factory=list)
 
     def attention_map(self, kind: str, layer: int, head: int) -> tuple[np.ndarray, list[str], list[str]]:
         """One Transformer attention map ``(queries, keys)`` with the tokens along each axis.
@@ -245,8 +257,14 @@ class Translator:
         _check_strategy(strategy, beam_width, temperature)
         ids, unknown, notice = self.prepare(text)
         source = np.array([ids], dtype=np.int32)
+        hypotheses = []
         if strategy == "beam":
-            tokens, log_probs, attention = self.decoder.beam(source, self.max_steps, int(beam_width), length_penalty)
+            found = self.decoder.beam_search(source, self.max_steps, int(beam_width), length_penalty)
+            tokens, log_probs, attention = found.tokens, found.log_probs, found.attention
+            hypotheses = [
+                BeamHypothesis(self.target_vocab.decode(h.tokens), h.score, h.normalised, h.ended)
+                for h in found.hypotheses
+            ]
             probs = np.exp(log_probs)
             top_ids = np.argsort(-probs, axis=1)[:, :TOP_K]
             steps = [
@@ -279,6 +297,7 @@ class Translator:
             source_tokens=[self.source_vocab.token(i) for i in ids],
             notice=notice,
             strategy=strategy,
+            hypotheses=hypotheses,
         )
 
     def _step(self, index, token, probability, top_ids, top_probs) -> Step:

@@ -131,6 +131,25 @@ def steps_table(steps) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+BEAM_COLUMNS = ["rank", "candidate", "log p", "log p / length^α", "stopped by"]
+
+
+def beam_table(hypotheses) -> pd.DataFrame:
+    """A beam search's candidates, best first: the text, its summed log-probability, the length-normalised score
+    the search ranks by, and whether it ended (wrote the end symbol) or the step limit stopped it."""
+    rows = [
+        [
+            rank + 1,
+            h.text,
+            round(h.log_probability, 3),
+            round(h.normalised, 4),
+            "end symbol" if h.ended else "step limit",
+        ]
+        for rank, h in enumerate(hypotheses)
+    ]
+    return pd.DataFrame(rows, columns=BEAM_COLUMNS)
+
+
 def highlight_row(frame: pd.DataFrame, row: int):
     """The table with one row marked (for a step being replayed): a pandas Styler, as Gradio shows it."""
     return frame.style.format(precision=4).apply(

@@ -142,3 +142,27 @@ def test_without_the_hand_over_a_plain_lstm_does_not_know_the_sentence():
 def test_a_transformer_has_no_states_to_trace():
     with pytest.raises(InputError, match="only an RNN translator"):
         s2s_viz.load("transformer-char-en-fr").trace("I am cold.")
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 5])
+@pytest.mark.parametrize("length_penalty", [0.0, 1.0, 2.0])
+def test_the_compiled_beam_search_finds_what_the_python_one_finds(tiny_translator, width, length_penalty):
+    decoder = tiny_translator.decoder
+    for text in ["qwerty", "abc", "hello world", "zz"]:
+        ids, _, _ = tiny_translator.prepare(text)
+        source = np.array([ids], dtype=np.int32)
+        expected = decoder.beam_stepwise(source, tiny_translator.max_steps, width, length_penalty)
+        found = decoder.beam_search(source, tiny_translator.max_steps, width, length_penalty)
+        assert np.array_equal(found.tokens, expected[0]), (text, width)
+        np.testing.assert_allclose(found.log_probs, expected[1], atol=1e-4)
+        np.testing.assert_allclose(found.attention, expected[2], atol=1e-4)
+        ranks = [h.normalised for h in found.hypotheses]
+        assert 1 <= len(ranks) <= width and ranks == sorted(ranks, reverse=True)
+        assert np.array_equal(found.hypotheses[0].tokens, found.tokens)
+
+
+def test_a_beam_translation_lists_its_candidates_best_first(tiny_translator):
+    result = tiny_translator.translate("qwerty", strategy="beam", beam_width=4)
+    assert result.hypotheses[0].text == result.text and len(result.hypotheses) <= 4
+    assert all(h.ended for h in result.hypotheses)  # the copy task ends well inside the step limit
+    assert tiny_translator.translate("qwerty").hypotheses == []  # greedy has no candidates to list

@@ -34,7 +34,8 @@ def translate(
     temperature: float = 1.0,
     seed: float = 0,
 ):
-    """Translate ``text``; returns the text, a notice, the attention heatmap, the step table and the attention table."""
+    """Translate ``text``; returns the text, a notice, the attention heatmap, the step table, the attention table,
+    the replay's state and slider, and (beam search) the candidates."""
     text = check_text(text)
     translator = get_model(model_name)
     try:
@@ -71,6 +72,7 @@ def translate(
         table,
         state,
         gr.update(maximum=max(len(targets) - 1, 1), value=0),
+        viz.beam_table(result.hypotheses),
     )
 
 
@@ -185,13 +187,18 @@ def build() -> list:
         interactive=False,
         elem_id="translate-steps",
     )
+    beam = gr.Dataframe(
+        label=t("label.beam_candidates", "beam search: the candidates, best first (beam only)"),
+        interactive=False,
+        elem_id="translate-beam",
+    )
     with gr.Accordion(t("label.attention_table", "attention as a table"), open=False):
         attention_table = gr.Dataframe(interactive=False)
     state = gr.State({})
     translated = button.click(
         translate,
         [model, text, strategy, beam_width, temperature, seed],
-        [output, notice, heatmap, steps, attention_table, state, step],
+        [output, notice, heatmap, steps, attention_table, state, step, beam],
         api_name="translate",
     )
     # a new translation starts its replay at step 0 (the slider may already stand there: no change event then)
@@ -200,7 +207,7 @@ def build() -> list:
     alive(
         translate,
         [model, text, strategy, beam_width, temperature, seed],
-        [output, notice, heatmap, steps, attention_table, state, step],
+        [output, notice, heatmap, steps, attention_table, state, step, beam],
         live=(strategy, beam_width, temperature, seed),
         then=(replay, [state, step], [written, heatmap, steps]),
     )
@@ -234,6 +241,7 @@ def build() -> list:
         "translate",
         attention=heatmap,
         steps=steps,
+        beam_candidates=beam,
         attention_table=attention_table,
         comparison=comparison,
         **{f"compared_{index}": plot for index, plot in enumerate(compared)},

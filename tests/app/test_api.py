@@ -30,7 +30,12 @@ def test_translate_returns_text_steps_and_a_figure(client):
 
 
 def test_beam_and_sampling_through_the_api(client):
-    beam = client.predict(TRANSLATOR, "We won.", "beam", 3, 1.0, 0, api_name="/translate")[0]
+    beamed = client.predict(TRANSLATOR, "We won.", "beam", 3, 1.0, 0, api_name="/translate")
+    beam, candidates = beamed[0], beamed[-1]
+    assert candidates["headers"][:3] == ["rank", "candidate", "log p"] and 1 <= len(candidates["data"]) <= 3
+    assert candidates["data"][0][1] == beam  # the best candidate is the translation
+    normalised = [row[3] for row in candidates["data"]]
+    assert normalised == sorted(normalised, reverse=True)
     first = client.predict(TRANSLATOR, "We won.", "sample", 4, 1.5, 11, api_name="/translate")[0]
     again = client.predict(TRANSLATOR, "We won.", "sample", 4, 1.5, 11, api_name="/translate")[0]
     assert beam and first == again
@@ -323,3 +328,28 @@ def test_the_states_are_traced_by_hand_and_one_unit_followed(client):
     assert plotly(handover)["data"][0]["y"] == ["0:h", "1:c"]
     assert len(plotly(hidden)["data"][0]["y"]) == len(expected) + 1  # one row per step, the end symbol's too
     assert [trace["name"] for trace in plotly(curve)["data"]] == ["h[0]", "c[0]"]
+
+
+def test_after_its_warm_up_the_server_sends_every_tab_with_its_view_drawn(app_url, app_log):
+    """The warm-up computes each tab's view with the page's defaults and keeps it in the page the server sends, so a
+    tab opens drawn; the tab's own computation (the reader's language, a link's settings) replaces it after."""
+    import json
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + 240
+    while "warm-up done" not in app_log.read_text() and time.monotonic() < deadline:
+        time.sleep(1)
+    config = json.loads(urllib.request.urlopen(app_url + "config", timeout=30).read())
+    drawn = {
+        component["props"].get("elem_id")
+        for component in config["components"]
+        if component["type"] == "plot" and (component["props"].get("value") or {}).get("plot")
+    }
+    assert {"translate-heatmap", "transformer-heatmap", "transformer-grid", "vit-grid", "data-encoder"} <= drawn
+    figure = next(
+        json.loads(c["props"]["value"]["plot"])
+        for c in config["components"]
+        if c["props"].get("elem_id") == "translate-heatmap"
+    )
+    assert figure["data"][0]["type"] == "heatmap" and figure["layout"]["title"]["text"]  # a computed figure
