@@ -228,3 +228,27 @@ def test_classify_on_raw_test_images_scores_the_card(name, tmp_path):
         (np.asarray(classifier.model(x[:2000] / 255.0, training=False)).argmax(axis=1) == y[:2000]).mean()
     )
     assert from_files == pytest.approx(direct, abs=0.2)
+
+
+def test_norm_first_puts_layer_norm_before_each_sub_layer(tmp_path):
+    """Post-LN blocks hand on a normalised stream (each token's vector has mean 0 and deviation 1 before the
+    learned scale); pre-LN blocks (the ViT paper's order) add each sub-layer to the raw stream."""
+    import keras
+
+    images = np.random.default_rng(0).random((3, 28, 28)).astype("float32")
+    spreads = {}
+    for norm_first in (False, True):
+        keras.utils.set_random_seed(0)
+        model = VisionTransformer(
+            {"d_model": 32, "num_heads": 2, "num_layers": 2, "d_ff": 32, "norm_first": norm_first}
+        )
+        tokens, _ = model.encode(images)
+        spreads[norm_first] = np.asarray(tokens).std(axis=-1)
+        assert model.blocks[1].norm_first is norm_first
+        path = tmp_path / f"vit-{norm_first}.keras"
+        model.save(path)
+        again = keras.models.load_model(path)
+        assert again.spec.norm_first is norm_first
+        np.testing.assert_allclose(np.asarray(again(images)), np.asarray(model(images)), atol=1e-5)
+    np.testing.assert_allclose(spreads[False], 1.0, atol=1e-2)
+    assert np.abs(spreads[True] - 1.0).max() > 0.1

@@ -107,12 +107,25 @@ class PositionalEncoding(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="s2s_viz")
 class EncoderBlock(keras.layers.Layer):
-    """Self-attention + add & norm, feed-forward + add & norm. Returns ``(x, attention (B, h, S, S))``."""
+    """Self-attention + add & norm, feed-forward + add & norm. Returns ``(x, attention (B, h, S, S))``.
+
+    ``norm_first=False`` (post-LN, "Attention is all you need"): ``x = LN(x + sublayer(x))``. ``norm_first=True``
+    (pre-LN, the ViT paper's and the notes' order): ``x = x + sublayer(LN(x))``; the residual stream itself is
+    never normalised, so a final layer norm after the last block is part of the model.
+    """
 
     def __init__(
-        self, d_model: int, num_heads: int, d_ff: int, dropout: float = 0.1, activation: str = "relu", **kwargs
+        self,
+        d_model: int,
+        num_heads: int,
+        d_ff: int,
+        dropout: float = 0.1,
+        activation: str = "relu",
+        norm_first: bool = False,
+        **kwargs,
     ):
         super().__init__(**kwargs)
+        self.norm_first = norm_first
         self.d_model, self.num_heads, self.d_ff, self.dropout_rate, self.activation = (
             d_model,
             num_heads,
@@ -139,6 +152,11 @@ class EncoderBlock(keras.layers.Layer):
         return self.ffn_out(self.dropout(self.ffn_in(x), training=training))
 
     def call(self, x, attention_mask=None, training=False):
+        if self.norm_first:  # pre-LN: normalise what each sub-layer reads, add its output to the raw stream
+            normed = self.norm_attention(x)
+            attended, weights = self.self_attention(normed, normed, attention_mask=attention_mask, training=training)
+            x = x + self.dropout(attended, training=training)
+            return x + self.dropout(self.feed_forward(self.norm_ffn(x), training), training=training), weights
         attended, weights = self.self_attention(x, x, attention_mask=attention_mask, training=training)
         x = self.norm_attention(x + self.dropout(attended, training=training))  # add & norm
         x = self.norm_ffn(x + self.dropout(self.feed_forward(x, training), training=training))  # add & norm
@@ -152,6 +170,7 @@ class EncoderBlock(keras.layers.Layer):
             "d_ff": self.d_ff,
             "dropout": self.dropout_rate,
             "activation": self.activation,
+            "norm_first": self.norm_first,
         }
 
 

@@ -4,7 +4,13 @@ An image becomes a sentence of patches: cut into ``P x P`` patches (P = 4 gives 
 P = 7 a 4x4 grid of 16), each flattened and linearly projected to ``d_model``. A learned **class token**
 ``x0`` is put in front, a learned 1-D **position embedding** is added (the model is told nothing about 2-D
 layout; it learns it, see ``explain.position_similarity``), and the sequence goes through Transformer
-encoder blocks (``transformer.EncoderBlock``). An MLP head reads the class token's final vector.
+encoder blocks (``transformer.EncoderBlock``). An MLP head reads the class token's final vector, after a final
+layer norm.
+
+Layer norm's place: the paper (and the notes) normalise *before* each sub-layer (pre-LN, ``norm_first=True``:
+``x + MSA(LN(x))``, ``x + MLP(LN(x))``), which leaves the residual stream un-normalised, hence the final layer norm
+before the head. ``norm_first=False`` is the original Transformer's post-LN block (``LN(x + MSA(x))``), with which
+the final norm is an extra the paper does not have.
 
 Every layer is created in ``__init__``, one instance per block: nothing is reused by mistake.
 """
@@ -31,6 +37,7 @@ class ViTConfig:
     mlp_head_units: int = 128
     dropout: float = 0.1
     num_classes: int = 10
+    norm_first: bool = False  # True: pre-LN blocks, the paper's order (False: the post-LN block of older checkpoints)
 
     def validate(self) -> None:
         checks = [
@@ -68,7 +75,9 @@ class VisionTransformer(keras.Model):
         spec = self.spec
         self.projection = keras.layers.Dense(spec.d_model, name="patch_projection")
         self.blocks = [
-            EncoderBlock(spec.d_model, spec.num_heads, spec.d_ff, spec.dropout, "gelu", name=f"block_{i}")
+            EncoderBlock(
+                spec.d_model, spec.num_heads, spec.d_ff, spec.dropout, "gelu", spec.norm_first, name=f"block_{i}"
+            )
             for i in range(spec.num_layers)
         ]
         self.norm = keras.layers.LayerNormalization(epsilon=1e-6, name="final_norm")

@@ -128,11 +128,12 @@ def make_config(
 
 
 def digit_options(architecture: str, backward_cell, merge_mode, directions, patch_size) -> dict:
-    """The Bi-RNN's backward layer, merge mode and directions, or the ViT's patch size (checked by the core)."""
+    """The Bi-RNN's backward layer, merge mode and directions, or the ViT's patch size (checked by the core) and
+    the paper's layer-norm order."""
     if architecture == "birnn":
         options = {"merge_mode": merge_mode, "bidirectional": directions != "forward only"}
         return {**options, **({"backward_cell": backward_cell} if backward_cell not in (None, "same") else {})}
-    return {"patch_size": int(patch_size)}
+    return {"patch_size": int(patch_size), "norm_first": True}  # the ViT paper's pre-LN blocks
 
 
 def _downloadable(path) -> str | None:

@@ -19,7 +19,12 @@ patch in one block and head, the *rollout* of attention through all blocks, and 
 position embeddings are (the model rediscovers rows and columns). Your drawing is prepared as MNIST's digits
 were (cropped, scaled into 20x20 pixels and centred by its mass): the first picture is the 28x28 the model
 reads. *Try this:* pick test image 0, then draw a digit in a corner: it is read centred, so the attention
-follows the ink, not where you drew it."""
+follows the ink, not where you drew it.
+
+*Where the layer norm sits.* The ViT paper and the notes normalise *before* each sub-layer (pre-LN:
+`x + MSA(LN(x))`, then `x + MLP(LN(x))`), so the stream itself is never normalised and one last layer norm comes
+before the head. The shipped `vit-mnist` uses the original Transformer's block instead (post-LN: `LN(x + MSA(x))`)
+and keeps that final norm as an extra; ViTs trained in the Train tab use the paper's order (`norm_first`)."""
 
 LIVE = """*Live:* the input choice, the test image index, block, head and both rollout settings redraw at once (so does
 a new upload); a drawing or another model waits for *Classify and explain*."""
