@@ -63,20 +63,29 @@ def alive(fn, inputs: list, outputs: list, live: tuple = (), then: tuple | None 
     registry, tab = links(), _enclosing_tab()
     outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
     changes = [control.change for control in live]
+    skipped = gr.skip() if len(outputs) == 1 else tuple(gr.skip() for _ in outputs)
     if registry is None or tab is None:  # a page without tabs or links: compute on load
         events = [_on([Context.root_block.load, *changes], fn, inputs, outputs)]
         changes = []
     else:
         key = tab.id
+        registry.views.append((key, fn, list(inputs), outputs))
 
         def opened(ready, *values):
             if ready != key:  # another tab is open: this one waits until it is chosen
-                return gr.skip() if len(outputs) == 1 else tuple(gr.skip() for _ in outputs)
+                return skipped
             return fn(*values)
 
+        def chosen(ready, *values):
+            if not ready:  # Gradio selects the first tab as the page mounts, before the link is read: not yet
+                return skipped
+            return fn(*values)
+
+        # The page's script shows a link's tab as the page mounts (with its view as the server last computed it);
+        # once the link is read, the page's readiness computes that tab. Choosing a tab later computes it.
         events = [
             _on([registry.ready.change], opened, [registry.ready, *inputs], outputs),
-            _on([tab.select], fn, inputs, outputs),
+            _on([tab.select], chosen, [registry.ready, *inputs], outputs),
         ]
     if changes:  # a live control redraws in place: no progress veil over every figure while it moves
         events.append(_on(changes, fn, inputs, outputs, show_progress="hidden"))
@@ -147,16 +156,9 @@ def layer_and_head_sliders(
     """
     layer = gr.Slider(0, most_layers - 1, value=0, step=1, label=label_layer)
     head = gr.Slider(head_minimum, most_heads - 1, value=head_minimum, step=1, label=label_head)
-    from gradio.context import Context
+    from .share import follows
 
-    gr.on(
-        triggers=[Context.root_block.load, model.change],
-        fn=lambda name, at_layer, at_head: follow_model(name, at_layer, at_head, head_minimum),
-        inputs=[model, layer, head],
-        outputs=[layer, head],
-        api_visibility="private",
-        trigger_mode="always_last",
-    )
+    follows(model, [layer, head], lambda name, at_layer, at_head: follow_model(name, at_layer, at_head, head_minimum))
     return layer, head
 
 

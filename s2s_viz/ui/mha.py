@@ -10,7 +10,7 @@ from s2s_viz import explain, viz
 from .common import alive, check_text, refuse
 from .i18n import t
 from .notes import fixes
-from .share import exporter, shareable
+from .share import exporter, follows, shareable
 
 INTRO = """**Attention lets every character read every other.** Each head projects the characters to queries
 Q, keys K and values V; the score of query i for key j is Q_i · K_j, scaled by 1/√d_k, turned into
@@ -110,6 +110,14 @@ def heads_shown(num_heads: float, shown: float):
     return update
 
 
+def view(text, num_heads, key_dim, head, causal, seed, value_dim):
+    """The page's redraw: the walk-through for the head shown, and the head slider's range for ``num_heads``
+    (a head beyond them moves, visibly, to the last one, and that head is drawn)."""
+    shown = heads_shown(num_heads, head)
+    head = shown.get("value", head)
+    return (*mha(text, num_heads, key_dim, head, causal, seed, value_dim), shown)
+
+
 def build() -> list:
     gr.Markdown(t("mha.intro", INTRO))
     gr.Markdown(t("mha.live", LIVE))
@@ -125,14 +133,8 @@ def build() -> list:
         value_dim = gr.Slider(1, 32, value=8, step=1, label=t("label.value_size_d_v", "value size d_v"))
         # the server accepts any head of the 8 the slider allows; the page shows only the heads there are
         head = gr.Slider(0, 7, value=0, step=1, label=t("label.show_head", "show head"))
-        gr.on(
-            triggers=None,  # on load and whenever h (or the head shown) changes
-            fn=heads_shown,
-            inputs=[heads, head],
-            outputs=head,
-            api_visibility="private",
-            trigger_mode="always_last",
-        )
+        # its range as the page loads; afterwards every redraw sets it in the same answer (one round trip, not two)
+        follows(heads, [head], heads_shown, on_change=False)
         causal = gr.Checkbox(
             label=t("label.causal_mask_a_decoder_s_self_attention", "causal mask (a decoder's self-attention)")
         )
@@ -153,9 +155,9 @@ def build() -> list:
     shareable("mha", text=text, heads=heads, d_k=key_dim, d_v=value_dim, head=head, causal=causal, seed=seed)
     exporter("mha", raw_scores=raw, scaled=scaled, probabilities=probabilities, weighted=weighted, shapes=shapes)
     alive(
-        mha,
+        view,
         [text, heads, key_dim, head, causal, seed, value_dim],
-        [raw, scaled, probabilities, weighted, shapes, verdict],
+        [raw, scaled, probabilities, weighted, shapes, verdict, head],
         live=(heads, key_dim, head, causal, seed, value_dim),
     )
     return []

@@ -70,6 +70,18 @@ HEAD = """
   const onClick = () => setTimeout(pickBrush, 50);
   observer.observe(document.documentElement, {childList: true, subtree: true});
   document.addEventListener('click', onClick, true);
+  // a link's tab is shown as soon as its button exists, not after the page's first answer
+  const linked = new URLSearchParams(location.search).get('tab');
+  if (linked && /^[a-z]+$/.test(linked)) {
+    const showLinked = new MutationObserver(() => {
+      const button = document.getElementById(`tab-${linked}-button`);
+      if (!button) return;
+      showLinked.disconnect();
+      if (button.getAttribute('aria-selected') !== 'true') button.click();
+    });
+    showLinked.observe(document.documentElement, {childList: true, subtree: true});
+    setTimeout(() => showLinked.disconnect(), 30000);
+  }
   const wanted = new URLSearchParams(location.search).get('projector');
   const apply = () => document.body && document.body.classList.toggle('projector', wanted === '1');
   if (document.body) apply(); else document.addEventListener('DOMContentLoaded', apply);
@@ -90,6 +102,9 @@ class Links:
 
     def __init__(self):
         self.tabs: dict[str, dict[str, gr.components.Component]] = {}
+        # (source, followers, fn): controls whose range follows another's value, set with the link's values
+        self.followers: list = []
+        self.views: list = []  # (tab, fn, inputs, outputs) of every view ``alive`` computes
         # the tab the page opened on, once its link is read ("" before): the URL and the first computation wait for it
         self.ready = gr.Textbox(value="", visible="hidden", elem_id="page-ready")
         self.projector = gr.Checkbox(
@@ -229,6 +244,7 @@ def restore_from_query(registry: Links, query: dict[str, str], known_tabs: list[
     """The updates a link asks for: which tab, each control's value, and a notice naming what was ignored."""
     ignored = []
     updates = {component: gr.update() for controls in registry.tabs.values() for component in controls.values()}
+    updates.update({follower: gr.update() for _, followers, _ in registry.followers for follower in followers})
     query = dict(query)
     tab = query.pop("tab", None)
     projector = query.pop("projector", None)
@@ -249,6 +265,8 @@ def restore_from_query(registry: Links, query: dict[str, str], known_tabs: list[
             updates[component] = gr.update(value=parse_value(component, raw))
         except ValueError as error:
             ignored.append(say(f"{name}={raw[:40]!r}: {error}"))
+    for source, followers, fn in registry.followers:
+        updates.update(_followed(source, followers, fn, updates))
     projected = gr.update()
     if projector is not None:
         projected = gr.update(value=projector == "1")
@@ -260,10 +278,51 @@ def restore_from_query(registry: Links, query: dict[str, str], known_tabs: list[
     return selected, notice, projected, list(updates.values())
 
 
+def follows(source, followers: list, fn, on_change: bool = True) -> None:
+    """``followers``' ranges follow ``source``'s value: ``fn(source value, *follower values)`` gives their updates.
+    Set as the page loads (with the link's values) by the one load event, and then on every change of ``source``
+    (``on_change=False``: the view's own redraw sets them)."""
+    registry = links()
+    if registry is not None:
+        registry.followers.append((source, followers, fn))
+        if not on_change:
+            return
+    gr.on(
+        triggers=[source.change] if registry is not None else None,
+        fn=fn,
+        inputs=[source, *followers],
+        outputs=followers,
+        api_visibility="private",
+        trigger_mode="always_last",
+    )
+
+
+def _followed(source, followers: list, fn, updates: dict) -> dict:
+    """The followers' updates for the values a link sets (a control the link leaves keeps its built value)."""
+
+    def value(component):
+        update = updates.get(component)
+        return update["value"] if isinstance(update, dict) and "value" in update else component.value
+
+    made = fn(value(source), *(value(follower) for follower in followers))
+    made = made if isinstance(made, (tuple, list)) else [made]
+    merged = {}
+    for follower, update in zip(followers, made):
+        before = updates.get(follower)
+        merged[follower] = {**(before if isinstance(before, dict) else {}), **update}
+    return merged
+
+
 def wire_restore(demo: gr.Blocks, tabs: gr.Tabs, known_tabs: list[str]) -> None:
-    """One page-load event: read the link, set the controls, then mark the page ready (which computes it)."""
+    """One page-load event: read the link, set the controls and the ranges that follow them, then mark the page
+    ready (which computes it)."""
     registry: Links = demo.s2s_links
-    components = [component for controls in registry.tabs.values() for component in controls.values()]
+    components = list(
+        dict.fromkeys(
+            [component for controls in registry.tabs.values() for component in controls.values()]
+            + [follower for _, followers, _ in registry.followers for follower in followers]
+        )
+    )
 
     def restore(request: gr.Request):
         try:

@@ -8,32 +8,60 @@ import os
 import threading
 import time
 
+import gradio as gr
+
 log = logging.getLogger("s2s_viz.ui")
 
 
-def warm_up() -> dict[str, float]:
-    """Each tab's opening computation, the default model first; seconds each took (a failure is logged, never
-    raised: warming is a courtesy)."""
-    from s2s_viz.data.sources import mnist_here
+SHOWN_AS_BUILT = (gr.Plot, gr.Dataframe, gr.Markdown, gr.Textbox)  # outputs a page may open with, computed
 
-    from . import birnn, forcing, mha, transformer, translate, vit
+
+def prefill(demo) -> list:
+    """Every tab's view computed with the page's own default settings (which also loads and traces its models),
+    and kept as its outputs' values in the page the server sends: a tab then opens with its view drawn, and its
+    own computation (in the reader's language, with a link's settings) replaces it once the page is up.
+
+    Returns ``(name, step)`` pairs for ``warm_up`` to time.
+    """
+    from pydantic import BaseModel
+
+    from .speak import _localized
+
+    registry = getattr(demo, "s2s_links", None)
+    if registry is None:
+        return []
+
+    def computed(fn, inputs, outputs):
+        def step():
+            result = _localized(outputs, fn(*(component.value for component in inputs)), "en")
+            for component, value in zip(outputs, result if isinstance(result, (tuple, list)) else [result]):
+                if isinstance(component, SHOWN_AS_BUILT) and value is not None and not isinstance(value, dict):
+                    shown = component.postprocess(value)
+                    component.value = shown.model_dump() if isinstance(shown, BaseModel) else shown
+
+        return step
+
+    steps = [
+        (f"{key} view {index}", computed(fn, inputs, outputs))
+        for index, (key, fn, inputs, outputs) in enumerate(registry.views)
+    ]
+
+    def publish():
+        demo.config = demo.get_config_file()  # the page the server sends from now on
+
+    return [*steps, ("page", publish)]
+
+
+def warm_up(demo=None) -> dict[str, float]:
+    """Each tab's opening computation (``prefill``), then every other translator; seconds each took (a failure is
+    logged, never raised: warming is a courtesy)."""
+    from . import translate
     from .common import default_translator, model_names
 
     default = default_translator()
-    steps = [
-        ("translate", lambda: translate.translate(default, translate.EXAMPLES[0])),
-        ("forcing", lambda: forcing.compare_forcing(default, *forcing.EXAMPLES[0])),
-        ("mha", lambda: mha.mha("attention", 2, 8, 0, False, 0)),
-    ]
-    steps += [
-        (f"transformer {name}", lambda name=name: transformer.transformer_attention(name, "I am cold.", "", 0, 0))
-        for name in model_names("translator", "transformer")[:1]
-    ]
-    if mnist_here():
-        steps += [
-            ("birnn", lambda: birnn.classify_digit("birnn-mnist", None, None, 0, "test image")),
-            ("vit", lambda: vit.vit_attention("vit-mnist", None, None, 0, "test image")),
-        ]
+    steps = prefill(demo) if demo is not None else []
+    # beam search is compiled per width: the slider's starting width, for the default model
+    steps.append(("translate beam 4", lambda: translate.translate(default, translate.EXAMPLES[0], "beam", 4)))
     # the other translators (Compare, the pickers), one sentence each
     steps += [
         (f"translate {name}", lambda name=name: translate.translate(name, translate.EXAMPLES[0]))
@@ -62,7 +90,7 @@ def warm_up_in_background(demo) -> threading.Thread | None:
         deadline = time.monotonic() + 300
         while not getattr(demo, "local_url", None) and time.monotonic() < deadline:
             time.sleep(0.2)
-        warm_up()
+        warm_up(demo)
 
     thread = threading.Thread(target=when_up, name="s2s-viz-warm-up", daemon=True)
     thread.start()
