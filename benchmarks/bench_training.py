@@ -14,8 +14,10 @@ computed the same way from each model's predictions.
 dropout 0.3, Adam 0.002, batch 64) on the same random 3,200 training pairs of the protocol's training buckets and
 800 validation pairs: Bahdanau's order (the notes' ``e_ij = a(s_{i-1}, h_j)``: the decoder runs step by step),
 Luong's order with the same additive score, and Luong's order with his ``general`` score (the whole decoder and the
-attention at once under teacher forcing); samples/s (median over epochs after the first, which traces) and
-validation loss per character after each epoch. Results in ``results/training-attention.json``.
+attention at once under teacher forcing), then the two scores that read the source alone (``learned``, and the
+notes' own ``positional``: a Dense across positions per channel) in Bahdanau's order; samples/s (median over
+epochs after the first, which traces) and validation loss per character after each epoch. Results in
+``results/training-attention.json``.
 
     s2s-viz bench training --attention [--epochs 4]
 """
@@ -136,7 +138,13 @@ def one_run(pairs, epochs: int) -> dict:
     }
 
 
-ATTENTION_VARIANTS = [("bahdanau", "additive"), ("luong", "additive"), ("luong", "general")]
+ATTENTION_VARIANTS = [
+    ("bahdanau", "additive"),
+    ("luong", "additive"),
+    ("luong", "general"),
+    ("bahdanau", "learned"),  # scores each source position from its own vector: the same weights every step
+    ("bahdanau", "positional"),  # the notes' Dense across positions per channel: the same weights every step
+]
 
 
 class ValidationLoss(keras.callbacks.Callback):
@@ -190,6 +198,7 @@ def attention_orders(epochs: int) -> dict:
                 "attention": score,
                 "attention_units": 128,
                 "attention_order": order,
+                "attention_positions": 30 if score == "positional" else 0,
                 "dropout": 0.3,
             }
         )

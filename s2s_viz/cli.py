@@ -356,7 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--latent-dim", type=int)
     train.add_argument("--num-layers", type=int)
     train.add_argument("--bidirectional", action="store_true")
-    train.add_argument("--attention", choices=["none", "additive", "dot", "general", "learned"])
+    train.add_argument("--attention", choices=["none", "additive", "dot", "general", "learned", "positional"])
     train.add_argument(
         "--attention-order",
         choices=["bahdanau", "luong"],

@@ -24,6 +24,53 @@ def test_padding_gets_exactly_zero_weight():
         np.testing.assert_allclose(context[0], (alpha[0, :, None] * values[0]).sum(0), atol=1e-5)
 
 
+def test_the_notes_attention_weighs_every_channel_over_positions_and_ignores_the_decoder():
+    """The notes' "like an SE block" attention: a Dense across positions per channel, then a softmax over positions."""
+    layer = SeqAttention("positional", positions=7)
+    layer.build(4, 6)
+    assert tuple(layer.W.shape) == (7, 7)  # a map from positions to positions, not from channels
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=(2, 5, 6)).astype("float32")
+    mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], dtype=bool)
+    keys = layer.prepare(values)
+    context, alpha = layer(rng.normal(size=(2, 4)).astype("float32"), values, keys, mask)
+    again, alpha_again = layer(rng.normal(size=(2, 4)).astype("float32"), values, keys, mask)
+    np.testing.assert_array_equal(np.asarray(alpha), np.asarray(alpha_again))  # another decoder state: the same
+    np.testing.assert_array_equal(np.asarray(context), np.asarray(again))
+    per_channel = np.exp(np.asarray(keys)[0, :3]) / np.exp(np.asarray(keys)[0, :3]).sum(0)  # (3 positions, 6)
+    np.testing.assert_allclose(context[0], (per_channel * values[0, :3]).sum(0), atol=1e-5)  # each channel its own
+    assert np.all(np.asarray(alpha)[0, 3:] == 0) and np.allclose(np.asarray(alpha).sum(axis=1), 1.0, atol=1e-6)
+    assert np.abs(per_channel - per_channel[:, :1]).max() > 1e-3  # the channels' weights differ
+
+
+@pytest.mark.parametrize("kind", ["learned", "positional", "additive"])
+def test_only_attention_that_reads_the_decoder_state_changes_its_rows(kind):
+    """``learned`` and the notes' ``positional`` score the source alone: every output step reads the same weights;
+    additive attention reads s_{i-1} and moves from step to step."""
+    from s2s_viz.models.rnn_seq2seq import RNNSeq2Seq
+
+    model = RNNSeq2Seq(
+        {
+            "source_vocab_size": 20,
+            "target_vocab_size": 15,
+            "latent_dim": 16,
+            "attention": kind,
+            "attention_positions": 9 if kind == "positional" else 0,
+        }
+    )
+    rng = np.random.default_rng(0)
+    source, target = rng.integers(1, 20, (2, 7)), rng.integers(1, 15, (2, 6))
+    source[0, 5:] = 0
+    memory, states = model.encode(source)
+    rows = []
+    for t in range(6):
+        logits, states, alpha = model.decode_step(target[:, t], states, memory)
+        rows.append(np.asarray(alpha))
+    spread = np.abs(np.stack(rows) - rows[0]).max()
+    assert (spread == 0) == (kind != "additive")
+    assert np.all(rows[0][0, 5:] == 0)
+
+
 @pytest.fixture(scope="module")
 def reverse_model(tmp_path_factory):
     config = TranslatorTrainConfig(

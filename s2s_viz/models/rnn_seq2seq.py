@@ -69,6 +69,7 @@ class RNNSeq2SeqConfig:
     attention: str = "none"
     attention_units: int = 128
     attention_order: str = "bahdanau"  # or "luong": attend after the decoder step, with s_i (see above)
+    attention_positions: int = 0  # "positional" attention: the number of source positions (the longest source)
     teacher_forcing_ratio: float = 1.0
     reverse_source: bool = False  # the encoder reads each source last character first (no attention only)
 
@@ -97,6 +98,10 @@ class RNNSeq2SeqConfig:
             (
                 not (self.attention == "dot" and self.bidirectional),
                 "dot attention needs equal encoder and decoder sizes; with a bidirectional encoder use general",
+            ),
+            (
+                self.attention != "positional" or 1 <= self.attention_positions <= 1000,
+                "positional attention needs attention_positions in 1..1000 (the longest source)",
             ),
             (
                 not (self.reverse_source and self.attention != "none"),
@@ -154,7 +159,9 @@ class RNNSeq2Seq(keras.Model):
             for index in range(spec.num_layers)
         ]
         self.attention = (
-            SeqAttention(spec.attention, spec.attention_units, name="attention") if self.has_attention_weights else None
+            SeqAttention(spec.attention, spec.attention_units, spec.attention_positions, name="attention")
+            if self.has_attention_weights
+            else None
         )
         self.dropout = keras.layers.Dropout(spec.dropout, name="dropout")
         self.output_layer = keras.layers.Dense(spec.target_vocab_size, name="output")

@@ -15,7 +15,11 @@ from .progress import TrainResult
 def build_translator_model(config: TranslatorTrainConfig, source_vocab_size: int, target_vocab_size: int):
     from ..models import RNNSeq2Seq
 
-    model_config = {**config.model, "source_vocab_size": source_vocab_size, "target_vocab_size": target_vocab_size}
+    model_config = {
+        **model_settings(config),
+        "source_vocab_size": source_vocab_size,
+        "target_vocab_size": target_vocab_size,
+    }
     if config.architecture == "transformer":
         from ..models.transformer import TransformerTranslator
 
@@ -27,6 +31,14 @@ def build_translator_model(config: TranslatorTrainConfig, source_vocab_size: int
     return RNNSeq2Seq(model_config)
 
 
+def model_settings(config: TranslatorTrainConfig) -> dict:
+    """The model's settings from the training's: positional attention spans the longest source."""
+    model = dict(config.model)
+    if model.get("attention") == "positional":  # a Dense across the source's positions: all of them
+        model.setdefault("attention_positions", config.max_source_length)
+    return model
+
+
 def validate_model_settings(config: TranslatorTrainConfig, source_vocab_size: int, target_vocab_size: int) -> None:
     """Check the model settings (names and ranges) before anything is built."""
     from ..models.rnn_seq2seq import RNNSeq2SeqConfig
@@ -34,7 +46,9 @@ def validate_model_settings(config: TranslatorTrainConfig, source_vocab_size: in
 
     spec_class = TransformerConfig if config.architecture == "transformer" else RNNSeq2SeqConfig
     try:
-        spec = spec_class(source_vocab_size=source_vocab_size, target_vocab_size=target_vocab_size, **config.model)
+        spec = spec_class(
+            source_vocab_size=source_vocab_size, target_vocab_size=target_vocab_size, **model_settings(config)
+        )
     except TypeError as error:
         raise ValueError(f"unknown model setting for {config.architecture}: {error}") from error
     spec.validate()

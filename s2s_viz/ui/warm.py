@@ -52,6 +52,10 @@ def prefill(demo) -> list:
     return [*steps, ("page", publish)]
 
 
+# a short and a long sentence: the two source-length buckets (16 and 32 characters) of the compiled decoding loop
+LENGTHS = ["I am cold.", "Where is the train station?"]
+
+
 def warm_up(demo=None) -> dict[str, float]:
     """Each tab's opening computation (``prefill``), then every other translator; seconds each took (a failure is
     logged, never raised: warming is a courtesy)."""
@@ -62,11 +66,13 @@ def warm_up(demo=None) -> dict[str, float]:
     steps = prefill(demo) if demo is not None else []
     # beam search is compiled per width: the slider's starting width, for the default model
     steps.append(("translate beam 4", lambda: translate.translate(default, translate.EXAMPLES[0], "beam", 4)))
-    # the other translators (Compare, the pickers), one sentence each
+    # every translator (Compare, the pickers) in both source-length buckets a sentence of up to 30 characters
+    # falls in (the compiled loop pads the source to a multiple of 16), the default model first
+    names = [default, *(name for name in model_names("translator") if name != default)]
     steps += [
-        (f"translate {name}", lambda name=name: translate.translate(name, translate.EXAMPLES[0]))
-        for name in model_names("translator")
-        if name != default
+        (f"translate {name} {len(text)}", lambda name=name, text=text: translate.translate(name, text))
+        for name in names
+        for text in LENGTHS
     ]
     took = {}
     for name, step in steps:
