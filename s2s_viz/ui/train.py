@@ -40,11 +40,30 @@ WHAT = {
         "rnn_seq2seq",
         {"cell": "lstm", "attention": "additive", "bidirectional": True},
     ),
+    "translator: the notes' learned attention, e_j = w·h_j + b (bi-LSTM encoder)": (
+        "translator",
+        "rnn_seq2seq",
+        {"cell": "lstm", "attention": "learned", "bidirectional": True},
+    ),
+    "translator: the notes' attention as a Dense across positions (bi-LSTM encoder)": (
+        "translator",
+        "rnn_seq2seq",
+        {"cell": "lstm", "attention": "positional", "bidirectional": True},
+    ),
     "translator: Transformer": ("translator", "transformer", {}),
     "digits: bidirectional LSTM": ("digits", "birnn", {"cell": "lstm"}),
     "digits: Vision Transformer": ("digits", "vit", {"patch_size": 7}),
 }
-WHAT_KEYS = ["lstm", "gru", "attention", "transformer", "birnn", "vit"]  # their words' keys, in WHAT's order
+WHAT_KEYS = [
+    "lstm",
+    "gru",
+    "attention",
+    "learned",
+    "positional",
+    "transformer",
+    "birnn",
+    "vit",
+]  # their words' keys, in WHAT's order
 DATA = ["toy:dates", "toy:reverse", "toy:copy", "fra (Tatoeba English-French)", "mnist"]
 SAMPLES = {
     "toy:dates": ["27 November 2026", "March 3, 1999", "01/02/2003"],

@@ -52,7 +52,7 @@ def translate(
     else:
         figure, table = None, None
     notice = result.notice or (
-        ""
+        attention_note(translator)
         if result.attention is not None
         else "This model has no attention: it reads the source only through the encoder's final state."
     )
@@ -73,6 +73,23 @@ def translate(
         state,
         gr.update(maximum=max(len(targets) - 1, 1), value=0),
         viz.beam_table(result.hypotheses),
+    )
+
+
+SOURCE_ONLY = {
+    "learned": "a Dense layer scores each source position from its own encoder vector, e_j = w·h_j + b",
+    "positional": "the notes' Dense across positions scores every position and channel from the whole source",
+}
+
+
+def attention_note(translator) -> str:
+    """What this model's attention reads, when it does not read the decoder's state (the notes' kinds)."""
+    kind = getattr(getattr(translator.model, "spec", None), "attention", None)
+    if kind not in SOURCE_ONLY:
+        return ""
+    return (
+        f"This model's attention is `{kind}`: {SOURCE_ONLY[kind]}. It never reads the decoder's state, so every "
+        "output step reads the same weights: every row of the heatmap is the same."
     )
 
 
