@@ -132,14 +132,16 @@ class StepDecoder:
         reference_ids: np.ndarray | None = None,
         temperature: float = 1.0,
         seed: int = 0,
+        capacity: int | None = None,
     ) -> DecodeOutput:
         """Decode a batch. ``reference_ids`` ``(B, >= max_steps)`` are the next tokens to score (and, in forced
-        mode, to feed)."""
+        mode, to feed). ``capacity``: room for this many steps (at least ``max_steps``): calls that share it share
+        one compiled program, whatever their ``max_steps``."""
         source_ids = np.asarray(source_ids, dtype=np.int32)
         batch, length = source_ids.shape
         if reference_ids is None:
             reference_ids = np.zeros((batch, max_steps), dtype=np.int32)
-        capacity = _bucket(max_steps, 16) if self.xla else max_steps
+        capacity = _bucket(max(capacity or 0, max_steps), 16) if self.xla else max_steps
         reference = np.zeros((batch, capacity), dtype=np.int32)
         width = min(max_steps, reference_ids.shape[1])
         reference[:, :width] = reference_ids[:, :width]

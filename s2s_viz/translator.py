@@ -351,8 +351,9 @@ class Translator:
         gold = self.target_vocab.encode(reference, add_start_end=True)[: self.max_steps + 1]
         next_ids = np.array([gold[1:]], dtype=np.int32)  # the reference token expected at each step
         steps = len(gold) - 1
-        forced = self.decoder.run(source_ids, steps, FORCED, reference_ids=next_ids)
-        free = self.decoder.run(source_ids, steps, GREEDY, reference_ids=next_ids)
+        # room for the longest output, as translate has: one compiled program for every reference length
+        forced = self.decoder.run(source_ids, steps, FORCED, reference_ids=next_ids, capacity=self.max_steps)
+        free = self.decoder.run(source_ids, steps, GREEDY, reference_ids=next_ids, capacity=self.max_steps)
         free_length = int(free.lengths[0])
         rows, divergence = [], None
         for t in range(steps):

@@ -59,13 +59,15 @@ LENGTHS = ["I am cold.", "Where is the train station?"]
 def warm_up(demo=None) -> dict[str, float]:
     """Each tab's opening computation (``prefill``), then every other translator; seconds each took (a failure is
     logged, never raised: warming is a courtesy)."""
-    from . import translate
+    from . import forcing, translate
     from .common import default_translator, model_names
 
     default = default_translator()
     steps = prefill(demo) if demo is not None else []
     # beam search is compiled per width: the slider's starting width, for the default model
     steps.append(("translate beam 4", lambda: translate.translate(default, translate.EXAMPLES[0], "beam", 4)))
+    # the forcing comparison (its own compiled loop) in the long-source bucket too
+    steps.append(("forcing long", lambda: forcing.compare_forcing(default, LENGTHS[1], "Où est la gare ?")))
     # every translator (Compare, the pickers) in both source-length buckets a sentence of up to 30 characters
     # falls in (the compiled loop pads the source to a multiple of 16), the default model first
     names = [default, *(name for name in model_names("translator") if name != default)]
