@@ -240,3 +240,67 @@ def test_an_impossible_digit_option_is_refused_with_the_cores_reason():
             "both",
             "5",
         )
+
+
+def test_every_run_of_the_forcing_experiment_is_scored_both_ways(tmp_path):
+    """Teacher forcing and reinjection, each scored after every epoch with the gold characters fed and free-running,
+    on the same validation pairs, with the seconds its epoch took."""
+    from s2s_viz.training import forcing_experiment_configs
+
+    runs = forcing_experiment_configs("toy:dates", 1, feedback="argmax")
+    assert [config.model["teacher_forcing_ratio"] for _, config in runs] == [1.0, 0.0]
+    assert all(config.score_both_ways and config.model["feedback"] == "argmax" for _, config in runs)
+    scored = {}
+    for label, config in runs:
+        small = TranslatorTrainConfig(
+            **{**config.__dict__, "toy_count": 256, "validation_pairs": 40, "model": {**config.model, "latent_dim": 16}}
+        )
+        events = []
+        train_translator(small, tmp_path / label.split()[0], on_event=events.append)
+        epoch = next(event for event in events if event["type"] == "epoch")
+        scored[label] = epoch
+        assert 0.0 < epoch["forced_val_loss"] < 10 and 0 <= epoch["free_exact"] <= 100 and epoch["epoch_s"] > 0
+        assert 0 <= epoch["free_chrf"] <= 100
+    # the reinjected model's own validation loss is free-running; its teacher-forced one is another number
+    reinjected = scored[runs[1][0]]
+    assert reinjected["forced_val_loss"] != pytest.approx(reinjected["val_loss"], rel=1e-3)
+
+
+def test_the_forcing_conclusion_is_computed_from_the_numbers():
+    from s2s_viz.ui.forcing import forcing_conclusion
+
+    def run(seconds, loss, exact):
+        return [{"epoch_s": seconds, "forced_val_loss": loss, "free_exact": exact, "free_chrf": exact / 2}]
+
+    said = forcing_conclusion({"teacher forcing": run(2.0, 0.4, 80.0), "reinjection": run(6.0, 0.9, 30.0)})
+    assert "teacher forcing wrote as well or better on its own (80% vs 30% exact)" in said and "0.33x" in said
+    said = forcing_conclusion({"teacher forcing": run(2.0, 0.4, 20.0), "reinjection": run(5.0, 0.9, 60.0)})
+    assert "reinjection wrote better on its own (60% vs 20% exact), at 2.5x the time per epoch" in said
+
+
+def test_argmax_feedback_feeds_the_most_likely_character_and_still_trains():
+    from s2s_viz.models import RNNSeq2Seq, masked_loss
+
+    rng = np.random.default_rng(0)
+    source, target = rng.integers(1, 12, (4, 6)), rng.integers(2, 10, (4, 5))
+    target[:, 0] = 1
+    outputs = {}
+    for feedback in ("soft", "argmax"):
+        keras.utils.set_random_seed(0)
+        model = RNNSeq2Seq(
+            {
+                "source_vocab_size": 12,
+                "target_vocab_size": 10,
+                "latent_dim": 8,
+                "teacher_forcing_ratio": 0.0,
+                "feedback": feedback,
+            }
+        )
+        outputs[feedback] = np.asarray(model((source, target)))
+        model.compile(optimizer="adam", loss=masked_loss)
+        before = [w.numpy().copy() for w in model.trainable_weights]
+        model.train_on_batch((source, target), np.roll(target, -1, axis=1))
+        assert all(np.any(w.numpy() != b) for w, b in zip(model.trainable_weights, before) if "embedding" not in w.path)
+    assert np.abs(outputs["soft"] - outputs["argmax"]).max() > 1e-4  # a different input from step 1 on
+    with pytest.raises(ValueError, match="feedback must be one of"):
+        RNNSeq2Seq({"source_vocab_size": 12, "target_vocab_size": 10, "feedback": "sample"})

@@ -13,9 +13,10 @@ forward and backward final states are concatenated and projected back to the dec
 * *teacher forcing* (``teacher_forcing_ratio=1``): at step t the decoder input is the *gold* character
   t-1. Every step learns in parallel from a correct prefix; fast and stable.
 * *reinjection* (``teacher_forcing_ratio=0``): the decoder input is its *own* prediction of the previous
-  step. The notes say only "the decoder input is the predicted sequence"; here the fed-back prediction is the
-  whole probability distribution (a soft one-hot, embedded as the expected vector), a choice of this project
-  that lets the gradient flow through it, so reinjection trains with real gradients through ``fit``.
+  step. The notes say only "the decoder input is the predicted sequence"; what is fed back is this project's
+  choice (``feedback``): ``"soft"`` (the default) feeds the whole probability distribution (a soft one-hot,
+  embedded as the expected vector), through which the gradient flows; ``"argmax"`` feeds the one-hot of the most
+  likely character, as decoding does, and no gradient flows through that choice.
 * *scheduled sampling* (``0 < ratio < 1``): at each step and for each sentence, gold with probability
   ``ratio``, own prediction otherwise.
 
@@ -52,6 +53,7 @@ from .embedding import TokenEmbedding
 
 CELLS = ("lstm", "gru")
 ATTENTION_ORDERS = ("bahdanau", "luong")
+FEEDBACKS = ("soft", "argmax")
 
 
 @dataclass
@@ -72,6 +74,7 @@ class RNNSeq2SeqConfig:
     attention_positions: int = 0  # "positional" attention: the number of source positions (the longest source)
     teacher_forcing_ratio: float = 1.0
     reverse_source: bool = False  # the encoder reads each source last character first (no attention only)
+    feedback: str = "soft"  # reinjection feeds back the probabilities ("soft") or the most likely one ("argmax")
 
     def validate(self) -> None:
         checks = [
@@ -87,6 +90,7 @@ class RNNSeq2SeqConfig:
                 f"attention must be none or one of {', '.join(ATTENTION_KINDS)}, got {self.attention!r}",
             ),
             (1 <= self.attention_units <= 4096, "attention_units must be in 1..4096"),
+            (self.feedback in FEEDBACKS, f"feedback must be one of {', '.join(FEEDBACKS)}, got {self.feedback!r}"),
             (
                 self.attention_order in ATTENTION_ORDERS,
                 f"attention_order must be one of {', '.join(ATTENTION_ORDERS)}, got {self.attention_order!r}",
@@ -273,6 +277,15 @@ class RNNSeq2Seq(keras.Model):
             return self._teacher_forced(decoder_input_ids, states, memory, training)[0]
         return self._stepwise(decoder_input_ids, states, memory, ratio, training)[0]
 
+    def forced_logits(self, inputs):
+        """Logits with the gold previous character fed at every step, whatever ``teacher_forcing_ratio`` the model
+        trains with: the teacher-forced score of any model (inference mode)."""
+        source_ids, decoder_input_ids = inputs
+        memory, states = self.encode(source_ids)
+        if self.attention is None or self.luong:
+            return self._teacher_forced(decoder_input_ids, states, memory, False)[0]
+        return self._stepwise(decoder_input_ids, states, memory, 1.0, False)[0]
+
     def _teacher_forced(self, decoder_input_ids, states, memory, training):
         """All steps at once: the decoder reads the gold sequence (the fast path of plain teacher forcing).
 
@@ -314,7 +327,11 @@ class RNNSeq2Seq(keras.Model):
         def step(carry, inputs):
             layer_states, previous_probs, _, _ = carry
             gold_t, use_gold_t = inputs
-            own_t = self.target_embedding.soft(previous_probs)  # (B, E): the fed-back prediction
+            if self.spec.feedback == "argmax":  # the most likely character, as decoding feeds it; no gradient
+                chosen = ops.argmax(ops.stop_gradient(previous_probs), axis=-1)
+                own_t = self.target_embedding.soft(ops.one_hot(chosen, vocab))
+            else:
+                own_t = self.target_embedding.soft(previous_probs)  # (B, E): the expected embedding
             x = use_gold_t * gold_t + (1.0 - use_gold_t) * own_t
             logits, layer_states, alpha = self._step(x, layer_states, memory, training)
             return layer_states, ops.softmax(logits, axis=-1), logits, alpha

@@ -72,6 +72,8 @@ class TranslatorTrainConfig(FitSettings):
     validation_pairs: int = 2000
     model: dict = field(default_factory=dict)
     bucket_width: int = 8
+    # after every epoch, score the validation pairs both ways: teacher-forced loss and free-running exact / chrF
+    score_both_ways: bool = False
 
     def validate(self) -> None:
         self.validate_fit()
@@ -169,13 +171,16 @@ EXPERIMENT_NAME_PREFIX = "experiment-"  # the experiment's models are kept out o
 
 
 def forcing_experiment_configs(
-    task: str, epochs: int, include_mix: bool = False
+    task: str, epochs: int, include_mix: bool = False, feedback: str = "soft"
 ) -> list[tuple[str, TranslatorTrainConfig]]:
-    """The teacher forcing vs reinjection experiment: one small model, same data and seed, fed two ways."""
+    """The teacher forcing vs reinjection experiment: one small model, same data and seed, fed two ways, every
+    run scored the same two ways after each epoch (``score_both_ways``). ``feedback``: what reinjection feeds back
+    (the probabilities, ``soft``, or the most likely character, ``argmax``)."""
     require(
         [
             (task in FORCING_TASKS, f"choose one of {', '.join(FORCING_TASKS)}"),
             (1 <= epochs <= 10, f"epochs must be in 1..10, got {epochs}"),
+            (feedback in ("soft", "argmax"), f"feedback must be soft or argmax, got {feedback!r}"),
         ]
     )
     return [
@@ -192,7 +197,8 @@ def forcing_experiment_configs(
                 max_source_length=20,
                 max_target_length=12,
                 seed=0,
-                model={"latent_dim": 64, "teacher_forcing_ratio": run.teacher_forcing_ratio},
+                model={"latent_dim": 64, "teacher_forcing_ratio": run.teacher_forcing_ratio, "feedback": feedback},
+                score_both_ways=True,
             ),
         )
         for run in FORCING_RUNS

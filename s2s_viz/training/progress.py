@@ -68,6 +68,7 @@ def make_progress_callback(
             if self.first_epoch is None:
                 self.first_epoch = epoch
             self.epoch = epoch
+            self.epoch_started = time.monotonic()
             self.batches_done = 0
             self.reported = (0, {})  # batches and Keras's running means at the last report of this epoch
 
@@ -125,6 +126,7 @@ def make_progress_callback(
                         "type": "epoch",
                         "epoch": epoch + 1,
                         "elapsed_s": time.monotonic() - self.started,
+                        "epoch_s": time.monotonic() - self.epoch_started,  # this epoch's training, saving included
                         "checkpoint": str(path) if path else None,
                         **{k: float(v) for k, v in (logs or {}).items()},
                         **(epoch_extras(self.model) if epoch_extras else {}),

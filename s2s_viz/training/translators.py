@@ -31,6 +31,32 @@ def build_translator_model(config: TranslatorTrainConfig, source_vocab_size: int
     return RNNSeq2Seq(model_config)
 
 
+def both_ways(model, source_vocab, target_vocab, batches, pairs, card) -> dict:
+    """The validation pairs scored the two ways a fair comparison of feeding schemes needs, for any model:
+    teacher-forced loss per character (gold previous characters fed) and free-running greedy decoding (its own
+    fed back), as exact match and chrF against the references."""
+    import keras
+
+    from ..evaluation import corpus_scores
+    from ..translator import Translator
+
+    total = count = 0.0
+    for indices in batches.batch_indices(0, shuffle=False):
+        (source, decoder_input), target = batches.make_batch(indices)
+        logits = model.forced_logits((source, decoder_input))
+        mask = target != 0
+        losses = keras.losses.sparse_categorical_crossentropy(target, logits, from_logits=True).numpy()
+        total, count = total + float(losses[mask].sum()), count + int(mask.sum())
+    translator = Translator(model, source_vocab, target_vocab, card, xla=False)
+    written = translator.translate_batch(list(pairs.sources))
+    scores = corpus_scores(written, [[reference] for reference in pairs.targets])
+    return {
+        "forced_val_loss": total / max(count, 1),
+        "free_exact": 100.0 * sum(w == r for w, r in zip(written, pairs.targets)) / max(len(written), 1),
+        "free_chrf": scores["chrf"],
+    }
+
+
 def model_settings(config: TranslatorTrainConfig) -> dict:
     """The model's settings from the training's: positional attention spans the longest source."""
     model = dict(config.model)
@@ -127,6 +153,10 @@ def train_translator(
     )
     sampler = None
 
+    def extras(live_model) -> dict:
+        scored = both_ways(live_model, source_vocab, target_vocab, validation, data.validation, card)
+        return {**samples(live_model), **(scored if config.score_both_ways else {})}
+
     def samples(live_model) -> dict:
         nonlocal sampler
         if not sample_sources:
@@ -164,6 +194,6 @@ def train_translator(
         len(train.sources),
         on_event=on_event,
         stop=stop,
-        epoch_extras=samples,
+        epoch_extras=extras if config.score_both_ways else samples,
         callbacks=callbacks,
     )
