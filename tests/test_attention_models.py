@@ -274,3 +274,38 @@ def test_transformer_overfits_twenty_pairs_and_round_trips(tmp_path):
 def test_impossible_transformer_configs(overrides, message):
     with pytest.raises(ValueError, match=message):
         transformer(**overrides)
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_the_residual_stream_through_a_block_adds_up(norm_first):
+    """Each recorded stage is what the block computes: the adds add, the last stage is the block's output."""
+    from s2s_viz.models.transformer import EncoderBlock
+
+    block = EncoderBlock(16, 2, 32, dropout=0.0, norm_first=norm_first)
+    x = np.random.default_rng(0).normal(size=(2, 5, 16)).astype("float32")
+    block.build(x.shape)
+    output, _ = block(x)
+    _, _, stages = block.run(x)
+    names = [name for name, _ in stages]
+    attended, added = (np.asarray(stages[names.index(name)][1]) for name in ("multi-head attention", "add"))
+    np.testing.assert_allclose(np.asarray(stages[-1][1]), np.asarray(output), atol=1e-6)
+    np.testing.assert_allclose(added, x + attended, atol=1e-5)  # the residual connection
+    assert [name for name, _ in stages][0] == "block input" and len(stages) == 7
+
+
+def test_inside_a_shipped_transformer_block_and_the_papers_sizes():
+    from s2s_viz.ui.common import refuse
+    from s2s_viz.ui.train import PAPER_TRANSFORMER, WHAT, make_config
+    from s2s_viz.ui.transformer import block_inside
+
+    figure, table, sizes = block_inside("transformer-char-en-fr", "I am cold.", 1, 2)
+    assert len(table) == 7 and table.columns[1] == "|x| of 'a' (2)"
+    assert figure.data[0].z.shape == (7, len("I am cold."))
+    assert sizes.set_index("size").loc["d_model", "the paper (base)"] == 512
+    with pytest.raises(type(refuse("x")), match="block must be in 0..2"):
+        block_inside("transformer-char-en-fr", "I am cold.", 5, 0)
+    with pytest.raises(type(refuse("x")), match="character must be in 0..9"):
+        block_inside("transformer-char-en-fr", "I am cold.", 0, 40)
+    paper = next(name for name in WHAT if "paper" in name)
+    _, config = make_config(paper, "toy:dates", "paper-size", 1, 64, 0.001, 128, 2, 1.0, 1000)
+    assert config.model == PAPER_TRANSFORMER  # the form's size and layers do not shrink it

@@ -152,15 +152,33 @@ class EncoderBlock(keras.layers.Layer):
         return self.ffn_out(self.dropout(self.ffn_in(x), training=training))
 
     def call(self, x, attention_mask=None, training=False):
+        x, weights, _ = self.run(x, attention_mask, training)
+        return x, weights
+
+    def run(self, x, attention_mask=None, training=False):
+        """The block, recording the residual stream: ``(x, attention, stages)``, where ``stages`` lists
+        ``(name, (B, S, d_model))`` in order. Dropout (training only) sits on each sub-layer's output before it
+        is added to the stream, and inside the feed-forward network after its first layer."""
+        stages = [("block input", x)]
         if self.norm_first:  # pre-LN: normalise what each sub-layer reads, add its output to the raw stream
             normed = self.norm_attention(x)
             attended, weights = self.self_attention(normed, normed, attention_mask=attention_mask, training=training)
             x = x + self.dropout(attended, training=training)
-            return x + self.dropout(self.feed_forward(self.norm_ffn(x), training), training=training), weights
+            stages += [("layer norm", normed), ("multi-head attention", attended), ("add", x)]
+            normed = self.norm_ffn(x)
+            fed = self.feed_forward(normed, training)
+            x = x + self.dropout(fed, training=training)
+            stages += [("layer norm", normed), ("feed-forward", fed), ("add (block output)", x)]
+            return x, weights, stages
         attended, weights = self.self_attention(x, x, attention_mask=attention_mask, training=training)
-        x = self.norm_attention(x + self.dropout(attended, training=training))  # add & norm
-        x = self.norm_ffn(x + self.dropout(self.feed_forward(x, training), training=training))  # add & norm
-        return x, weights
+        added = x + self.dropout(attended, training=training)
+        x = self.norm_attention(added)  # add & norm
+        stages += [("multi-head attention", attended), ("add", added), ("layer norm", x)]
+        fed = self.feed_forward(x, training)
+        added = x + self.dropout(fed, training=training)
+        x = self.norm_ffn(added)  # add & norm
+        stages += [("feed-forward", fed), ("add", added), ("layer norm (block output)", x)]
+        return x, weights, stages
 
     def get_config(self):
         return {
@@ -296,6 +314,17 @@ class TransformerTranslator(keras.Model):
         source_ids, decoder_input_ids = inputs
         memory, source_mask, _ = self.encode_full(source_ids, training)
         return self.decode_full(decoder_input_ids, memory, source_mask, training)[0]
+
+    def encoder_stages(self, source_ids, block: int) -> list:
+        """The residual stream through encoder block ``block``: ``[(stage name, (B, S, d_model))]``."""
+        source_mask = ops.not_equal(source_ids, 0)
+        x = self._embed(source_ids, self.source_embedding, self.source_positions, False)
+        pair_mask = ops.expand_dims(source_mask, 1)
+        for index, encoder_block in enumerate(self.encoder_blocks):
+            x, _, stages = encoder_block.run(x, attention_mask=pair_mask)
+            if index == block:
+                return stages
+        raise ValueError(f"block must be in 0..{len(self.encoder_blocks) - 1}, got {block}")
 
     def attention_maps(self, source_ids, decoder_input_ids) -> dict:
         """Every attention of a teacher-forced pass: per layer ``(B, h, ., .)`` arrays."""

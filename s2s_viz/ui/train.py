@@ -51,6 +51,11 @@ WHAT = {
         {"cell": "lstm", "attention": "positional", "bidirectional": True},
     ),
     "translator: Transformer": ("translator", "transformer", {}),
+    "translator: Transformer at the paper's base size (N=6, h=8, d_model=512, d_ff=2048)": (
+        "translator",
+        "transformer",
+        {"paper_size": True},
+    ),
     "digits: bidirectional LSTM": ("digits", "birnn", {"cell": "lstm"}),
     "digits: Vision Transformer": ("digits", "vit", {"patch_size": 7}),
 }
@@ -61,9 +66,12 @@ WHAT_KEYS = [
     "learned",
     "positional",
     "transformer",
+    "paper",
     "birnn",
     "vit",
 ]  # their words' keys, in WHAT's order
+# "Attention is all you need", the base model (the form's size and layers are not used for it)
+PAPER_TRANSFORMER = {"num_layers": 6, "num_heads": 8, "d_model": 512, "d_ff": 2048, "dropout": 0.1}
 DATA = ["toy:dates", "toy:reverse", "toy:copy", "fra (Tatoeba English-French)", "mnist"]
 SAMPLES = {
     "toy:dates": ["27 November 2026", "March 3, 1999", "01/02/2003"],
@@ -129,6 +137,11 @@ def make_config(
                 if fra
                 else {"max_source_length": 20, "max_target_length": 12}
             )
+            sized = (
+                dict(PAPER_TRANSFORMER)
+                if model.get("paper_size")
+                else model_for_size(architecture, int(size), int(layers), **model, **extra)
+            )
             config = TranslatorTrainConfig(
                 name=name,
                 architecture=architecture,
@@ -136,7 +149,7 @@ def make_config(
                 limit=int(pairs) if fra else None,
                 toy_count=int(pairs),
                 validation_pairs=500,
-                model=model_for_size(architecture, int(size), int(layers), **model, **extra),
+                model=sized,
                 **fit,
                 **lengths,
             )
@@ -171,6 +184,19 @@ def _samples_table(samples) -> pd.DataFrame:
     )
 
 
+def size_line(config) -> str:
+    """The model's estimated size and training memory, from its settings (a translator's), before anything is built."""
+    from s2s_viz.training.translators import estimate_parameters, estimate_training_bytes
+
+    if not isinstance(config, TranslatorTrainConfig):
+        return ""
+    vocab = 110  # about the character vocabularies of fra.txt and the toy tasks
+    parameters = estimate_parameters(config, vocab, vocab)
+    width = max(config.model.get("latent_dim", 0), config.model.get("d_model", 0), vocab)
+    needed = estimate_training_bytes(parameters, config.batch_size, config.max_target_length + 2, width)
+    return f"About {parameters / 1e6:.1f} M weights; training needs about {needed / 2**30:.2f} GiB (limit 6 GiB)."
+
+
 def train(*form_and_session):
     """Stream a training: status, curves, samples, sample attention, the checkpoint to download.
 
@@ -192,7 +218,7 @@ def train(*form_and_session):
         "validation loss": ([], []),
         "validation accuracy": ([], []),
     }
-    status, samples, attention, download = f"Starting on {device}…", pd.DataFrame(), None, None
+    status, samples, attention, download = f"Starting on {device}… {size_line(config)}", pd.DataFrame(), None, None
     last_yield = 0.0
     try:
         for event in run.iter_events():

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import gradio as gr
+import numpy as np
+import pandas as pd
 
 from s2s_viz import viz
 from s2s_viz.models.transformer import sinusoidal_encoding
 from s2s_viz.translator import InputError
 
-from .common import alive, check_text, get_model, layer_and_head_sliders, model_picker, refuse
+from .common import alive, check_text, get_model, layer_and_head_sliders, layers_and_heads, model_picker, refuse
 from .i18n import t
-from .share import exporter, shareable
+from .share import exporter, follows, shareable
 
 INTRO = """**A Transformer has no recurrence: every position reads every other through attention.** The encoder's
 self-attention mixes the source characters; the decoder's self-attention is *causal* (a position may only
@@ -59,6 +61,71 @@ def transformer_attention(model_name: str, text: str, kind: str, layer: float = 
     return result.text, figure, grid
 
 
+PAPER = {"N (blocks)": 6, "h (heads)": 8, "d_k = d_v": 64, "d_model": 512, "d_ff": 2048}  # Vaswani et al., base
+
+BLOCK_INTRO = """**Inside an encoder block.** Each character's vector (the *residual stream*) goes through multi-head
+attention, is *added* to what attention wrote and *layer-normalised*, then through the feed-forward network, added
+and normalised again. Below: the length |x| of every character's vector at each stage of the chosen block, and the
+chosen character's in the table. Dropout (in training only) sits on each sub-layer's output, before it is added to
+the stream, and inside the feed-forward network: not "anywhere"."""
+
+
+def blocks_shown(name: str, at: float = 0):
+    """The block slider spans the chosen model's encoder blocks; a block beyond them moves, visibly, to the last."""
+    shape = layers_and_heads(name)
+    if shape is None:
+        return gr.update()
+    last = shape[0] - 1
+    update = gr.update(maximum=max(last, 1), interactive=last > 0)
+    if int(at or 0) > last:
+        update["value"] = last
+    return update
+
+
+def block_inside(model_name: str, text: str, block: float = 0, position: float = 0):
+    """The residual stream through one encoder block: |x| per stage and character, and the paper's sizes beside
+    this model's."""
+    text = check_text(text)
+    translator = get_model(model_name)
+    if not hasattr(translator.model, "encoder_stages"):
+        raise refuse(f"{model_name} is not a Transformer")
+    try:
+        ids, _, _ = translator.prepare(text)
+    except InputError as error:
+        raise refuse(str(error)) from error
+    spec, block, position = translator.model.spec, int(block), int(position)
+    if not 0 <= block < spec.num_layers:
+        raise refuse(f"block must be in 0..{spec.num_layers - 1} for {model_name}, got {block}")
+    tokens = [translator.source_vocab.token(i) for i in ids]
+    if not 0 <= position < len(tokens):
+        raise refuse(f"character must be in 0..{len(tokens) - 1} for this sentence, got {position}")
+    stages = translator.model.encoder_stages(np.array([ids], dtype=np.int32), block)
+    names = [f"{index + 1}. {name}" for index, (name, _) in enumerate(stages)]
+    norms = np.stack([np.linalg.norm(np.asarray(value)[0], axis=-1) for _, value in stages])  # (stages, S)
+    labels = [f"{token} ({index})" for index, token in enumerate(tokens)]
+    figure = viz.matrix_heatmap(
+        norms, f"encoder block {block}: |x| of each character at each stage", "character", "stage", labels, names
+    )
+    table = pd.DataFrame(
+        {
+            "stage": names,
+            f"|x| of {tokens[position]!r} ({position})": norms[:, position].round(3),
+            "mean over the sentence": norms.mean(axis=1).round(3),
+        }
+    )
+    ours = {
+        "N (blocks)": spec.num_layers,
+        "h (heads)": spec.num_heads,
+        "d_k = d_v": spec.d_model // spec.num_heads,
+        "d_model": spec.d_model,
+        "d_ff": spec.d_ff,
+    }
+    sizes = pd.DataFrame(
+        {"size": list(PAPER), "the paper (base)": list(PAPER.values()), model_name: [ours[k] for k in PAPER]}
+    )
+    return figure, table, sizes
+
+
 def positional_encoding(length: float = 60, d_model: float = 128):
     encoding = sinusoidal_encoding(int(length), int(d_model))
     return viz.matrix_heatmap(
@@ -89,6 +156,29 @@ def build() -> list:
         api_name="transformer_attention",
     )
     alive(transformer_attention, [model, text, kind, layer, head], [output, figure, grid], live=(kind, layer, head))
+    with gr.Accordion(t("label.block_inside", "inside an encoder block, and the paper's sizes"), open=False):
+        gr.Markdown(t("transformer.block", BLOCK_INTRO))
+        with gr.Row():
+            block = gr.Slider(0, 11, value=0, step=1, label=t("label.block", "block"))
+            position = gr.Slider(0, 99, value=0, step=1, label=t("label.character", "character (position)"))
+        follows(model, [block], blocks_shown)
+        inside_button = gr.Button(t("button.show_inside", "Show inside the block"), elem_id="transformer-inside")
+        inside = gr.Plot(elem_id="transformer-stages")
+        with gr.Row():
+            stages = gr.Dataframe(interactive=False, elem_id="transformer-stage-table")
+            sizes = gr.Dataframe(interactive=False, elem_id="transformer-sizes")
+        inside_button.click(
+            block_inside, [model, text, block, position], [inside, stages, sizes], api_name="transformer_block"
+        )
+        gr.on(
+            [block.change, position.change],
+            block_inside,
+            [model, text, block, position],
+            [inside, stages, sizes],
+            api_visibility="private",
+            trigger_mode="always_last",
+            show_progress="hidden",
+        )
     with gr.Accordion(t("label.positional_encoding", "positional encoding"), open=True):
         with gr.Row():
             length = gr.Slider(8, 200, value=60, step=1, label=t("label.positions", "positions"))
