@@ -57,3 +57,21 @@ def test_data_stats_counts_lines_and_pairs_as_the_readme_says(capsys):
     stats = json.loads(run(capsys, "data", "stats", "--json"))
     assert (stats["lines"], stats["pairs_loaded"]) == (167_130, 158_717)
     assert "167,130 lines" in README and "158,717 pairs" in README
+
+
+def test_the_readme_trains_the_notes_attention_from_the_command_line(tmp_path, capsys):
+    """The README's `--attention positional` line, on a slice (its flags as shown; fewer pairs and one epoch)."""
+    import json
+    import shlex
+
+    line = next(
+        line.split("#")[0].strip()
+        for block in code_blocks("bash")
+        for line in block.splitlines()
+        if "--attention positional" in line
+    )
+    arguments = shlex.split(line)[1:] + ["--limit", "256", "--epochs", "1", "--output", str(tmp_path)]
+    run(capsys, *arguments)
+    card = json.loads((tmp_path / "my-notes-attention.json").read_text())
+    spans = card["training"]["config"]["max_source_length"]  # the Dense across positions spans the longest source
+    assert card["model_config"]["attention"] == "positional" and card["model_config"]["attention_positions"] == spans
