@@ -70,12 +70,21 @@ def _train_settings(args) -> dict:
         "time_budget_s",
         "first_lines",
         "strategy",
+        "level",
     ):
         value = getattr(args, key, None)
         if value is not None:
             settings[key] = value
     model = dict(settings.get("model", {}))
-    for key in ("cell", "latent_dim", "num_layers", "attention", "attention_order", "teacher_forcing_ratio"):
+    for key in (
+        "cell",
+        "latent_dim",
+        "num_layers",
+        "attention",
+        "attention_order",
+        "teacher_forcing_ratio",
+        "embedding_dim",
+    ):
         value = getattr(args, key, None)
         if value is not None:
             model[key] = value
@@ -352,6 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--architecture", choices=["rnn_seq2seq", "transformer", "birnn", "vit"])
     train.add_argument("--data", help="fra, toy:copy, toy:reverse, toy:dates, or a path to a Tatoeba-format file")
     train.add_argument("--direction", choices=["en-fr", "fr-en"])
+    train.add_argument("--level", choices=["char", "word"], help="characters (one-hot) or words (with --embedding-dim)")
+    train.add_argument("--embedding-dim", type=int, help="word level: the Embedding layer's size (0: one-hot)")
     train.add_argument("--cell", choices=["lstm", "gru"])
     train.add_argument("--latent-dim", type=int)
     train.add_argument("--num-layers", type=int)

@@ -104,11 +104,16 @@ class ForcingComparison:
     first_divergence: int | None  # first step where the free-running output leaves the reference
 
 
-def _describe_unknown(unknown: list[Unknown]) -> str:
+def _describe_unknown(unknown: list[Unknown], level: str = "char") -> str:
     shown = unknown[:10]
     chars = ", ".join(repr(u.token) for u in shown)
     positions = ", ".join(str(u.position) for u in shown)
     more = f" (and {len(unknown) - len(shown)} more)" if len(unknown) > len(shown) else ""
+    if level == "word":  # a word-level model reads every word it does not know as one and the same <unk>
+        return (
+            f"out-of-vocabulary words {chars} at word positions {positions}{more}: this model never saw them in "
+            "training and reads each as <unk>, so it cannot translate them"
+        )
     return (
         f"unknown characters {chars} at positions {positions}{more}; "
         "they are not in this model's vocabulary and were skipped"
@@ -185,10 +190,10 @@ class Translator:
         notices = []
         unknown = self.source_vocab.find_unknown(text)
         if unknown:
-            notices.append(_describe_unknown(unknown))
+            notices.append(_describe_unknown(unknown, self.source_vocab.level))
         ids = self.source_vocab.encode(text)
         if not ids:
-            raise InputError("nothing left to translate: " + _describe_unknown(unknown))
+            raise InputError("nothing left to translate: " + _describe_unknown(unknown, self.source_vocab.level))
         if len(ids) > self.max_source_length:
             notices.append(
                 f"input truncated to the model's limit of {self.max_source_length} "

@@ -82,3 +82,21 @@ def test_bad_arguments_give_a_message_not_a_traceback(tmp_path):
     assert result.returncode == 1 and "invalid model name" in result.stderr
     result = run("data", "stats", str(tmp_path / "missing.txt"))
     assert result.returncode == 1 and "no such file" in result.stderr
+
+
+def test_a_word_level_model_trains_from_the_command_line_and_names_unknown_words(tmp_path):
+    """`--level word --embedding-dim N`: words through an Embedding layer; a word it never saw is named, not hidden."""
+    import json
+
+    import s2s_viz
+    from s2s_viz.cli import main
+
+    data = tmp_path / "pairs.txt"
+    data.write_text("".join(f"I see {w}.\tJe vois {w}.\tCC-BY\n" for w in ["Tom", "Mary", "it", "you"] * 40))
+    arguments = ["train", "--data", str(data), "--level", "word", "--embedding-dim", "16", "--latent-dim", "16"]
+    assert main([*arguments, "--epochs", "1", "--name", "words", "--output", str(tmp_path)]) == 0
+    card = json.loads((tmp_path / "words.json").read_text())
+    assert card["source_vocab"]["level"] == "word" and card["model_config"]["embedding_dim"] == 16
+    assert "Tom" in card["source_vocab"]["tokens"]
+    result = s2s_viz.load(str(tmp_path / "words.keras")).translate("I see Zorglub.")
+    assert "out-of-vocabulary words 'Zorglub' at word positions 2" in result.notice and "<unk>" in result.notice

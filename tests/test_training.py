@@ -304,3 +304,16 @@ def test_argmax_feedback_feeds_the_most_likely_character_and_still_trains():
     assert np.abs(outputs["soft"] - outputs["argmax"]).max() > 1e-4  # a different input from step 1 on
     with pytest.raises(ValueError, match="feedback must be one of"):
         RNNSeq2Seq({"source_vocab_size": 12, "target_vocab_size": 10, "feedback": "sample"})
+
+
+def test_the_train_tab_builds_word_level_and_the_notes_attentions():
+    from s2s_viz.ui.train import WHAT, make_config
+
+    def built(fragment):
+        what = next(name for name in WHAT if fragment in name)
+        return make_config(what, "toy:dates", "a-name", 1, 64, 0.001, 64, 1, 1.0, 1000)[1]
+
+    words = built("word level")
+    assert words.level == "word" and words.model["embedding_dim"] == 128
+    assert built("learned attention").model["attention"] == "learned"
+    assert built("Dense across positions").model["attention"] == "positional"

@@ -50,6 +50,11 @@ WHAT = {
         "rnn_seq2seq",
         {"cell": "lstm", "attention": "positional", "bidirectional": True},
     ),
+    "translator: word level, an Embedding layer and additive attention (bi-LSTM encoder)": (
+        "translator",
+        "rnn_seq2seq",
+        {"cell": "lstm", "attention": "additive", "bidirectional": True, "embedding_dim": 128, "level": "word"},
+    ),
     "translator: Transformer": ("translator", "transformer", {}),
     "translator: Transformer at the paper's base size (N=6, h=8, d_model=512, d_ff=2048)": (
         "translator",
@@ -65,6 +70,7 @@ WHAT_KEYS = [
     "attention",
     "learned",
     "positional",
+    "word",
     "transformer",
     "paper",
     "birnn",
@@ -106,6 +112,8 @@ def make_config(
     if what not in WHAT:
         raise refuse(f"choose what to train: one of {', '.join(WHAT)}")
     kind, architecture, model = WHAT[what]
+    model = dict(model)
+    level = model.pop("level", "char")
     if any(info.name == name and info.origin == "shipped" for info in checkpoints.list_models()):
         raise refuse(f"{name!r} is a shipped model; choose another name")
     if (kind == "digits") != (data == "mnist"):
@@ -149,6 +157,7 @@ def make_config(
                 limit=int(pairs) if fra else None,
                 toy_count=int(pairs),
                 validation_pairs=500,
+                level=level,
                 model=sized,
                 **fit,
                 **lengths,
