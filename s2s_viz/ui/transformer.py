@@ -70,6 +70,16 @@ chosen character's in the table. Dropout (in training only) sits on each sub-lay
 the stream, and inside the feed-forward network: not "anywhere"."""
 
 
+SHORT_STAGE = {  # the figure's row labels (the table spells them out)
+    "block input": "input",
+    "multi-head attention": "MHA",
+    "feed-forward": "FFN",
+    "layer norm": "LN",
+    "layer norm (block output)": "LN (out)",
+    "add (block output)": "add (out)",
+}
+
+
 def blocks_shown(name: str, at: float = 0):
     """The block slider spans the chosen model's encoder blocks; a block beyond them moves, visibly, to the last."""
     shape = layers_and_heads(name)
@@ -100,15 +110,15 @@ def block_inside(model_name: str, text: str, block: float = 0, position: float =
     if not 0 <= position < len(tokens):
         raise refuse(f"character must be in 0..{len(tokens) - 1} for this sentence, got {position}")
     stages = translator.model.encoder_stages(np.array([ids], dtype=np.int32), block)
-    names = [f"{index + 1}. {name}" for index, (name, _) in enumerate(stages)]
+    names = [name for name, _ in stages]
     norms = np.stack([np.linalg.norm(np.asarray(value)[0], axis=-1) for _, value in stages])  # (stages, S)
-    labels = [f"{token} ({index})" for index, token in enumerate(tokens)]
+    short = [SHORT_STAGE.get(name, name) for name in names]  # the figure numbers them: 0:input, 1:MHA, ...
     figure = viz.matrix_heatmap(
-        norms, f"encoder block {block}: |x| of each character at each stage", "character", "stage", labels, names
+        norms, f"encoder block {block}: |x| of each character at each stage", "character", "stage", tokens, short
     )
     table = pd.DataFrame(
         {
-            "stage": names,
+            "stage": [f"{index}: {name}" for index, name in enumerate(names)],
             f"|x| of {tokens[position]!r} ({position})": norms[:, position].round(3),
             "mean over the sentence": norms.mean(axis=1).round(3),
         }
