@@ -25,7 +25,9 @@ FIXES = {
             "this attention is learnable, *like an SE block*",
             "the shipped attention is additive (Bahdanau): e_ij = vᵀ tanh(W s_(i-1) + U h_j) reads the decoder's state"
             " and chooses among source positions; an SE block gates *channels* with sigmoids computed from a pooled"
-            " descriptor, and never chooses among positions",
+            " descriptor, and never chooses among positions. The notes' kind is here too (Train tab, `--attention`):"
+            " `learned` (e_j = w·h_j + b) and `positional` (a Dense across positions per channel, then a softmax"
+            " over positions); neither reads the decoder's state, so every output step reads the same weights",
         ),
     ],
     "data": [
