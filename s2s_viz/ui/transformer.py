@@ -10,7 +10,7 @@ from s2s_viz import viz
 from s2s_viz.models.transformer import sinusoidal_encoding
 from s2s_viz.translator import InputError
 
-from .common import alive, check_text, get_model, layer_and_head_sliders, layers_and_heads, model_picker, refuse
+from .common import alive, check_text, follow_model, get_model, layer_and_head_sliders, model_picker, refuse
 from .i18n import t
 from .share import exporter, follows, shareable
 
@@ -81,15 +81,8 @@ SHORT_STAGE = {  # the figure's row labels (the table spells them out)
 
 
 def blocks_shown(name: str, at: float = 0):
-    """The block slider spans the chosen model's encoder blocks; a block beyond them moves, visibly, to the last."""
-    shape = layers_and_heads(name)
-    if shape is None:
-        return gr.update()
-    last = shape[0] - 1
-    update = gr.update(maximum=max(last, 1), interactive=last > 0)
-    if int(at or 0) > last:
-        update["value"] = last
-    return update
+    """The block slider spans the chosen model's encoder blocks, as the layer slider does (``follow_model``)."""
+    return follow_model(name, at)[0]
 
 
 def block_inside(model_name: str, text: str, block: float = 0, position: float = 0):
