@@ -18,7 +18,8 @@ from .checkpoints import CheckpointError, ModelInfo, list_models  # noqa: E402
 
 
 def load(name_or_path):
-    """Load a model by name (shipped or user-trained) or by path: a ``Translator`` or a digit classifier."""
+    """Load a model by name (shipped or user-trained) or by path: a ``Translator``, a digit classifier or a
+    fill-in-the-blank model."""
     from .checkpoints import load_keras, read_card, resolve
     from .data.vocab import vocab_from_json
 
@@ -47,6 +48,14 @@ def load(name_or_path):
         from .classifier import DigitClassifier
 
         return DigitClassifier(model, card)
+    if card["kind"] == "blank":
+        from .blanks import BlankFill
+
+        try:
+            vocab = vocab_from_json(card["vocab"])
+        except (KeyError, ValueError) as error:
+            raise CheckpointError(f"{card_path}: bad vocabulary in the card ({error})") from error
+        return BlankFill(model, vocab, card)
     raise CheckpointError(f"{card_path}: unknown model kind {card['kind']!r}")
 
 

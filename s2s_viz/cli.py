@@ -34,12 +34,15 @@ def _progress_printer():
         if kind == "batch":
             line = (
                 f"\repoch {event['epoch']} batch {event['batch']}/{event['steps_per_epoch']} "
-                f"loss {event.get('loss', float('nan')):.4f} acc {event.get('masked_accuracy', float('nan')):.3f} "
+                f"loss {event.get('loss', float('nan')):.4f} "
+                f"acc {event.get('masked_accuracy', event.get('accuracy', float('nan'))):.3f} "
                 f"ETA {_minutes(event['eta_s'])}   "
             )
             print(line, end="", file=sys.stderr, flush=True)
         elif kind == "epoch":
-            metrics = " ".join(f"{k} {v:.4f}" for k, v in event.items() if isinstance(v, float) and k != "elapsed_s")
+            metrics = " ".join(
+                f"{k} {v:.4f}" for k, v in event.items() if isinstance(v, float) and k not in ("elapsed_s", "epoch_s")
+            )
             saved = f"saved {event['checkpoint']}" if event["checkpoint"] else "saved by the chief (worker 0)"
             print(f"\nepoch {event['epoch']} done in {event['elapsed_s']:.0f} s: {metrics}; {saved}", file=sys.stderr)
         elif kind in ("done", "stopped"):
@@ -110,6 +113,11 @@ def cmd_train(args) -> int:
 
         config = DigitTrainConfig.from_dict(settings)
         runner = lambda: train_digits(config, args.output, on_event=_progress_printer(), stop=stop, command=command)  # noqa: E731
+    elif kind == "blank":
+        from .training.blanks import BlankTrainConfig, train_blanks
+
+        config = BlankTrainConfig.from_dict(settings)
+        runner = lambda: train_blanks(config, args.output, on_event=_progress_printer(), stop=stop, command=command)  # noqa: E731
     else:
         from .training import TranslatorTrainConfig, train_translator
 
@@ -136,7 +144,7 @@ def cmd_train(args) -> int:
         )
         os.environ["S2S_VIZ_RESUME_ATTEMPT"] = str(attempt + 1)
         os.execv(sys.executable, [sys.executable, "-m", "s2s_viz", *sys.argv[1:]])
-    if args.evaluate and kind != "digits" and result.path is not None:
+    if args.evaluate and kind == "translator" and result.path is not None:
         _print_json(_record_metrics(str(result.path)))
     return 0
 
@@ -144,11 +152,23 @@ def cmd_train(args) -> int:
 def _record_metrics(path: str) -> dict:
     """Evaluate a model on its test split (test-short, or MNIST's test images) and write the figures into its card."""
     from . import checkpoints, load
+
+    metrics = _fresh_metrics(load(path))
+    checkpoints.update_card(Path(path).with_suffix(".json"), {"metrics": metrics})
+    return metrics
+
+
+def _fresh_metrics(model) -> dict:
+    """A loaded model's card figures, computed afresh: translators, digit classifiers and fill-in-the-blank."""
     from .evaluation import card_metrics, evaluate_digits
 
-    model = load(path)
-    metrics = evaluate_digits(model.model) if model.card["kind"] == "digits" else card_metrics(model)
-    checkpoints.update_card(Path(path).with_suffix(".json"), {"metrics": metrics})
+    kind = model.card["kind"]
+    if kind == "blank":
+        from .evaluation import evaluate_blanks
+
+        metrics = evaluate_blanks(model.model, model.vocab)
+    else:
+        metrics = evaluate_digits(model.model) if kind == "digits" else card_metrics(model)
     return metrics
 
 
@@ -194,6 +214,9 @@ def cmd_evaluate(args) -> int:
     rows = []
     for name in names:
         translator = load(name)
+        if translator.card["kind"] != "translator":  # a digit or fill-in-the-blank model: its own figures
+            _print_json({name: _fresh_metrics(translator)})
+            return 0
         metrics = evaluate_translator(translator, limit=args.limit, strategy=args.strategy)
         rows.append({"model": name, "parameters": translator.model.count_params(), **metrics})
     if args.json:
@@ -219,6 +242,12 @@ def model_table(infos) -> str:
         training, metrics = card.get("training", {}), card.get("metrics", {})
         spec = card.get("model_config", {})
         what = card.get("architecture", "")
+        if what == "blank":  # the fill-in-the-blank pair: which directions read, not an encoder
+            bidirectional = spec.get("bidirectional")
+            what = "fill in the blank, " + ("bidirectional" if bidirectional else "forward only")
+            spec = {key: value for key, value in spec.items() if key != "bidirectional"}
+            if bidirectional:
+                spec["units"] = f"{spec.get('units')} each way"
         if spec.get("attention", "none") != "none":
             what += f", {spec['attention']} attention"
         if spec.get("bidirectional"):
@@ -235,6 +264,8 @@ def model_table(infos) -> str:
         scores = [
             f"{metrics[key]:.1f}" if key in metrics else "" for key in ("chrf", "bleu", "exact_match", "test_accuracy")
         ]
+        if "blank_accuracy" in metrics:  # every character of the test sentences hidden in turn
+            scores[3] = f"{metrics['blank_accuracy']:.1f}"
         lines.append(
             f"| `{info.name}` | {what} | {training.get('parameters', 0):,} | {trained} | {' | '.join(scores)} |"
         )
@@ -264,6 +295,8 @@ def listing_table(infos) -> str:
             figures = f"chrF {metrics['chrf']:.1f}  BLEU {metrics['bleu']:.1f}  exact {metrics['exact_match']:.1f}%"
         elif "test_accuracy" in metrics:
             figures = f"test accuracy {metrics['test_accuracy']:.2f}%"
+        elif "blank_accuracy" in metrics:
+            figures = f"blank accuracy {metrics['blank_accuracy']:.2f}%"
         else:
             figures = "not evaluated"
         task = str(card.get("direction") or card.get("data", {}).get("source", ""))
@@ -357,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--config", help="a TOML file of training settings (configs/NAME.toml)")
     train.add_argument("--output", default=None, help="folder for the checkpoint (default: the user model folder)")
     train.add_argument("--name")
-    train.add_argument("--kind", choices=["translator", "digits"], help="what to train (default translator)")
+    train.add_argument("--kind", choices=["translator", "digits", "blank"], help="what to train (default translator)")
     train.add_argument("--architecture", choices=["rnn_seq2seq", "transformer", "birnn", "vit"])
     train.add_argument("--data", help="fra, toy:copy, toy:reverse, toy:dates, or a path to a Tatoeba-format file")
     train.add_argument("--direction", choices=["en-fr", "fr-en"])

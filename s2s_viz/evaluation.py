@@ -105,3 +105,43 @@ def evaluate_digits(model) -> dict:
         "split": "x_test (10,000 images)",
         "slice_1000_accuracy": round(100 * float(correct[:1000].mean()), 2),
     }
+
+
+SLICE_SENTENCES = 200  # a fill-in-the-blank card's quick figure: its first sentences, what tests re-check
+
+
+def evaluate_blanks(model, vocab, limit: int | None = None) -> dict:
+    """A fill-in-the-blank model on *test-short*'s English sentences, every character hidden in turn: top-1
+    accuracy over all characters, over letters only, and over the first and last three characters (``limit``:
+    the first sentences only)."""
+    from .blanks import BLANK
+
+    test = pairs_module.read_test_short(sources.fra_path(), "en-fr")
+    sentences = [s for s in test.sources[:limit] if all(vocab.id_of(c) is not None for c in s)]
+    rows, answers, places, first = [], [], [], []
+    for index, sentence in enumerate(sentences):
+        for i, char in enumerate(sentence):
+            rows.append(sentence[:i] + BLANK + sentence[i + 1 :])
+            answers.append(char)
+            places.append("start" if i < 3 else "end" if i >= len(sentence) - 3 else "middle")
+            first.append(index < SLICE_SENTENCES)
+    import tensorflow as tf
+
+    predict = tf.function(lambda ids: model(ids, training=False), reduce_retracing=True)
+    width = max((len(row) for row in rows), default=1)  # one padded width: one trace
+    correct = []
+    for start in range(0, len(rows), 2048):
+        logits = np.array(predict(vocab.encode_batch(rows[start : start + 2048], max_len=width)))
+        logits[:, [0, vocab.id_of(BLANK)]] = -np.inf
+        correct.extend(vocab.token(int(i)) for i in logits.argmax(axis=1))
+    hit = np.array([guess == answer for guess, answer in zip(correct, answers)])
+    letters = np.array([answer.isalpha() for answer in answers])
+    places = np.array(places)
+    return {
+        "blank_accuracy": round(100 * float(hit.mean()), 2),
+        "letter_accuracy": round(100 * float(hit[letters].mean()), 2),
+        "start_accuracy": round(100 * float(hit[places == "start"].mean()), 2),
+        "end_accuracy": round(100 * float(hit[places == "end"].mean()), 2),
+        f"slice_{SLICE_SENTENCES}_accuracy": round(100 * float(hit[np.array(first)].mean()), 2),
+        "split": f"test-short English sentences ({len(sentences)}), each character hidden in turn ({len(rows)})",
+    }

@@ -391,3 +391,64 @@ def attention_grid(
         margin={"l": 20, "r": 20, "t": 70, "b": 20},
     )
     return figure
+
+
+BLANK_COLOURS = {"forward only": "#ff7f0e", "bidirectional": "#1f77b4"}
+
+
+def blank_guesses(guesses: dict, answer: str, title: str) -> go.Figure:
+    """Each model's likeliest characters for the blank, side by side (the right one marked)."""
+    figure = go.Figure()
+    for name, found in guesses.items():
+        labels = [show_token(g.char) + (" ✓" if g.char == answer else "") for g in found]
+        figure.add_trace(
+            go.Bar(
+                x=[g.probability for g in found][::-1],
+                y=[f"{name}: {label}" for label in labels][::-1],
+                orientation="h",
+                name=name,
+                marker_color=BLANK_COLOURS.get(name),
+                text=[f"{label} {g.probability:.2f}" for label, g in zip(labels, found)][::-1],
+                textposition="auto",
+                hovertemplate="%{y}: %{x:.3f}<extra></extra>",
+            )
+        )
+    figure.update_yaxes(showticklabels=False)
+    figure.update_layout(
+        title=title, xaxis_range=[0, 1], xaxis_title="probability", height=340, margin={"t": 50, "b": 40, "l": 10}
+    )
+    figure.update_layout(legend={"orientation": "h", "y": -0.25})
+    return figure
+
+
+def blank_positions(text: str, scores: dict, position: int, title: str) -> go.Figure:
+    """For each character hidden in turn: the probability each model gave the right one; the chosen one marked."""
+    positions = list(range(len(text)))
+    figure = go.Figure()
+    for name, found in scores.items():
+        figure.add_trace(
+            go.Bar(
+                x=positions,
+                y=[s.probability for s in found],
+                name=name,
+                marker_color=BLANK_COLOURS.get(name),
+                customdata=[[s.guess, s.guess_probability] for s in found],
+                hovertext=[f"{i}: {show_token(c)}" for i, c in enumerate(text)],
+                hovertemplate="%{hovertext}: p(right) %{y:.3f}, guess %{customdata[0]} (%{customdata[1]:.2f})<extra>"
+                + name
+                + "</extra>",
+            )
+        )
+    if 0 <= position < len(text):
+        figure.add_vrect(x0=position - 0.5, x1=position + 0.5, fillcolor="#d62728", opacity=0.15, line_width=0)
+    figure.update_xaxes(tickmode="array", tickvals=positions, ticktext=[show_token(c) for c in text], tickangle=0)
+    figure.update_layout(
+        title=title,
+        barmode="group",
+        yaxis_range=[0, 1.02],
+        yaxis_title="p(right character)",
+        xaxis_title="hidden character",
+        height=340,
+        legend={"orientation": "h", "y": -0.3},
+    )
+    return figure

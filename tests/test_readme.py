@@ -50,6 +50,12 @@ def test_the_listed_commands_that_need_no_training_run(capsys):
     assert run(capsys, "list").splitlines()[0].split()[0] == "model"
 
 
+def test_the_models_table_is_what_the_cards_say(capsys):
+    """The README's model table is ``s2s-viz list --markdown`` as the shipped cards print it today."""
+    table = run(capsys, "list", "--markdown").strip()
+    assert table in README
+
+
 @pytest.mark.skipif(fra_file() is None, reason="needs fra.txt")
 def test_data_stats_counts_lines_and_pairs_as_the_readme_says(capsys):
     import json

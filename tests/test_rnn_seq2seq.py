@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import keras
 import numpy as np
 import pytest
@@ -31,8 +29,10 @@ def make(**overrides):
     )
 
 
+# every pair of settings (cell x layers, cell x direction, layers x direction) in four runs instead of all eight
 @pytest.mark.parametrize(
-    ("cell", "num_layers", "bidirectional"), list(itertools.product(["lstm", "gru"], [1, 2], [False, True]))
+    ("cell", "num_layers", "bidirectional"),
+    [("lstm", 1, False), ("lstm", 2, True), ("gru", 1, True), ("gru", 2, False)],
 )
 def test_every_variant_builds_trains_a_step_and_decodes(cell, num_layers, bidirectional):
     model = make(cell=cell, num_layers=num_layers, bidirectional=bidirectional)

@@ -28,6 +28,13 @@ def test_card_matches_a_fresh_evaluation(name):
         fresh = evaluate_translator(model, limit=SLICE)
         for key, value in metrics["slice_200"].items():
             assert fresh[key] == pytest.approx(value, abs=0.02), key
+    elif card["kind"] == "blank":
+        if fra_file() is None:
+            pytest.skip("needs fra.txt")
+        from s2s_viz.evaluation import SLICE_SENTENCES, evaluate_blanks
+
+        fresh = evaluate_blanks(model.model, model.vocab, limit=SLICE_SENTENCES)["blank_accuracy"]
+        assert fresh == pytest.approx(metrics[f"slice_{SLICE_SENTENCES}_accuracy"], abs=0.02)
     else:
         if data_file("mnist/mnist.npz") is None:
             pytest.skip("needs mnist.npz")

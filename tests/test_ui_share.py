@@ -113,6 +113,16 @@ def test_export_writes_standalone_html_for_figures_and_csv_for_tables(tmp_path):
             "**完成**。模型 `my-model` 已保存，并出现在每个标签页的列表中。",
         ),  # a name between backticks is left alone
         ("ahead of the heads", "ahead of the heads"),  # whole words only
+        (  # the forcing experiment's computed conclusion
+            "After 2 epoch(s): reinjection (ratio 0): 3.5 s an epoch, teacher-forced loss 0.500, free-running exact "
+            "30% (chrF 60.2). Here reinjection wrote better on its own (30% vs 20% exact), at 2.9x the time per epoch.",
+            "2 轮之后： 回注 (ratio 0): 3.5 秒一轮，教师强制损失 0.500，自由生成完全匹配 30%（chrF 60.2）。"
+            "这里回注自己生成得更好（完全匹配 30% 对 20%），代价是每轮用时为 2.9 倍.",
+        ),
+        (  # the fill-in-the-blank summary: the sentence between backticks is left alone
+            "Hidden: character 7 (a) of `Tom is a good doctor.`.",
+            "隐藏：`Tom is a good doctor.` 的第 7 个字符（a）。",
+        ),
     ],
 )
 def test_the_servers_words_in_chinese(english, chinese):

@@ -2,6 +2,7 @@
 
 from .attention import SeqAttention
 from .birnn import BiRNNClassifier
+from .blank import BlankFiller
 from .embedding import TokenEmbedding
 from .mha import ScratchMultiHeadAttention
 from .rnn_seq2seq import RNNSeq2Seq, RNNSeq2SeqConfig, masked_accuracy, masked_loss
@@ -10,6 +11,7 @@ from .vit import VisionTransformer
 
 __all__ = [
     "BiRNNClassifier",
+    "BlankFiller",
     "VisionTransformer",
     "DecoderBlock",
     "EncoderBlock",

@@ -132,11 +132,14 @@ class BucketBatches(GlobalBatches):
 class ArrayBatches(GlobalBatches):
     """Batches of rows of ``(x, y)`` arrays in a fresh random order each epoch; ``x`` scaled by ``scale``."""
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, seed: int = 0, scale: float = 1.0):
+    def __init__(
+        self, x: np.ndarray, y: np.ndarray, batch_size: int, seed: int = 0, scale: float = 1.0, x_dtype="float32"
+    ):
         self.x, self.y = x, y
         self.batch_size = batch_size
         self.seed = seed
         self.scale = scale
+        self.x_dtype = x_dtype  # "int32" for token ids (never scaled)
 
     def __len__(self) -> int:
         return math.ceil(len(self.x) / self.batch_size)
@@ -146,12 +149,13 @@ class ArrayBatches(GlobalBatches):
         return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
 
     def make_batch(self, indices):
-        return (self.x[indices] * self.scale).astype("float32"), self.y[indices].astype("int32")
+        x = self.x[indices] if self.x_dtype == "int32" else self.x[indices] * self.scale
+        return x.astype(self.x_dtype), self.y[indices].astype("int32")
 
     def signature(self):
         import tensorflow as tf
 
-        return tf.TensorSpec((None, *self.x.shape[1:]), tf.float32), tf.TensorSpec((None,), tf.int32)
+        return tf.TensorSpec((None, *self.x.shape[1:]), tf.as_dtype(self.x_dtype)), tf.TensorSpec((None,), tf.int32)
 
 
 # ---- translation pairs ---------------------------------------------------------------------------------
@@ -198,9 +202,12 @@ def make_batches(config: TranslatorTrainConfig, data: TranslationData):
 
     Returns ``(source_vocab, target_vocab, train, validation)``; pairs whose source has no known token are left out.
     """
-    vocab_class = WordVocab if config.level == "word" else CharVocab
-    source_vocab = vocab_class.build(data.train.sources)
-    target_vocab = vocab_class.build(data.train.targets, with_start_end=True)
+    if config.level == "word":
+        source_vocab = WordVocab.build(data.train.sources, max_size=config.max_words)
+        target_vocab = WordVocab.build(data.train.targets, with_start_end=True, max_size=config.max_words)
+    else:
+        source_vocab = CharVocab.build(data.train.sources)
+        target_vocab = CharVocab.build(data.train.targets, with_start_end=True)
 
     def batches(pairs, seed):
         sources_ids = [source_vocab.encode(s) for s in pairs.sources]

@@ -64,6 +64,7 @@ class TranslatorTrainConfig(FitSettings):
     data: str = "fra"  # "fra", "toy:copy", "toy:reverse", "toy:dates", or a path to a Tatoeba-format file
     direction: str = "en-fr"
     level: str = "char"
+    max_words: int = 20000  # word level: the most frequent words of each language kept; any other is <unk>
     max_source_length: int = 30
     max_target_length: int = 60
     limit: int | None = None  # at most this many training pairs (for toy tasks too)
@@ -80,6 +81,7 @@ class TranslatorTrainConfig(FitSettings):
         checks = [
             (self.architecture in ARCHITECTURES, f"architecture must be one of {', '.join(ARCHITECTURES)}"),
             (self.level in ("char", "word"), "level must be char or word"),
+            (10 <= self.max_words <= 200_000, "max_words must be in 10..200000"),
             (1 <= self.max_source_length <= 500, "max_source_length must be in 1..500"),
             (1 <= self.max_target_length <= 500, "max_target_length must be in 1..500"),
             (1 <= self.bucket_width <= 64, "bucket_width must be in 1..64"),
@@ -139,6 +141,18 @@ def make_optimizer(config: FitSettings, steps_per_epoch: int = 1):
             warmup_steps=config.warmup_steps,
         )
     return kinds[config.optimizer](learning_rate=rate, clipnorm=config.clipnorm)
+
+
+def compile_classifier(model, config: FitSettings, steps_per_epoch: int):
+    """``model`` compiled to classify from logits (integer labels): the config's optimizer and schedule, accuracy."""
+    import keras
+
+    model.compile(
+        optimizer=make_optimizer(config, steps_per_epoch),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    return model
 
 
 def model_for_size(architecture: str, size: int, layers: int = 1, **settings) -> dict:

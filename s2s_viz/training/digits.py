@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .batches import ArrayBatches
-from .config import DigitTrainConfig, make_optimizer
+from .config import DigitTrainConfig, compile_classifier
 from .fit import fit_and_save, new_card
 from .progress import TrainResult
 
@@ -47,13 +47,7 @@ def train_digits(
     validation = ArrayBatches(x_val, y_val, config.batch_size, seed=0, scale=1 / 255)
 
     def build():
-        model = build_digit_model(config)
-        model.compile(
-            optimizer=make_optimizer(config, len(train)),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            metrics=["accuracy"],
-        )
-        return model
+        return compile_classifier(build_digit_model(config), config, len(train))
 
     card = new_card(
         config,

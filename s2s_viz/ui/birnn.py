@@ -6,9 +6,11 @@ import gradio as gr
 import pandas as pd
 
 from s2s_viz import viz
+from s2s_viz.blanks import BLANK
 from s2s_viz.data.sources import mnist_here
+from s2s_viz.translator import InputError
 
-from .common import alive, get_model, model_picker
+from .common import alive, get_model, model_names, model_picker, refuse
 from .digits_common import digit_input, input_controls
 from .i18n import t
 from .share import exporter, shareable
@@ -67,6 +69,71 @@ def classify_digit(model_name: str, sketch, upload, test_index, source: str):
     return figure, overlay, forward, backward, merges
 
 
+BLANK_INTRO = """**Why read both ways? The notes' first reason: filling in a blank** (句子填空: it needs what comes
+before *and* what comes after). Two models trained alike on the English sentences of `fra.txt`, with about the same
+number of weights, guess a hidden character: a forward LSTM has read only the characters before it, a bidirectional
+LSTM also every character after it. Left: each model's five likeliest characters for the hidden one; right: every
+character of the sentence hidden in turn. *Try this:* in `Tom is a good doctor.` hide the `a` (position 7), then
+the `d` of `doctor` (position 14): the forward model can only guess from `Tom is `; the other reads `good doctor.`.
+*Live:* the sentence and the position redraw at once."""
+
+BLANK_MODELS = (("forward only", "blank-forward-en"), ("bidirectional", "blank-bi-en"))
+
+
+def blank_view(sentence: str, position):
+    """Each model's guesses for the character at ``position``, every character hidden in turn, and a summary;
+    the position slider's range follows the sentence (a position beyond it moves, visibly, to its last character)."""
+    text = (sentence or "").strip()
+    last = max(len(text) - 1, 0)
+    chosen = min(max(int(position or 0), 0), last)
+    slider = gr.update(maximum=max(last, 1), value=chosen)
+    fillers = {label: get_model(name, kind="blank") for label, name in BLANK_MODELS}
+    hidden = text[:chosen] + BLANK + text[chosen + 1 :]
+    try:
+        if BLANK in text:
+            raise InputError(f"type the whole sentence, without {BLANK}: the position slider chooses what is hidden")
+        guesses = {label: filler.fill(hidden) for label, filler in fillers.items()}
+        scores = {label: filler.every_position(text) for label, filler in fillers.items()}
+    except InputError as error:
+        raise refuse(str(error)) from error
+    answer = text[chosen]
+    upper = viz.blank_guesses(guesses, answer, f"guesses for the hidden character<br>`{hidden}`")
+    lower = viz.blank_positions(text, scores, chosen, "each character hidden in turn: p(right character)")
+    lines = [
+        f"Hidden: character {chosen} ({viz.show_token(answer)}) of `{text}`.",
+        *(
+            f"- {label}: first guess {viz.show_token(guesses[label][0].char)} "
+            f"({guesses[label][0].probability:.0%}), right character {found[chosen].probability:.0%}; over the "
+            f"whole sentence {sum(s.guess == s.char for s in found)} of {len(found)} right "
+            f"(test sentences: {fillers[label].card.get('metrics', {}).get('blank_accuracy', '?')}%)"
+            for label, found in scores.items()
+        ),
+    ]
+    return upper, lower, "\n".join(lines), slider
+
+
+def blank_section() -> tuple[dict, dict]:
+    """The fill-in-the-blank comparison, when both blank models are there: its link controls and its figures."""
+    if not all(name in model_names("blank") for _, name in BLANK_MODELS):
+        return {}, {}
+    with gr.Accordion(t("label.why_both_directions", "Why both directions: fill in the blank"), open=True):
+        gr.Markdown(t("birnn.blank_intro", BLANK_INTRO))
+        with gr.Row():
+            sentence = gr.Textbox(
+                value="Tom is a good doctor.", label=t("label.sentence", "sentence"), max_length=30, scale=3
+            )
+            position = gr.Slider(0, 29, value=7, step=1, label=t("label.hidden_position", "hidden position"), scale=2)
+        summary = gr.Markdown(elem_id="birnn-blank-summary")
+        with gr.Row():
+            guesses, positions = gr.Plot(elem_id="birnn-blank-guesses"), gr.Plot(elem_id="birnn-blank-positions")
+        outputs = [guesses, positions, summary, position]
+        gr.Button(t("button.fill", "Fill in"), variant="secondary").click(
+            blank_view, [sentence, position], outputs, api_name="fill_blank"
+        )
+        alive(blank_view, [sentence, position], outputs, live=(sentence, position))
+    return {"sentence": sentence, "hidden": position}, {"blank_guesses": guesses, "blank_positions": positions}
+
+
 def build() -> list:
     gr.Markdown(t("birnn.intro", INTRO))
     gr.Markdown(t("birnn.live", LIVE))
@@ -94,8 +161,15 @@ def build() -> list:
             [probabilities, overlay, forward, backward, merges],
             live=(source, test_index),
         )
-    shareable("birnn", model=model, input=source, index=test_index)
+    blank_controls, blank_figures = blank_section()
+    shareable("birnn", model=model, input=source, index=test_index, **blank_controls)
     exporter(
-        "birnn", probabilities=probabilities, input=overlay, forward=forward, backward=backward, merge_modes=merges
+        "birnn",
+        probabilities=probabilities,
+        input=overlay,
+        forward=forward,
+        backward=backward,
+        merge_modes=merges,
+        **blank_figures,
     )
     return [(model, "digits", "birnn")]

@@ -38,8 +38,8 @@ def figure(made: go.Figure, lang: str) -> go.Figure:
     """Titles, axis titles, colour-bar titles, legend names and subplot titles; tick labels (tokens) stay. Long
     titles are broken into lines."""
     layout = made.layout
-    if layout.title.text:
-        layout.title.text = wrap_title(say(layout.title.text, lang))
+    if layout.title.text:  # `text` in a title is kept from translation, then shown in quotes
+        layout.title.text = wrap_title(re.sub(r"`([^`]*)`", r"“\1”", say(layout.title.text, lang)))
         lines = layout.title.text.count("<br>") + 1
         if lines > 1:
             layout.margin.t = max(layout.margin.t or 0, 30 + 22 * lines)

@@ -56,14 +56,16 @@ def prefill(demo) -> list:
 LENGTHS = ["I am cold.", "Where is the train station?"]
 
 
-def warm_up(demo=None) -> dict[str, float]:
-    """Each tab's opening computation (``prefill``), then every other translator; seconds each took (a failure is
-    logged, never raised: warming is a courtesy)."""
+def warm_up(demo=None, views_only: bool = False) -> dict[str, float]:
+    """Each tab's opening computation (``prefill``), then (unless ``views_only``) every other translator; seconds
+    each took (a failure is logged, never raised: warming is a courtesy)."""
     from . import forcing, translate
     from .common import default_translator, model_names
 
     default = default_translator()
     steps = prefill(demo) if demo is not None else []
+    if views_only:
+        return _run(steps)
     # beam search is compiled per width: the slider's starting width, for the default model
     steps.append(("translate beam 4", lambda: translate.translate(default, translate.EXAMPLES[0], "beam", 4)))
     # the forcing comparison (its own compiled loop) in the long-source bucket too
@@ -76,6 +78,10 @@ def warm_up(demo=None) -> dict[str, float]:
         for name in names
         for text in LENGTHS
     ]
+    return _run(steps)
+
+
+def _run(steps) -> dict[str, float]:
     took = {}
     for name, step in steps:
         started = time.perf_counter()
@@ -90,15 +96,17 @@ def warm_up(demo=None) -> dict[str, float]:
 
 
 def warm_up_in_background(demo) -> threading.Thread | None:
-    """Start the warm-up (unless ``S2S_VIZ_WARM_UP=0``) once ``demo`` answers: call it just before ``launch``."""
-    if os.environ.get("S2S_VIZ_WARM_UP", "1") == "0":
+    """Start the warm-up once ``demo`` answers: call it just before ``launch``. ``S2S_VIZ_WARM_UP=0``: none;
+    ``views``: the tabs' views only (the tests' app, which has no one waiting on the other translators)."""
+    how = os.environ.get("S2S_VIZ_WARM_UP", "1")
+    if how == "0":
         return None
 
     def when_up():
         deadline = time.monotonic() + 300
         while not getattr(demo, "local_url", None) and time.monotonic() < deadline:
             time.sleep(0.2)
-        warm_up(demo)
+        warm_up(demo, views_only=how == "views")
 
     thread = threading.Thread(target=when_up, name="s2s-viz-warm-up", daemon=True)
     thread.start()

@@ -49,6 +49,7 @@ def app_url(tmp_path_factory, app_user_models, app_log):
         "S2S_VIZ_USER_MODELS": str(user_models),
         "S2S_VIZ_MAX_TRAIN_S": "120",
         "GRADIO_ANALYTICS_ENABLED": "False",
+        "S2S_VIZ_WARM_UP": "views",  # the tabs' views drawn at start; other translators compile when a test asks
     }
     with log.open("w") as handle:
         process = subprocess.Popen(

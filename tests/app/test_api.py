@@ -94,6 +94,20 @@ def test_digit_endpoints_with_an_upload(client, tmp_path):
     assert plotly(result[3])["data"]  # the rollout over the picture
 
 
+def test_fill_in_the_blank_answers_for_both_directions_and_refuses_a_typed_blank(client):
+    guesses, positions, summary, slider = client.predict("Tom is a good doctor.", 99, api_name="/fill_blank")
+    # the position follows the sentence: 99 is beyond it, so the last character (the full stop) is hidden
+    assert (
+        slider == len("Tom is a good doctor.") - 1
+        and "“Tom is a good doctor_”" in plotly(guesses)["layout"]["title"]["text"]
+    )
+    assert [trace["name"] for trace in plotly(guesses)["data"]] == ["forward only", "bidirectional"]
+    assert all(len(trace["y"]) == len("Tom is a good doctor.") for trace in plotly(positions)["data"])
+    assert "- forward only: first guess" in summary and "- bidirectional: first guess" in summary
+    with pytest.raises(AppError, match="without _"):
+        client.predict("Tom is _ good doctor.", 3, api_name="/fill_blank")
+
+
 @pytest.mark.parametrize("size", [(1, 1), (4000, 4000)])
 def test_odd_images_get_a_clear_answer(client, tmp_path, size):
     from s2s_viz import list_models
