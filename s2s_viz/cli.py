@@ -254,6 +254,8 @@ def model_table(infos) -> str:
             what += ", bidirectional encoder"
         if spec.get("reverse_source"):
             what += ", source read backwards"
+        if spec.get("norm_first"):
+            what += ", pre-LN blocks"
         if "cell" in spec:
             what += f", {spec['cell'].upper()} {spec.get('latent_dim', spec.get('units', ''))}"
         if spec.get("dropout"):

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 HEAD_FUSIONS = ("mean", "max", "min")
@@ -70,6 +72,25 @@ def position_similarity(position_embedding: np.ndarray) -> np.ndarray:
     return similarity.reshape(side, side, side, side)
 
 
+@functools.lru_cache(maxsize=32)
+def _seeded_layers(num_heads: int, key_dim: int, value_dim: int, seed: int):
+    """Keras's ``MultiHeadAttention`` with weights drawn from ``seed``, and ours with those weights copied in; built
+    once per setting (building the layers costs more than running them on a sentence)."""
+    import keras
+
+    from .models.mha import ScratchMultiHeadAttention
+
+    d_model = num_heads * key_dim
+    shape = (1, None, d_model)
+    keras.utils.set_random_seed(seed)
+    reference = keras.layers.MultiHeadAttention(num_heads=num_heads, key_dim=key_dim, value_dim=value_dim)
+    reference.build(shape, shape)
+    scratch = ScratchMultiHeadAttention(num_heads, key_dim, value_dim=value_dim)
+    scratch.build(shape, shape)
+    scratch.copy_weights_from(reference)
+    return reference, scratch
+
+
 def mha_walkthrough(
     text: str, num_heads: int = 2, key_dim: int = 8, seed: int = 0, causal: bool = False, value_dim: int | None = None
 ) -> dict:
@@ -85,9 +106,6 @@ def mha_walkthrough(
     Returns every intermediate of the scratch layer per head (numpy), and the largest absolute difference of
     outputs and of attention probabilities between the two.
     """
-    import keras
-
-    from .models.mha import ScratchMultiHeadAttention
     from .models.transformer import sinusoidal_encoding
 
     if not text:
@@ -98,12 +116,8 @@ def mha_walkthrough(
     d_model = num_heads * key_dim
     vectors = np.stack([np.random.default_rng(ord(char) + 7919 * seed).normal(size=d_model) for char in text])
     x = (vectors + sinusoidal_encoding(len(text), d_model))[None].astype("float32")  # (1, T, d_model)
-    keras.utils.set_random_seed(seed)
-    reference = keras.layers.MultiHeadAttention(num_heads=num_heads, key_dim=key_dim, value_dim=value_dim)
+    reference, scratch = _seeded_layers(int(num_heads), int(key_dim), int(value_dim), int(seed))
     expected, expected_probabilities = reference(x, x, use_causal_mask=causal, return_attention_scores=True)
-    scratch = ScratchMultiHeadAttention(num_heads, key_dim, value_dim=value_dim)
-    scratch.build(x.shape, x.shape)
-    scratch.copy_weights_from(reference)
     output, probabilities, parts = scratch(x, x, use_causal_mask=causal, return_intermediates=True)
     as_numpy = {name: np.asarray(value)[0] for name, value in parts.items() if value is not None and name != "mask"}
     mask = parts.get("mask")

@@ -409,13 +409,14 @@ def blank_guesses(guesses: dict, answer: str, title: str) -> go.Figure:
                 name=name,
                 marker_color=BLANK_COLOURS.get(name),
                 text=[f"{label} {g.probability:.2f}" for label, g in zip(labels, found)][::-1],
-                textposition="auto",
+                textposition="outside",
+                cliponaxis=False,
                 hovertemplate="%{y}: %{x:.3f}<extra></extra>",
             )
         )
     figure.update_yaxes(showticklabels=False)
     figure.update_layout(
-        title=title, xaxis_range=[0, 1], xaxis_title="probability", height=340, margin={"t": 50, "b": 40, "l": 10}
+        title=title, xaxis_range=[0, 1.2], xaxis_title="probability", height=340, margin={"t": 60, "b": 40, "l": 10}
     )
     figure.update_layout(legend={"orientation": "h", "y": -0.25})
     return figure

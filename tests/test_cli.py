@@ -1,4 +1,5 @@
-"""The ``s2s-viz`` command, run as a user runs it (a subprocess)."""
+"""The ``s2s-viz`` command, run as a user runs it (a subprocess), or through its entry point in this process where
+starting TensorFlow again would only cost time."""
 
 from __future__ import annotations
 
@@ -8,6 +9,18 @@ import subprocess
 import sys
 
 from helpers import needs_fra
+
+
+def in_process(capsys, monkeypatch, *args, env=None) -> tuple[int, str, str]:
+    """``s2s-viz ARGS`` through its entry point in this process (TensorFlow already imported): code, out, err."""
+    from s2s_viz.cli import main
+
+    for key, value in (env or {}).items():
+        monkeypatch.setenv(key, value)
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def run(*args, env=None, input_text=None):
@@ -40,7 +53,9 @@ def test_data_stats_on_the_whole_real_file_stays_small():
     assert stats["peak_rss_mb"] < 1024
 
 
-def test_train_translate_list_and_evaluate_a_toy_model(tmp_path):
+def test_train_translate_list_and_evaluate_a_toy_model(tmp_path, capsys, monkeypatch):
+    """Training as a user starts it (a process of its own); listing, translating and evaluating through the same
+    entry point in this process."""
     env = {"S2S_VIZ_USER_MODELS": str(tmp_path)}
     trained = run(
         "train",
@@ -60,28 +75,30 @@ def test_train_translate_list_and_evaluate_a_toy_model(tmp_path):
     )
     assert trained.returncode == 0, trained.stderr
     assert "epoch 1 done" in trained.stderr and (tmp_path / "cli-reverse.keras").is_file()
-    listed = run("list", env=env).stdout.splitlines()
+    listed = in_process(capsys, monkeypatch, "list", env=env)[1].splitlines()
     assert listed[0].split() == ["model", "kind", "architecture", "origin", "task", "figures"]
     rows = {line.split()[0]: line.split() for line in listed[1:]}
     assert rows["cli-reverse"][:5] == ["cli-reverse", "translator", "rnn_seq2seq", "user", "toy:reverse"]
     assert " ".join(rows["attention-char-en-fr"][5:]).startswith("chrF 54.7  BLEU 34.6".replace("  ", " "))
     assert not any("{" in line for line in listed)  # figures, not raw dicts
-    translated = run("translate", "--model", "cli-reverse", "--steps", "abc", env=env)
-    assert translated.returncode == 0, translated.stderr
-    assert "'\\n'" in translated.stdout  # the trace shows the end symbol
-    evaluated = run("evaluate", "--model", "cli-reverse", "--limit", "20", "--json", env=env)
-    metrics = json.loads(evaluated.stdout)
+    code, out, err = in_process(capsys, monkeypatch, "translate", "--model", "cli-reverse", "--steps", "abc", env=env)
+    assert code == 0, err
+    assert "'\\n'" in out  # the trace shows the end symbol
+    code, out, err = in_process(
+        capsys, monkeypatch, "evaluate", "--model", "cli-reverse", "--limit", "20", "--json", env=env
+    )
+    metrics = json.loads(out)
     assert set(metrics) >= {"chrf", "bleu", "exact_match", "loss_per_char"} and metrics["sentences"] == 20
 
 
-def test_bad_arguments_give_a_message_not_a_traceback(tmp_path):
+def test_bad_arguments_give_a_message_not_a_traceback(tmp_path, capsys, monkeypatch):
     env = {"S2S_VIZ_USER_MODELS": str(tmp_path)}
     result = run("train", "--data", "toy:reverse", "--epochs", "0", env=env)
     assert result.returncode == 1 and "epochs must be in 1..1000" in result.stderr and "Traceback" not in result.stderr
-    result = run("translate", "--model", "../../etc/passwd", "hi", env=env)
-    assert result.returncode == 1 and "invalid model name" in result.stderr
-    result = run("data", "stats", str(tmp_path / "missing.txt"))
-    assert result.returncode == 1 and "no such file" in result.stderr
+    code, _, err = in_process(capsys, monkeypatch, "translate", "--model", "../../etc/passwd", "hi", env=env)
+    assert code == 1 and "invalid model name" in err and "Traceback" not in err
+    code, _, err = in_process(capsys, monkeypatch, "data", "stats", str(tmp_path / "missing.txt"))
+    assert code == 1 and "no such file" in err and "Traceback" not in err
 
 
 def test_a_word_level_model_trains_from_the_command_line_and_names_unknown_words(tmp_path):

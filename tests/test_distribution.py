@@ -17,7 +17,7 @@ SCRIPT = textwrap.dedent(
     histories = {}
     for strategy in ("none", "mirrored"):
         config = TranslatorTrainConfig(
-            name=f"dist-{strategy}", data="toy:reverse", toy_count=1024, validation_pairs=64, epochs=3, batch_size=64,
+            name=f"dist-{strategy}", data="toy:reverse", toy_count=768, validation_pairs=64, epochs=2, batch_size=64,
             learning_rate=0.01, max_source_length=12, max_target_length=12, seed=3, strategy=strategy,
             model={"latent_dim": 32},
         )

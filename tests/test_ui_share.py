@@ -145,3 +145,13 @@ def test_long_titles_break_between_words():
     title = "class-token attention in every block and head (the patch grid of each)"
     wrapped = wrap_title(title)
     assert wrapped.replace("<br>", " ") == title and all(len(line) <= 52 for line in wrapped.split("<br>"))
+
+
+def test_chinese_titles_break_by_width_and_between_characters():
+    """A Chinese character is as wide as two Latin ones, and a line may break between any two of them."""
+    title = "decoder_target_data：第 t 行 = decoder_input_data 第 t+1 行"  # 49 characters, too wide for a phone
+    wrapped = wrap_title(title)
+    assert "<br>" in wrapped and wrapped.replace("<br>", " ").replace("  ", " ") == title
+    chinese = "每个源句的字节数按字符与按词两种方式分别计算然后放在一起比较看看差多少"
+    lines = wrap_title(chinese).split("<br>")
+    assert "".join(lines) == chinese and len(lines) == 2

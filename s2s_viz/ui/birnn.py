@@ -127,7 +127,7 @@ def blank_section() -> tuple[dict, dict]:
         with gr.Row():
             guesses, positions = gr.Plot(elem_id="birnn-blank-guesses"), gr.Plot(elem_id="birnn-blank-positions")
         outputs = [guesses, positions, summary, position]
-        gr.Button(t("button.fill", "Fill in"), variant="secondary").click(
+        gr.Button(t("button.fill", "Fill in"), variant="secondary", size="sm").click(
             blank_view, [sentence, position], outputs, api_name="fill_blank"
         )
         alive(blank_view, [sentence, position], outputs, live=(sentence, position))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+import unicodedata
 
 import gradio as gr
 import pandas as pd
@@ -21,17 +22,32 @@ def wrap_title(title: str) -> str:
     return "<br>".join(_wrap_line(line) for line in title.split("<br>"))
 
 
+# breakable units of a title: a run of spaces, one Chinese (wide) character, or a run of anything else (a word)
+_UNITS = re.compile(
+    r"\s+|[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]|[^\s\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]+"
+)
+
+
+def _width(text: str) -> int:
+    """Display width in Latin characters: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
 def _wrap_line(text: str) -> str:
-    if len(text) <= TITLE_LINE:
+    # mixed Chinese and Latin text sets wider than its character widths add up to: a shorter line for it
+    limit = TITLE_LINE if _width(text) == len(text) else int(TITLE_LINE * 0.85)
+    if _width(text) <= limit:
         return text
     lines, line = [], ""
-    for word in text.split(" "):
-        if line and len(line) + 1 + len(word) > TITLE_LINE:
-            lines.append(line)
-            line = word
+    for unit in _UNITS.findall(text):
+        if unit.isspace():
+            line += " " if line else ""
+        elif line.strip() and _width(line + unit) > limit:
+            lines.append(line.rstrip())
+            line = unit
         else:
-            line = f"{line} {word}" if line else word
-    return "<br>".join([*lines, line])
+            line += unit
+    return "<br>".join([*lines, line.rstrip()])
 
 
 def figure(made: go.Figure, lang: str) -> go.Figure:

@@ -23,8 +23,9 @@ follows the ink, not where you drew it.
 
 *Where the layer norm sits.* The ViT paper and the notes normalise *before* each sub-layer (pre-LN:
 `x + MSA(LN(x))`, then `x + MLP(LN(x))`), so the stream itself is never normalised and one last layer norm comes
-before the head. The shipped `vit-mnist` uses the original Transformer's block instead (post-LN: `LN(x + MSA(x))`)
-and keeps that final norm as an extra; ViTs trained in the Train tab use the paper's order (`norm_first`)."""
+before the head. The shipped `vit-mnist` is built so (`norm_first`), as are the ViTs the Train tab trains; the
+original Transformer's block (post-LN: `LN(x + MSA(x))`) is the other choice in code. Here pre-LN learned more
+slowly: 12 epochs for 98.1% on MNIST's test images, where post-LN had 98.2% after 9."""
 
 LIVE = """*Live:* the input choice, the test image index, block, head and both rollout settings redraw at once (so does
 a new upload); a drawing or another model waits for *Classify and explain*."""
