@@ -21,6 +21,7 @@ import os
 import re
 import tempfile
 import time
+import weakref
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,12 +96,18 @@ def _atomic_write_bytes(path: Path, write) -> None:
         raise
 
 
+_TWINS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # a training model -> its uncompiled twin
+
+
 def _without_optimizer(model):
     """An uncompiled twin with the same weights: a checkpoint is for using a model, and Adam's two slots per
-    weight would triple the file."""
+    weight would triple the file. The twin is built once per model (building one costs more than saving it) and
+    given the model's current weights at every save."""
     if getattr(model, "optimizer", None) is None:
         return model
-    twin = type(model).from_config(model.get_config())
+    twin = _TWINS.get(model)
+    if twin is None:
+        twin = _TWINS[model] = type(model).from_config(model.get_config())
     twin.set_weights(model.get_weights())
     return twin
 

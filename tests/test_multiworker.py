@@ -188,6 +188,8 @@ def test_three_workers_train_a_transformer(tmp_path):
     args = [
         "--architecture",
         "transformer",
+        "--num-layers",
+        "1",
         "--data",
         "toy:copy",
         "--epochs",

@@ -97,7 +97,8 @@ def test_digit_endpoints_with_an_upload(client, tmp_path):
 def test_fill_in_the_blank_answers_for_both_directions_and_refuses_a_typed_blank(client):
     guesses, positions, summary, slider = client.predict("We won.", 20, api_name="/fill_blank")
     # the position follows the sentence: 20 is beyond it, so its last character (the full stop) is hidden
-    assert slider == len("We won.") - 1 and "“We won_”" in plotly(guesses)["layout"]["title"]["text"]
+    assert slider["value"] == slider["maximum"] == len("We won.") - 1
+    assert "“We won_”" in plotly(guesses)["layout"]["title"]["text"]
     assert [trace["name"] for trace in plotly(guesses)["data"]] == ["forward only", "bidirectional"]
     assert all(len(trace["y"]) == len("We won.") for trace in plotly(positions)["data"])
     assert "- forward only: first guess" in summary and "- bidirectional: first guess" in summary
