@@ -418,6 +418,7 @@ def blank_guesses(guesses: dict, answer: str, title: str) -> go.Figure:
     figure.update_layout(
         title=title, xaxis_range=[0, 1.2], xaxis_title="probability", height=340, margin={"t": 60, "b": 40, "l": 10}
     )
+    figure.update_xaxes(tickvals=[0, 0.25, 0.5, 0.75, 1])
     figure.update_layout(legend={"orientation": "h", "y": -0.25})
     return figure
 

@@ -81,3 +81,8 @@ def test_the_readme_trains_the_notes_attention_from_the_command_line(tmp_path, c
     card = json.loads((tmp_path / "my-notes-attention.json").read_text())
     spans = card["training"]["config"]["max_source_length"]  # the Dense across positions spans the longest source
     assert card["model_config"]["attention"] == "positional" and card["model_config"]["attention_positions"] == spans
+
+
+def test_every_picture_the_readme_shows_is_in_the_repository():
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", README)
+    assert pictures and all((Path(__file__).resolve().parent.parent / picture).is_file() for picture in pictures)

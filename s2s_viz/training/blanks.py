@@ -68,7 +68,7 @@ def train_blanks(
 ) -> TrainResult:
     import keras
 
-    from ..blanks import blank_rows, blank_vocab
+    from ..blanks import BLANK, blank_rows, blank_vocab
     from ..evaluation import evaluate_blanks
     from ..models.blank import BlankFiller
 
@@ -82,7 +82,7 @@ def train_blanks(
     x_val, y_val = blank_rows(held_out, vocab, config.max_length, 1, config.seed + 1)
     train = ArrayBatches(x, y, config.batch_size, seed=config.seed, x_dtype="int32")
     validation = ArrayBatches(x_val, y_val, config.batch_size, seed=0, x_dtype="int32")
-    settings = {"bidirectional": True, **config.model, "vocab_size": vocab.size, "blank_id": 1}
+    settings = {**config.model, "vocab_size": vocab.size, "blank_id": vocab.id_of(BLANK)}
 
     def build():
         return compile_classifier(BlankFiller(settings), config, len(train))

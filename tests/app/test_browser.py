@@ -265,6 +265,8 @@ def test_chinese_reaches_buttons_plot_titles_and_table_headers(browser, app_url)
 
 
 PHONE_TABS = ["translate", "data", "forcing", "mha", "transformer", "birnn", "vit", "train"]
+# a figure per tab whose Chinese title the phone test waits for (the English pages are the tests above)
+CHINESE_TITLES = {"data": ("#data-decoder-target", "第 t 行"), "birnn": ("#birnn-blank-guesses", "对隐藏字符的猜测")}
 
 
 def test_a_phone_shows_every_tab_without_sideways_scrolling(browser, app_url):
@@ -273,6 +275,15 @@ def test_a_phone_shows_every_tab_without_sideways_scrolling(browser, app_url):
     for tab in PHONE_TABS:  # each tab by its link (at this width most tab buttons sit in an overflow menu)
         page.goto(app_url + f"?tab={tab}", wait_until="load", timeout=60_000)
         page.wait_for_selector(f"#tab-{tab} .js-plotly-plot .main-svg", timeout=60_000)
+        if tab in CHINESE_TITLES:  # the page opens on the warm-up's English view; the reader's own replaces it
+            selector, words = CHINESE_TITLES[tab]
+            title = f"(document.querySelector('{selector} .js-plotly-plot')?.layout?.title?.text || '')"
+            page.wait_for_function(f"{title}.includes('{words}')", timeout=30_000)
+        if tab == "birnn":
+            legend = page.evaluate(
+                "document.querySelector('#birnn-blank-guesses .js-plotly-plot').data.map(t => t.name)"
+            )
+            assert legend == ["仅前向", "双向"]
         page.wait_for_timeout(300)
         assert "__i18n__" not in page.inner_text("body"), tab
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, tab
@@ -330,38 +341,30 @@ def test_compare_draws_each_models_attention_side_by_side(page):
     assert "char-fr-en" not in chosen and "dates" not in chosen  # only models that read English
 
 
-@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
-def test_the_data_view_opens_with_the_notes_three_tensors(browser, app_url, locale):
-    page = _open(browser, app_url + "?tab=data", locale=locale)
+def test_the_data_view_opens_with_the_notes_three_tensors(browser, app_url):
+    """In English here; the phone test waits for its Chinese title."""
+    page = _open(browser, app_url + "?tab=data")
     page.wait_for_selector("#data-decoder-target .js-plotly-plot", timeout=60_000)
     page.wait_for_function("document.querySelector('#data-shapes').innerText.includes('True')", timeout=60_000)
-    if locale == "zh-CN":  # the page opens on the view the server drew at warm-up; the reader's own replaces it
-        page.wait_for_function(
-            "document.querySelector('#data-decoder-target .js-plotly-plot').layout.title.text.includes('第 t 行')",
-            timeout=30_000,
-        )
-    title = _title(page, "#data-decoder-target")
-    assert title.startswith("decoder_target_data") and ("第 t 行" in title) == (locale == "zh-CN")
+    assert _title(page, "#data-decoder-target").startswith("decoder_target_data")
     rows = page.evaluate("document.querySelector('#data-encoder .js-plotly-plot').data[0].y")
     assert rows[-1].endswith("(padding)")  # the padding rows are drawn and named
-    page.screenshot(path=str(SCREENSHOTS / f"data-{locale}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "data-en-US.png"), full_page=True)
     page.close()
 
 
-@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
-def test_fill_in_the_blank_compares_one_direction_with_both_from_a_link(browser, app_url, locale):
-    page = _open(browser, app_url + "?tab=birnn&sentence=Tom+is+a+good+doctor.&hidden=14", locale=locale)
-    hidden = "“Tom is a good _octor.”"
+def test_fill_in_the_blank_compares_one_direction_with_both_from_a_link(browser, app_url):
+    """In English here; the phone test waits for its Chinese title and legend."""
+    page = _open(browser, app_url + "?tab=birnn&sentence=Tom+is+a+good+doctor.&hidden=14")
+    title = "(document.querySelector('#birnn-blank-guesses .js-plotly-plot')?.layout?.title?.text || '')"
     page.wait_for_function(
-        f"(document.querySelector('#birnn-blank-guesses .js-plotly-plot')?.layout?.title?.text || '').includes("
-        f"'{hidden}') && document.querySelector('#birnn-blank-guesses .js-plotly-plot').layout.title.text.includes("
-        f"'{'对隐藏字符的猜测' if locale == 'zh-CN' else 'guesses for the hidden character'}')",
+        f"{title}.includes('“Tom is a good _octor.”') && {title}.includes('guesses for the hidden character')",
         timeout=60_000,
     )
     names = page.evaluate("document.querySelector('#birnn-blank-guesses .js-plotly-plot').data.map(t => t.name)")
-    assert names == (["仅前向", "双向"] if locale == "zh-CN" else ["forward only", "bidirectional"])
+    assert names == ["forward only", "bidirectional"]
     bars = page.evaluate("document.querySelector('#birnn-blank-positions .js-plotly-plot').data.map(t => t.y.length)")
     assert bars == [len("Tom is a good doctor.")] * 2  # every character hidden in turn, by both models
     page.locator("#birnn-blank-summary").scroll_into_view_if_needed()
-    page.screenshot(path=str(SCREENSHOTS / f"birnn-blank-{locale}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "birnn-blank-en-US.png"), full_page=True)
     page.close()
