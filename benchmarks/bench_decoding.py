@@ -31,7 +31,7 @@ def keras_io_models(model):
     token = keras.Input((1,), dtype="int32")
     state_inputs = [keras.Input((model.spec.latent_dim,)) for _ in states]
     outputs, *new_states = model.decoder_layers[0](model.target_embedding(token), initial_state=state_inputs)
-    probs = keras.ops.softmax(model.output_layer(outputs))
+    probs = keras.ops.softmax(model.output_logits(outputs))
     decoder = keras.Model([token, *state_inputs], [probs, *new_states])
     return encoder, decoder
 

@@ -189,7 +189,7 @@ class StepDecoder:
             memory = tf.nest.map_structure(lambda x: tf.repeat(x, k, axis=0), memory)
             states = tf.nest.map_structure(lambda x: tf.repeat(x, k, axis=0), states)
             source_length = tf.shape(memory["mask"])[1]
-            vocab = model.output_layer.units
+            vocab = model.spec.target_vocab_size
             rows = tf.range(k)
             never = tf.constant(-np.inf, tf.float64)  # scores are summed in float64, as beam_stepwise does
 

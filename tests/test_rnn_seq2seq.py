@@ -91,6 +91,28 @@ def test_save_and_load_give_identical_outputs(tmp_path, attention):
     np.testing.assert_allclose(model((source, decoder_input)), loaded((source, decoder_input)), atol=1e-6)
 
 
+def test_tied_output_scores_each_word_against_its_own_embedding_and_round_trips(tmp_path):
+    settings = dict(embedding_dim=8, attention="additive", attention_order="luong")
+    tied, untied = make(tie_embeddings=True, **settings), make(**settings)
+    # The output matrix (features x V) is replaced by a projection to the embedding size and a bias over V.
+    assert untied.count_params() - tied.count_params() == (16 + 16) * (TARGET_VOCAB - 8) - 8
+    (source, decoder_input), decoder_target = batch()
+    memory, states = tied.encode(source)
+    features = tied._step_features(tied.target_embedding(decoder_input[:, 0]), states, memory)[0]
+    logits = tied.decode_step(decoder_input[:, 0], states, memory)[0]
+    expected = tied.output_layer(features) @ np.asarray(tied.target_embedding.embeddings).T
+    np.testing.assert_allclose(logits, expected + np.asarray(tied.output_bias), atol=1e-5)
+    tied.compile(optimizer=keras.optimizers.Adam(0.01), loss=masked_loss)
+    first = tied.train_on_batch((source, decoder_input), decoder_target)
+    for _ in range(5):
+        last = tied.train_on_batch((source, decoder_input), decoder_target)
+    assert last < first  # the gradient reaches the shared embedding through both uses
+    path = tmp_path / "tied.keras"
+    tied.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_allclose(tied((source, decoder_input)), loaded((source, decoder_input)), atol=1e-6)
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -100,6 +122,7 @@ def test_save_and_load_give_identical_outputs(tmp_path, attention):
         ({"teacher_forcing_ratio": 1.5}, "teacher_forcing_ratio"),
         ({"attention": "dot", "bidirectional": True}, "use general"),
         ({"reverse_source": True, "attention": "additive"}, "reverse_source is for models without attention"),
+        ({"tie_embeddings": True}, "tie_embeddings needs an Embedding layer"),
     ],
 )
 def test_impossible_configs_name_the_allowed_range(overrides, message):

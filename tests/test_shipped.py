@@ -13,6 +13,16 @@ from s2s_viz.evaluation import SLICE, evaluate_translator
 SHIPPED = sorted(path.stem for path in shipped_dir().glob("*.keras"))
 
 
+def test_the_shipped_checkpoints_fit_their_budget_compressed():
+    import zipfile
+
+    files = [path for path in shipped_dir().iterdir() if path.suffix in (".keras", ".json")]
+    assert sum(path.stat().st_size for path in files) <= 40 * 2**20
+    for path in shipped_dir().glob("*.keras"):
+        with zipfile.ZipFile(path) as archive:
+            assert archive.getinfo("model.weights.h5").compress_type == zipfile.ZIP_DEFLATED, path.name
+
+
 @pytest.mark.parametrize("name", SHIPPED)
 def test_card_matches_a_fresh_evaluation(name):
     model = s2s_viz.load(name)

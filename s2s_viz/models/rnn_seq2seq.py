@@ -75,6 +75,7 @@ class RNNSeq2SeqConfig:
     teacher_forcing_ratio: float = 1.0
     reverse_source: bool = False  # the encoder reads each source last character first (no attention only)
     feedback: str = "soft"  # reinjection feeds back the probabilities ("soft") or the most likely one ("argmax")
+    tie_embeddings: bool = False  # word level: the output layer scores each word against its target embedding
 
     def validate(self) -> None:
         checks = [
@@ -90,6 +91,10 @@ class RNNSeq2SeqConfig:
                 f"attention must be none or one of {', '.join(ATTENTION_KINDS)}, got {self.attention!r}",
             ),
             (1 <= self.attention_units <= 4096, "attention_units must be in 1..4096"),
+            (
+                not self.tie_embeddings or self.embedding_dim > 0,
+                "tie_embeddings needs an Embedding layer (embedding_dim > 0): it reuses the target embedding",
+            ),
             (self.feedback in FEEDBACKS, f"feedback must be one of {', '.join(FEEDBACKS)}, got {self.feedback!r}"),
             (
                 self.attention_order in ATTENTION_ORDERS,
@@ -168,7 +173,10 @@ class RNNSeq2Seq(keras.Model):
             else None
         )
         self.dropout = keras.layers.Dropout(spec.dropout, name="dropout")
-        self.output_layer = keras.layers.Dense(spec.target_vocab_size, name="output")
+        # Tied (Press & Wolf 2017): project the features to the embedding size and score every word against its
+        # own target embedding, so the largest matrix of a word-level model is stored once instead of twice.
+        output_units = spec.embedding_dim if spec.tie_embeddings else spec.target_vocab_size
+        self.output_layer = keras.layers.Dense(output_units, name="output")
         self.feedback_seed = keras.random.SeedGenerator(0)
         self.build()
 
@@ -197,7 +205,16 @@ class RNNSeq2Seq(keras.Model):
         if self.attention is not None:
             self.attention.build(spec.latent_dim, self.encoder_output_dim)
         self.output_layer.build((None, spec.latent_dim + context_dim))
+        if spec.tie_embeddings:
+            self.output_bias = self.add_weight(shape=(spec.target_vocab_size,), initializer="zeros", name="output_bias")
         self.built = True
+
+    def output_logits(self, features):
+        """The output layer: features ``(..., feature_dim)`` -> logits ``(..., V)``."""
+        projected = self.output_layer(features)
+        if not self.spec.tie_embeddings:
+            return projected
+        return ops.matmul(projected, ops.transpose(self.target_embedding.embeddings)) + self.output_bias
 
     # ---- encoder -------------------------------------------------------------------------------------
     def encode(self, source_ids, training=False):
@@ -237,7 +254,7 @@ class RNNSeq2Seq(keras.Model):
     def _step(self, x, states, memory, training=False):
         """One decoder step from an embedded input ``x`` ``(B, E)``: logits, states and attention."""
         features, new_states, alpha = self._step_features(x, states, memory)
-        return self.output_layer(self.dropout(features, training=training)), new_states, alpha  # (B, V)
+        return self.output_logits(self.dropout(features, training=training)), new_states, alpha  # (B, V)
 
     @property
     def feature_dim(self) -> int:
@@ -298,7 +315,7 @@ class RNNSeq2Seq(keras.Model):
         if self.luong:  # every s_i is known: attend for all steps at once
             context, alpha = self.attention.attend_all(x, memory["outputs"], memory["keys"], memory["mask"])
             x = ops.concatenate([x, context], axis=-1)  # (B, T, d_s + d_h)
-        return self.output_layer(self.dropout(x, training=training)), alpha
+        return self.output_logits(self.dropout(x, training=training)), alpha
 
     def _stepwise(self, decoder_input_ids, states, memory, teacher_forcing_ratio, training):
         """Step by step, feeding gold with probability ``teacher_forcing_ratio`` and the own prediction else.
@@ -316,7 +333,7 @@ class RNNSeq2Seq(keras.Model):
 
             start = (states, ops.zeros((batch, self.feature_dim)), ops.zeros((batch, source_length)))
             _, features, alpha = tf.scan(forced, gold, initializer=start)  # (T, B, F), (T, B, S)
-            logits = self.output_layer(self.dropout(features, training=training))  # (T, B, V)
+            logits = self.output_logits(self.dropout(features, training=training))  # (T, B, V)
             return ops.transpose(logits, (1, 0, 2)), ops.transpose(alpha, (1, 0, 2))
         coins = keras.random.uniform((steps, batch, 1), seed=self.feedback_seed)
         use_gold = ops.cast(coins < teacher_forcing_ratio, "float32")  # (T, B, 1)
