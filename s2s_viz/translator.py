@@ -12,7 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from .data.vocab import CharVocab, Unknown
-from .decoding import FORCED, GREEDY, SAMPLE, TOP_K, StepDecoder
+from .decoding import FORCED, GREEDY, SAMPLE, TOKENS, TOP_K, StepDecoder
 
 DECODING_STRATEGIES = ("greedy", "beam", "sample")
 MAX_BEAM_WIDTH = 16
@@ -327,7 +327,7 @@ class Translator:
                 prepared.append([])
         order = sorted(range(len(texts)), key=lambda i: len(prepared[i]))
         results = [""] * len(texts)
-        mode = SAMPLE if strategy == "sample" else GREEDY
+        mode = SAMPLE if strategy == "sample" else TOKENS
         for start in range(0, len(order), BATCH_SIZE):
             chunk = [i for i in order[start : start + BATCH_SIZE] if prepared[i]]
             if not chunk:

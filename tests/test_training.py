@@ -314,6 +314,7 @@ def test_the_train_tab_builds_word_level_and_the_notes_attentions():
         return make_config(what, "toy:dates", "a-name", 1, 64, 0.001, 64, 1, 1.0, 1000)[1]
 
     words = built("word level")
-    assert words.level == "word" and words.model["embedding_dim"] == 128
+    assert words.level == "word" and words.max_words == 5000
+    assert words.model["embedding_dim"] == 64 and words.model["tie_embeddings"]
     assert built("learned attention").model["attention"] == "learned"
     assert built("Dense across positions").model["attention"] == "positional"

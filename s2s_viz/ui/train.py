@@ -53,7 +53,16 @@ WHAT = {
     "translator: word level, an Embedding layer and additive attention (bi-LSTM encoder)": (
         "translator",
         "rnn_seq2seq",
-        {"cell": "lstm", "attention": "additive", "bidirectional": True, "embedding_dim": 128, "level": "word"},
+        {  # as the shipped attention-word-en-fr: 5,000 words a side, the output tied to the French embedding
+            "cell": "lstm",
+            "attention": "additive",
+            "attention_order": "luong",
+            "bidirectional": True,
+            "embedding_dim": 64,
+            "tie_embeddings": True,
+            "level": "word",
+            "max_words": 5000,
+        },
     ),
     "translator: Transformer": ("translator", "transformer", {}),
     "translator: Transformer at the paper's base size (N=6, h=8, d_model=512, d_ff=2048)": (
@@ -114,6 +123,7 @@ def make_config(
     kind, architecture, model = WHAT[what]
     model = dict(model)
     level = model.pop("level", "char")
+    words = {"max_words": model.pop("max_words")} if "max_words" in model else {}
     if any(info.name == name and info.origin == "shipped" for info in checkpoints.list_models()):
         raise refuse(f"{name!r} is a shipped model; choose another name")
     if (kind == "digits") != (data == "mnist"):
@@ -158,6 +168,7 @@ def make_config(
                 toy_count=int(pairs),
                 validation_pairs=500,
                 level=level,
+                **words,
                 model=sized,
                 **fit,
                 **lengths,
