@@ -110,6 +110,19 @@ def test_word_vocabulary_maps_rare_words_to_unknown():
     assert vocab.decode(vocab.encode("the cat sat.", add_start_end=True)) in ("the cat sat.", "the <unk> sat.")
 
 
+def test_word_vocabulary_learns_each_languages_spacing_and_keeps_it():
+    from s2s_viz.data.vocab import vocab_from_json
+
+    french = ["Où est-ce ?", "Est-ce vrai ?", "Viens ici !", "C'est ça.", "Qu'est-ce que c'est ?"]
+    english = ["Is it true?", "Come here!", "It's a well-known fact.", "Where is it?"]
+    for texts in (french, english):
+        vocab = vocab_from_json(WordVocab.build(texts).to_json())  # what a card stores and loads
+        assert [vocab.join(vocab.split(text)) for text in texts] == texts
+    # a vocabulary saved before spacing was learned writes English punctuation, as it always did
+    old = vocab_from_json({"level": "word", "tokens": ["<unk>", "Viens", "ici", "!", "(", "oui", ")"]})
+    assert old.join(["Viens", "ici", "!", "(", "oui", ")"]) == "Viens ici! (oui)"
+
+
 def test_toy_tasks_are_reproducible_and_correct():
     dates = toy.make_pairs("dates", 50, seed=3)
     assert dates.sources == toy.make_pairs("dates", 50, seed=3).sources

@@ -141,28 +141,54 @@ class WordVocab(CharVocab):
     """Words <-> ids, for the seed's word-level variant (the model reads them through an Embedding layer).
 
     Tokens are words and single punctuation marks; words outside the ``max_size`` most frequent become
-    ``<unk>``.
+    ``<unk>``. Writing tokens back as text needs to know where spaces go, which differs by language (French puts
+    one before ``?`` and ``!``, English does not; both write ``est-ce`` and ``well-known`` without): ``build``
+    learns it from the training texts, as the marks usually written with no space before them (``glued_left``)
+    and with none after them (``glued_right``).
     """
 
     level = "word"
     UNKNOWN = "<unk>"
+    # what a vocabulary saved without learned spacing assumes (English punctuation)
+    DEFAULT_GLUED_LEFT = (".", ",", "!", "?", ";", ":", ")", "»")
+    DEFAULT_GLUED_RIGHT = ("(",)
+
+    def __init__(self, tokens: Sequence[str], glued_left: Iterable[str] | None = None, glued_right=None):
+        super().__init__(tokens)
+        self.glued_left = set(self.DEFAULT_GLUED_LEFT if glued_left is None else glued_left)
+        self.glued_right = set(self.DEFAULT_GLUED_RIGHT if glued_right is None else glued_right)
 
     @classmethod
     def build(cls, texts: Iterable[str], with_start_end: bool = False, max_size: int = 20000) -> WordVocab:
         counts = Counter()
+        spaced = {"before": Counter(), "after": Counter()}
+        marks = Counter()
         for text in texts:
-            counts.update(_WORD_PATTERN.findall(text))
+            for match in _WORD_PATTERN.finditer(text):
+                token = match.group()
+                counts[token] += 1
+                if not (token[0].isalnum() or token[0] == "_"):  # a punctuation mark
+                    marks[token] += 1
+                    start, end = match.span()
+                    spaced["before"][token] += start == 0 or text[start - 1].isspace()
+                    spaced["after"][token] += end == len(text) or text[end].isspace()
         tokens = [cls.UNKNOWN] + [word for word, _ in counts.most_common(max_size)]
         if with_start_end:
             tokens = [START, END, *tokens]
-        return cls(tokens)
+        kept = set(tokens)
+        glued = {side: sorted(m for m in marks if m in kept and 2 * spaced[side][m] < marks[m]) for side in spaced}
+        return cls(tokens, glued["before"], glued["after"])
 
     def split(self, text: str) -> list[str]:
         return _WORD_PATTERN.findall(text)
 
     def join(self, tokens: Sequence[str]) -> str:
-        text = " ".join(tokens)
-        return re.sub(r" ([.,!?;:)»])", r"\1", text).replace("( ", "(")
+        pieces = []
+        for index, token in enumerate(tokens):
+            if index and token not in self.glued_left and tokens[index - 1] not in self.glued_right:
+                pieces.append(" ")
+            pieces.append(token)
+        return "".join(pieces)
 
     def encode(self, text: str, add_start_end: bool = False) -> list[int]:
         unknown = self._ids[self.UNKNOWN]
@@ -171,12 +197,17 @@ class WordVocab(CharVocab):
             ids = [self.start_id, *ids, self.end_id]
         return ids
 
+    def to_json(self) -> dict:
+        return {**super().to_json(), "glued_left": sorted(self.glued_left), "glued_right": sorted(self.glued_right)}
+
 
 def vocab_from_json(data: dict) -> CharVocab:
     kinds = {"char": CharVocab, "word": WordVocab}
     if data.get("level") not in kinds or not isinstance(data.get("tokens"), list):
         raise ValueError("vocabulary must be {'level': 'char'|'word', 'tokens': [...]}")
-    return kinds[data["level"]](data["tokens"])
+    if data["level"] == "word":
+        return WordVocab(data["tokens"], data.get("glued_left"), data.get("glued_right"))
+    return CharVocab(data["tokens"])
 
 
 def next_step_targets(decoder_input: np.ndarray) -> np.ndarray:
