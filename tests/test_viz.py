@@ -57,3 +57,26 @@ def test_the_digit_overlay_draws_the_patch_grid_between_patches():
     down = sorted(line["x0"] for line in lines if line.get("yref") == "paper")
     assert across == down == [6.5, 13.5, 20.5]  # between pixel rows 6 and 7, 13 and 14, 20 and 21
     assert viz.digit_overlay(np.zeros((28, 28))).to_dict()["layout"].get("shapes", []) == []
+
+
+def test_every_head_grid_places_each_map_on_its_own_axes_and_frames_the_chosen_one():
+    maps = [[np.full((2, 3), (layer * 4 + head) / 12) for head in range(4)] for layer in range(3)]
+    built = viz.attention_grid(maps, "cross", chosen=(1, 2), x_tokens=list("abc"))
+    assert json.loads(built.to_json())["layout"]["title"]["text"].startswith("cross")  # what Gradio sends
+    figure = built.to_dict()
+    data, layout = figure["data"], figure["layout"]
+    assert len(data) == 12 and {trace["type"] for trace in data} == {"heatmap"}
+    boxes = []
+    for index, trace in enumerate(data):
+        layer, head = divmod(index, 4)
+        assert np.allclose(built.data[index].z, maps[layer][head]) and trace["coloraxis"] == "coloraxis"
+        x_axis, y_axis = layout["xaxis" + trace["xaxis"][1:]], layout["yaxis" + trace["yaxis"][1:]]
+        assert y_axis["autorange"] == "reversed" and x_axis["anchor"] == trace["yaxis"]
+        boxes.append((*x_axis["domain"], *y_axis["domain"]))
+        if index:
+            assert boxes[index][0] >= boxes[index - 1][1] or boxes[index][3] <= boxes[index - 1][2]  # no overlap
+    assert boxes[0][3] == 1.0 and boxes[-1][1] == 1.0  # layer 0 on top, the last head at the right edge
+    assert [a["text"] for a in layout["annotations"]][5] == "L1 H1"
+    (frame,) = layout["shapes"]
+    assert frame["xref"] == "x7 domain" and frame["yref"] == "y7 domain"  # layer 1, head 2
+    assert layout["coloraxis"]["cmin"] == 0 and layout["coloraxis"]["cmax"] == 1
