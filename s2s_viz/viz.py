@@ -92,28 +92,31 @@ def matrix_heatmap(
     x = _unique_labels(x_tokens) if x_tokens is not None else None
     y = _unique_labels(y_tokens) if y_tokens is not None else None
     shown = matrix if hidden is None else np.where(hidden, np.nan, matrix)
-    figure = go.Figure(go.Heatmap(z=shown, x=x, y=y, colorscale=colorscale, zmid=zmid, hoverongaps=False))
+    data = [{"type": "heatmap", "z": shown, "x": x, "y": y, "colorscale": colorscale, "hoverongaps": False}]
+    if zmid is not None:
+        data[0]["zmid"] = zmid
     if hidden is not None and np.any(hidden):
-        figure.add_trace(
-            go.Heatmap(
-                z=np.where(hidden, 1.0, np.nan),
-                x=x,
-                y=y,
-                colorscale=[[0, "#c8c8c8"], [1, "#c8c8c8"]],
-                showscale=False,
-                hoverongaps=False,
-                hovertemplate="masked: −∞ before the softmax, 0 after<extra></extra>",
-            )
+        data.append(
+            {
+                "type": "heatmap",
+                "z": np.where(hidden, 1.0, np.nan),
+                "x": x,
+                "y": y,
+                "colorscale": [[0, "#c8c8c8"], [1, "#c8c8c8"]],
+                "showscale": False,
+                "hoverongaps": False,
+                "hovertemplate": "masked: −∞ before the softmax, 0 after<extra></extra>",
+            }
         )
-    figure.update_layout(
-        title=title,
-        xaxis_title=x_label,
-        yaxis_title=y_label,
-        yaxis_autorange="reversed",
-        height=360,
-        margin={"l": 60, "r": 20, "t": 50, "b": 50},
-    )
-    return figure
+    layout = {
+        "title": {"text": title},
+        "xaxis": {"title": {"text": x_label}},
+        "yaxis": {"title": {"text": y_label}, "autorange": "reversed"},
+        "height": 360,
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+    }
+    # drawn on every live change (four at a time in the MHA tab): unvalidated, as attention_heatmap
+    return go.Figure({"data": data, "layout": layout}, skip_invalid=False, _validate=False)
 
 
 def steps_table(steps) -> pd.DataFrame:
