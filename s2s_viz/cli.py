@@ -248,8 +248,14 @@ def model_table(infos) -> str:
             spec = {key: value for key, value in spec.items() if key != "bidirectional"}
             if bidirectional:
                 spec["units"] = f"{spec.get('units')} each way"
+        if (card.get("source_vocab") or {}).get("level") == "word":
+            what += f", words (Embedding {spec.get('embedding_dim')}" + (
+                ", tied output)" if spec.get("tie_embeddings") else ")"
+            )
         if spec.get("attention", "none") != "none":
             what += f", {spec['attention']} attention"
+            if spec.get("attention_order") == "luong":
+                what += " (Luong's order)"
         if spec.get("bidirectional"):
             what += ", bidirectional encoder"
         if spec.get("reverse_source"):

@@ -179,12 +179,14 @@ def follow_model(name: str | None, at_layer: float = 0, at_head: float = 0, head
 
 
 def default_translator() -> str | None:
-    """The shipped English -> French translator with the best chrF on its card (the app opens on it)."""
+    """The shipped character-level English -> French translator with the best chrF on its card (the app opens on
+    it: its views teach decoding one character at a time; the word-level model is one choice away)."""
     shipped = [info for info in s2s_viz.list_models(kind="translator") if not info.broken and info.origin == "shipped"]
     scored = [
         (info.card.get("metrics", {}).get("chrf", -1), info.name)
         for info in shipped
         if info.card.get("direction") == "en-fr"
+        and (info.card.get("source_vocab") or {}).get("level", "char") == "char"
     ]
     if scored:
         return max(scored)[1]

@@ -23,7 +23,7 @@ curve after its first own word)."""
 EXAMPLES = [
     ["Tom is wise.", "Tom est raisonnable."],
     ["They hugged.", "Ils se sont enlacés."],
-    ["I'm engaged.", "Je suis fiancé."],
+    ["I'm alive.", "Je suis en vie."],
 ]
 
 

@@ -41,6 +41,24 @@ def test_beam_and_sampling_through_the_api(client):
     assert beam and first == again
 
 
+def test_the_word_level_model_translates_names_unknown_words_and_compares(client):
+    text, notice, figure, steps, *_ = client.predict(
+        "attention-word-en-fr", "I see Zorglub.", "greedy", 4, 1.0, 0, api_name="/translate"
+    )
+    assert "out-of-vocabulary words 'Zorglub'" in notice and "<unk>" in notice
+    heatmap = plotly(figure)["data"][0]
+    assert [label.split(":", 1)[1] for label in heatmap["x"]] == ["I", "see", "<unk>", "."]  # words, not characters
+    assert len(steps["data"]) == len(heatmap["y"]) <= 6
+    table, *heatmaps = client.predict(
+        ["attention-word-en-fr", "attention-char-en-fr"], "I am cold.", "greedy", 4, 1.0, 0, api_name="/compare"
+    )
+    assert [row[:2] for row in table["data"]] == [
+        ["attention-word-en-fr", "J'ai froid."],
+        ["attention-char-en-fr", "J'ai froid."],
+    ]
+    assert heatmaps[0] is not None and heatmaps[1] is not None
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [("", "empty"), ("   ", "empty"), ("😀🙃", "unknown characters"), ("x" * 100_001, "limit is 100,000")],
