@@ -129,6 +129,34 @@ def test_the_cli_reports_a_nan_in_one_line_and_keeps_the_last_good_epoch(tmp_pat
     assert s2s_viz.load(str(tmp_path / "poisoned.keras")).card["training"]["epochs_completed"] == 1
 
 
+def test_an_epoch_held_in_memory_is_written_when_the_training_is_stopped(tmp_path, monkeypatch):
+    """Epochs are written at most every SAVE_EVERY_S; one completed but not yet written is never lost."""
+    import threading
+
+    from s2s_viz import checkpoints
+    from s2s_viz.training import fit
+
+    monkeypatch.setattr(fit, "SAVE_EVERY_S", 1e9)  # nothing is due after the first epoch's write
+    writes, original = [], checkpoints.save
+    monkeypatch.setattr(
+        checkpoints,
+        "save",
+        lambda model, card, *a: writes.append(card["training"]["epochs_completed"]) or original(model, card, *a),
+    )
+    stop = threading.Event()
+
+    def on_event(event):
+        if event["type"] == "epoch" and event["epoch"] == 3:
+            stop.set()  # stopped after epoch 3 of 6: epochs 2 and 3 were held in memory
+
+    result = train_translator(small_config(epochs=6), tmp_path, on_event=on_event, stop=stop)
+    assert writes == [1, 3]  # the first epoch at once, the third when the training stopped
+    saved = s2s_viz.load(str(tmp_path / "small.keras"))
+    assert saved.card["training"]["epochs_completed"] == 3 and len(saved.card["training"]["history"]["loss"]) == 3
+    for ours, theirs in zip(saved.model.get_weights(), result.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(ours, theirs)  # the returned model is the one written
+
+
 def test_the_train_tab_reports_a_nan(monkeypatch, user_models):
     from s2s_viz.training import BackgroundTraining, translators
     from s2s_viz.ui import train as train_tab

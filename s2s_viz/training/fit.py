@@ -12,6 +12,7 @@ import json
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -30,6 +31,8 @@ from .distribution import (
     get_strategy,
 )
 from .progress import TrainResult, make_progress_callback
+
+SAVE_EVERY_S = 10.0  # a completed epoch waits at most this long in memory before it is written (see save_epoch)
 
 
 def _backup_dir(directory: Path, name: str, cluster: Cluster) -> Path:
@@ -153,9 +156,20 @@ def fit_and_save(
             previous = {}
         history, elapsed_before = previous.get("history", {}), float(previous.get("time_s", 0.0))
 
-    state = {"path": None}
+    state = {"path": None, "saved_at": None, "pending": None}
+
+    def write(weights=None) -> None:
+        if weights is not None:
+            model.set_weights(weights)
+        path = checkpoints.save(model, card, write_dir, card["name"])
+        state.update(saved_at=time.monotonic(), pending=None)
+        if cluster.is_chief:
+            state["path"] = path
 
     def save_epoch(epoch: int, elapsed: float, epoch_history: dict) -> Path | None:
+        """Every completed epoch is kept: written at once when the last write is SAVE_EVERY_S old (or it is the
+        first or last epoch), else held in memory (a copy of the weights) and written when the next one is due or
+        the training stops early, fails or is stopped. Writing took 0.2 s an epoch even for a tiny model."""
         card["training"].update(
             epochs_completed=epoch,
             time_s=round(elapsed, 1),
@@ -164,10 +178,17 @@ def fit_and_save(
             ),
             history=epoch_history,
         )
-        path = checkpoints.save(model, card, write_dir, card["name"])
-        if cluster.is_chief:
-            state["path"] = path
+        due = state["saved_at"] is None or time.monotonic() - state["saved_at"] >= SAVE_EVERY_S
+        if due or epoch >= config.epochs:
+            write()
+        else:
+            state["pending"] = model.get_weights()
         return state["path"]
+
+    def flush() -> None:
+        """The last completed epoch, if it is not written yet (its weights, not the interrupted epoch's)."""
+        if state["pending"] is not None:
+            write(state["pending"])
 
     steps = train.steps(replicas)
     progress = make_progress_callback(
@@ -201,12 +222,15 @@ def fit_and_save(
             verbose=0,
         )
     except Exception as error:
+        flush()
         if strategy is None:
             _report_error(on_event, f"{error.__class__.__name__}: {error}", state["path"])
             raise
         message, resumable = explain_failure(error, cluster)  # one readable line, not per-replica tensors
         _report_error(on_event, message, state["path"])
         raise TrainingError(message, resumable) from error
+    else:
+        flush()
     finally:
         if not cluster.is_chief:
             shutil.rmtree(write_dir, ignore_errors=True)
