@@ -157,6 +157,26 @@ def test_an_epoch_held_in_memory_is_written_when_the_training_is_stopped(tmp_pat
         np.testing.assert_array_equal(ours, theirs)  # the returned model is the one written
 
 
+def test_ctrl_c_mid_epoch_still_writes_the_last_completed_epoch(tmp_path, monkeypatch):
+    import keras
+
+    from s2s_viz.training import fit
+
+    monkeypatch.setattr(fit, "SAVE_EVERY_S", 1e9)
+
+    class CtrlC(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_begin(self, batch, logs=None):
+            if self.epoch == 2 and batch == 3:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train_translator(small_config(epochs=5), tmp_path, callbacks=[CtrlC()])
+    assert s2s_viz.load(str(tmp_path / "small.keras")).card["training"]["epochs_completed"] == 2
+
+
 def test_the_train_tab_reports_a_nan(monkeypatch, user_models):
     from s2s_viz.training import BackgroundTraining, translators
     from s2s_viz.ui import train as train_tab

@@ -229,6 +229,9 @@ def fit_and_save(
         message, resumable = explain_failure(error, cluster)  # one readable line, not per-replica tensors
         _report_error(on_event, message, state["path"])
         raise TrainingError(message, resumable) from error
+    except BaseException:  # Ctrl-C: the last completed epoch is written before the interrupt goes on
+        flush()
+        raise
     else:
         flush()
     finally:
