@@ -79,3 +79,11 @@ def client(app_url):
     from gradio_client import Client
 
     return Client(app_url, verbose=False)
+
+
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist (the suite runs on two workers), every app test goes to one worker: one app server."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("app"))
