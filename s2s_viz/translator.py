@@ -112,7 +112,7 @@ def _describe_unknown(unknown: list[Unknown], level: str = "char") -> str:
     if level == "word":  # a word-level model reads every word it does not know as one and the same <unk>
         return (
             f"out-of-vocabulary words {chars} at word positions {positions}{more}: this model never saw them in "
-            "training and reads each as <unk>, so it cannot translate them"
+            "training and reads each as `<unk>`, so it cannot translate them"
         )
     return (
         f"unknown characters {chars} at positions {positions}{more}; "

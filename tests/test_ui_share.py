@@ -119,6 +119,11 @@ def test_export_writes_standalone_html_for_figures_and_csv_for_tables(tmp_path):
             "2 轮之后： 回注 (ratio 0): 3.5 秒一轮，教师强制损失 0.500，自由生成完全匹配 30%（chrF 60.2）。"
             "这里回注自己生成得更好（完全匹配 30% 对 20%），代价是每轮用时为 2.9 倍.",
         ),
+        (  # a word-level model's notice: the unknown word and `<unk>` kept as they are
+            "out-of-vocabulary words 'Zorglub' at word positions 2: this model never saw them in training and reads "
+            "each as `<unk>`, so it cannot translate them",
+            "词表外的词 'Zorglub'（第 2 个词）：模型在训练中从没见过它们，把每个都读成 `<unk>`，所以无法翻译",
+        ),
         (  # the fill-in-the-blank summary: the sentence between backticks is left alone
             "Hidden: character 7 (a) of `Tom is a good doctor.`.",
             "隐藏：`Tom is a good doctor.` 的第 7 个字符（a）。",

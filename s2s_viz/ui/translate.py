@@ -45,7 +45,7 @@ def translate(
     except InputError as error:
         raise refuse(str(error)) from error
     targets = [s.token for s in result.steps]
-    title = heatmap_title(result)
+    title = heatmap_title(result, translator.source_vocab.level)
     if result.attention is not None:
         figure = viz.attention_heatmap(result.attention, result.source_tokens, targets, title=title)
         table = viz.attention_table(result.attention, result.source_tokens, targets)
@@ -93,10 +93,12 @@ def attention_note(translator) -> str:
     )
 
 
-def heatmap_title(result) -> str:
+def heatmap_title(result, level: str = "char") -> str:
     """What the heatmap shows; a Transformer has one map per layer and head, and this is one summary of them."""
     if result.attention_maps is not None:
         return "Last layer's cross-attention, mean of its heads: which source characters each step reads"
+    if level == "word":
+        return "Attention: which source words each output step reads"
     return "Attention: which source characters each output step reads"
 
 

@@ -45,7 +45,8 @@ def test_the_word_level_model_translates_names_unknown_words_and_compares(client
     text, notice, figure, steps, *_ = client.predict(
         "attention-word-en-fr", "I see Zorglub.", "greedy", 4, 1.0, 0, api_name="/translate"
     )
-    assert "out-of-vocabulary words 'Zorglub'" in notice and "<unk>" in notice
+    assert "out-of-vocabulary words 'Zorglub'" in notice and "`<unk>`" in notice  # code, not an HTML tag
+    assert plotly(figure)["layout"]["title"]["text"] == "Attention: which source words each output step reads"
     heatmap = plotly(figure)["data"][0]
     assert [label.split(":", 1)[1] for label in heatmap["x"]] == ["I", "see", "<unk>", "."]  # words, not characters
     assert len(steps["data"]) == len(heatmap["y"]) <= 6
