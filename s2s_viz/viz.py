@@ -330,6 +330,9 @@ def no_attention(title: str) -> go.Figure:
     return figure
 
 
+GRID_FRAME_LINE = {"color": "#d62728", "width": 3}
+
+
 def _grid_domains(count: int, spacing: float) -> list[tuple[float, float]]:
     """``count`` equal spans of [0, 1] with ``spacing`` between them, as ``make_subplots`` lays them out."""
     width = (1 - spacing * (count - 1)) / count
@@ -399,8 +402,9 @@ def attention_grid(
         index = chosen[0] * columns + chosen[1] + 1
         suffix = "" if index == 1 else str(index)
         frame = {"type": "rect", "xref": f"x{suffix} domain", "yref": f"y{suffix} domain", "x0": 0, "x1": 1}
-        shapes.append({**frame, "y0": 0, "y1": 1, "line": {"color": "#d62728", "width": 3}})
+        shapes.append({**frame, "y0": 0, "y1": 1, "line": GRID_FRAME_LINE})
     layout.update(
+        meta={"rows": rows, "columns": columns},  # read by the page's script that moves the frame (ui.common)
         title={"text": f"{title}<br><sub>{row_name[0].upper()} = {row_name}, H = head; the chosen one is framed</sub>"},
         annotations=titles,
         shapes=shapes,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import threading
 
 import gradio as gr
 
 import s2s_viz
+from s2s_viz import viz
 from s2s_viz.checkpoints import CheckpointError
 
 DEFAULT_TRANSLATOR = "lstm-char-en-fr"
@@ -160,6 +162,27 @@ def layer_and_head_sliders(
 
     follows(model, [layer, head], lambda name, at_layer, at_head: follow_model(name, at_layer, at_head, head_minimum))
     return layer, head
+
+
+# The chosen map's frame in an every-head grid, moved in the browser: one shape relaid out instead of the whole grid
+# sent and drawn again (the Transformer's 12 maps, the ViT's 16) when only the layer or head changes.
+_FRAME_JS = """(layer, head) => {
+  const plot = document.querySelector('#GRID .js-plotly-plot');
+  const grid = plot && plot.layout && plot.layout.meta;
+  if (!grid || !window.Plotly) return [];
+  const inside = layer >= 0 && layer < grid.rows && head >= 0 && head < grid.columns;
+  const index = layer * grid.columns + head + 1, axis = index === 1 ? '' : String(index);
+  const frame = {type: 'rect', xref: `x${axis} domain`, yref: `y${axis} domain`, x0: 0, x1: 1, y0: 0, y1: 1,
+                 line: LINE};
+  window.Plotly.relayout(plot, {shapes: inside ? [frame] : []});
+  return [];
+}"""
+
+
+def frame_follows(grid: gr.Plot, layer: gr.Slider, head: gr.Slider) -> None:
+    """The every-head grid's frame follows the layer and head sliders in the page (see ``viz.attention_grid``)."""
+    script = _FRAME_JS.replace("GRID", grid.elem_id).replace("LINE", json.dumps(viz.GRID_FRAME_LINE))
+    gr.on([layer.change, head.change], None, [layer, head], None, js=script, api_visibility="private")
 
 
 def follow_model(name: str | None, at_layer: float = 0, at_head: float = 0, head_minimum: int = 0):

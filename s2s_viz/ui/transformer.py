@@ -10,7 +10,16 @@ from s2s_viz import viz
 from s2s_viz.models.transformer import sinusoidal_encoding
 from s2s_viz.translator import InputError
 
-from .common import alive, check_text, follow_model, get_model, layer_and_head_sliders, model_picker, refuse
+from .common import (
+    alive,
+    check_text,
+    follow_model,
+    frame_follows,
+    get_model,
+    layer_and_head_sliders,
+    model_picker,
+    refuse,
+)
 from .i18n import t
 from .share import exporter, follows, shareable
 
@@ -158,7 +167,19 @@ def build() -> list:
         [output, figure, grid],
         api_name="transformer_attention",
     )
-    alive(transformer_attention, [model, text, kind, layer, head], [output, figure, grid], live=(kind, layer, head))
+    inputs = [model, text, kind, layer, head]
+    alive(transformer_attention, inputs, [output, figure, grid], live=(kind,))
+    # a layer or head redraws its own map; the grid's frame moves in the page
+    gr.on(
+        [layer.change, head.change],
+        lambda *values: transformer_attention(*values)[1],
+        inputs,
+        figure,
+        api_visibility="private",
+        trigger_mode="always_last",
+        show_progress="hidden",
+    )
+    frame_follows(grid, layer, head)
     with gr.Accordion(t("label.block_inside", "inside an encoder block, and the paper's sizes"), open=False):
         gr.Markdown(t("transformer.block", BLOCK_INTRO))
         with gr.Row():

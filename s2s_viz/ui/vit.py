@@ -7,7 +7,7 @@ import gradio as gr
 from s2s_viz import viz
 from s2s_viz.data.sources import mnist_here
 
-from .common import alive, get_model, layer_and_head_sliders, model_picker, refuse
+from .common import alive, frame_follows, get_model, layer_and_head_sliders, model_picker, refuse
 from .digits_common import digit_input, input_controls
 from .i18n import t
 from .share import exporter, shareable
@@ -81,9 +81,8 @@ def vit_attention(
 
 
 def vit_block(model_name, sketch, upload, test_index, source, layer=0, head=-1, head_fusion="mean", discard=0.0):
-    """Only what a new block or head changes (the chosen map and the frame in the grid): half the drawing."""
-    figures = vit_attention(model_name, sketch, upload, test_index, source, layer, head, head_fusion, discard)
-    return figures[2], figures[5]
+    """Only what a new block or head changes: the chosen map (the grid's frame moves in the page)."""
+    return vit_attention(model_name, sketch, upload, test_index, source, layer, head, head_fusion, discard)[2]
 
 
 def vit_rollout(model_name, sketch, upload, test_index, source, layer=0, head=-1, head_fusion="mean", discard=0.0):
@@ -131,7 +130,7 @@ def build() -> list:
         alive(vit_attention, inputs, outputs, live=(source, test_index))
     # block, head and rollout settings redraw only the figures they change
     for controls, fn, changed in (
-        ((layer, head), vit_block, [attention, every_head]),
+        ((layer, head), vit_block, attention),
         ((fusion, discard), vit_rollout, rollout),
     ):
         gr.on(
@@ -143,6 +142,7 @@ def build() -> list:
             trigger_mode="always_last",
             show_progress="hidden",
         )
+    frame_follows(every_head, layer, head)
     shareable(
         "vit",
         model=model,

@@ -187,6 +187,9 @@ def test_a_deep_link_restores_and_computes_a_transformer_view(browser, app_url):
     spec = page.evaluate("document.querySelector('#transformer-grid .js-plotly-plot').data.length")
     assert spec == 3 * 4
     assert page.evaluate("document.querySelector('#transformer-grid .js-plotly-plot').layout.shapes.length") == 1
+    grid = "document.querySelector('#transformer-grid .js-plotly-plot')"
+    assert page.evaluate(f"{grid}.layout.shapes[0].xref") == "x12 domain"  # layer 2, head 3 of 3 x 4
+    page.evaluate(f"{grid}.data.__unchanged = 1")
     # the address follows a control: a keyboard step on the head slider
     page.wait_for_function("location.search.includes('head=3')", timeout=30_000)
     page.locator("input[aria-label='range slider for head']").focus()
@@ -196,6 +199,9 @@ def test_a_deep_link_restores_and_computes_a_transformer_view(browser, app_url):
         "document.querySelector('#transformer-heatmap .js-plotly-plot').layout.title.text.endsWith('head 2')",
         timeout=30_000,
     )
+    # the grid's frame moved in the page, to layer 2, head 2; the grid itself was not sent and drawn again
+    page.wait_for_function(f"{grid}.layout.shapes[0].xref === 'x11 domain'", timeout=10_000)
+    assert page.evaluate(f"{grid}.data.__unchanged") == 1
     # the copy-link button gives the same view
     page.click("#transformer-copy-link")
     page.wait_for_function("document.querySelector('#transformer-link textarea').value.includes('head=2')")
@@ -303,6 +309,21 @@ def test_a_phone_shows_every_tab_without_sideways_scrolling(browser, app_url):
         assert squeezed == [], tab
         if tab in ("translate", "vit"):
             page.screenshot(path=str(SCREENSHOTS / f"phone-{tab}.png"), full_page=True)
+    page.close()
+
+
+@pytest.mark.skipif(data_file("mnist/mnist.npz") is None, reason="needs mnist.npz under S2S_VIZ_DATA")
+def test_the_vit_grids_frame_follows_the_head_slider_without_redrawing_the_grid(browser, app_url):
+    page = _open(browser, app_url + "?tab=vit&block=1&head=2")
+    grid = "document.querySelector('#vit-grid .js-plotly-plot')"
+    page.wait_for_function(f"{grid}?.layout?.shapes?.[0]?.xref === 'x7 domain'", timeout=60_000)  # block 1, head 2
+    page.evaluate(f"{grid}.data.__unchanged = 1")
+    page.locator("#tab-vit input[aria-label^='range slider for head']").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"{grid}.layout.shapes[0].xref === 'x8 domain'", timeout=30_000)
+    assert page.evaluate(f"{grid}.data.__unchanged") == 1
+    page.keyboard.press("Home")  # head -1: the mean of heads, no single map framed
+    page.wait_for_function(f"{grid}.layout.shapes.length === 0", timeout=30_000)
     page.close()
 
 
