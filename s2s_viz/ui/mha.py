@@ -118,6 +118,13 @@ def view(text, num_heads, key_dim, head, causal, seed, value_dim):
     return (*mha(text, num_heads, key_dim, head, causal, seed, value_dim), shown)
 
 
+def masked_view(text, num_heads, key_dim, head, causal, seed, value_dim):
+    """What ticking the causal mask changes: the scaled and masked scores, the probabilities, the weighted values
+    and the verdict; the raw scores, the shapes and the head slider stay as they are (not sent again)."""
+    _, scaled, probabilities, weighted, _, verdict = mha(text, num_heads, key_dim, head, causal, seed, value_dim)
+    return gr.skip(), scaled, probabilities, weighted, gr.skip(), verdict, gr.skip()
+
+
 def build() -> list:
     gr.Markdown(t("mha.intro", INTRO))
     gr.Markdown(t("mha.live", LIVE))
@@ -154,10 +161,10 @@ def build() -> list:
     )
     shareable("mha", text=text, heads=heads, d_k=key_dim, d_v=value_dim, head=head, causal=causal, seed=seed)
     exporter("mha", raw_scores=raw, scaled=scaled, probabilities=probabilities, weighted=weighted, shapes=shapes)
-    alive(
-        view,
-        [text, heads, key_dim, head, causal, seed, value_dim],
-        [raw, scaled, probabilities, weighted, shapes, verdict, head],
-        live=(heads, key_dim, head, causal, seed, value_dim),
+    inputs = [text, heads, key_dim, head, causal, seed, value_dim]
+    outputs = [raw, scaled, probabilities, weighted, shapes, verdict, head]
+    alive(view, inputs, outputs, live=(heads, key_dim, head, seed, value_dim))
+    causal.change(
+        masked_view, inputs, outputs, api_visibility="private", trigger_mode="always_last", show_progress="hidden"
     )
     return []

@@ -312,6 +312,18 @@ def test_a_phone_shows_every_tab_without_sideways_scrolling(browser, app_url):
     page.close()
 
 
+def test_ticking_the_causal_mask_redraws_what_it_changes_only(browser, app_url):
+    page = _open(browser, app_url + "?tab=mha")
+    plots = "document.querySelectorAll('#tab-mha .js-plotly-plot')"
+    page.wait_for_function(f"{plots}.length >= 4 && {plots}[1].data?.length === 1", timeout=60_000)
+    page.evaluate(f"{plots}[0].data.__unchanged = 1")
+    page.locator("#tab-mha input[type=checkbox]").first.check()
+    page.wait_for_function(f"{plots}[1].data.length === 2", timeout=30_000)  # the masked cells, drawn grey
+    assert page.evaluate(f"{plots}[1].data[1].hovertemplate").startswith("masked")
+    assert page.evaluate(f"{plots}[0].data.__unchanged") == 1  # the raw scores do not depend on the mask
+    page.close()
+
+
 @pytest.mark.skipif(data_file("mnist/mnist.npz") is None, reason="needs mnist.npz under S2S_VIZ_DATA")
 def test_the_vit_grids_frame_follows_the_head_slider_without_redrawing_the_grid(browser, app_url):
     page = _open(browser, app_url + "?tab=vit&block=1&head=2")
