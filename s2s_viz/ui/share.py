@@ -82,6 +82,25 @@ HEAD = """
     showLinked.observe(document.documentElement, {childList: true, subtree: true});
     setTimeout(() => showLinked.disconnect(), 30000);
   }
+  // plotly.js writes its clip paths and colour-bar gradients as url('<page address>#id') (Gradio's page has a
+  // <base>): when a view's settings change the address, point them at the new one, or the figures drawn before lose
+  // their fill (blank heatmaps, blank colour bars)
+  const replaceState = history.replaceState.bind(history);
+  history.replaceState = (state, title, url) => {
+    const before = location.href.split('#')[0] + '#';
+    replaceState(state, title, url);
+    const after = location.href.split('#')[0] + '#';
+    if (before === after) return;
+    document.querySelectorAll('.js-plotly-plot').forEach((plot) => {
+      if (plot._context) plot._context._baseUrl = after.slice(0, -1);
+      plot.querySelectorAll('[clip-path], [style*="url("], [fill^="url("], [mask]').forEach((node) => {
+        ['clip-path', 'style', 'fill', 'mask'].forEach((name) => {
+          const value = node.getAttribute(name);
+          if (value && value.includes(before)) node.setAttribute(name, value.split(before).join(after));
+        });
+      });
+    });
+  };
   const wanted = new URLSearchParams(location.search).get('projector');
   const apply = () => document.body && document.body.classList.toggle('projector', wanted === '1');
   if (document.body) apply(); else document.addEventListener('DOMContentLoaded', apply);

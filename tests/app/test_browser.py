@@ -202,6 +202,14 @@ def test_a_deep_link_restores_and_computes_a_transformer_view(browser, app_url):
     # the grid's frame moved in the page, to layer 2, head 2; the grid itself was not sent and drawn again
     page.wait_for_function(f"{grid}.layout.shapes[0].xref === 'x11 domain'", timeout=10_000)
     assert page.evaluate(f"{grid}.data.__unchanged") == 1
+    # the figures drawn before the address changed still find their clip paths and colour-bar gradients (plotly
+    # writes them as url('<page address>#id'): a stale address leaves every heatmap blank)
+    references = page.evaluate(
+        "Array.from(document.querySelectorAll('#tab-transformer .js-plotly-plot [clip-path]'))"
+        ".map(e => e.getAttribute('clip-path')).filter(v => v.includes('http'))"
+    )
+    here = page.evaluate("location.href.split('#')[0]")
+    assert references and all(f"{here}#" in reference for reference in references), (here, references[:3])
     # the copy-link button gives the same view
     page.click("#transformer-copy-link")
     page.wait_for_function("document.querySelector('#transformer-link textarea').value.includes('head=2')")
