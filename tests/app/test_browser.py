@@ -189,6 +189,9 @@ def test_a_deep_link_restores_and_computes_a_transformer_view(browser, app_url):
     assert page.evaluate("document.querySelector('#transformer-grid .js-plotly-plot').layout.shapes.length") == 1
     grid = "document.querySelector('#transformer-grid .js-plotly-plot')"
     assert page.evaluate(f"{grid}.layout.shapes[0].xref") == "x12 domain"  # layer 2, head 3 of 3 x 4
+    # the link's own computations (its kind, layer and head arrive as changes too) land before the grid is marked
+    page.wait_for_function(f"{grid}.layout.title.text.includes('encoder self-attention')", timeout=30_000)
+    page.wait_for_timeout(1500)
     page.evaluate(f"{grid}.data.__unchanged = 1")
     # the address follows a control: a keyboard step on the head slider
     page.wait_for_function("location.search.includes('head=3')", timeout=30_000)
@@ -324,6 +327,7 @@ def test_ticking_the_causal_mask_redraws_what_it_changes_only(browser, app_url):
     page = _open(browser, app_url + "?tab=mha")
     plots = "document.querySelectorAll('#tab-mha .js-plotly-plot')"
     page.wait_for_function(f"{plots}.length >= 4 && {plots}[1].data?.length === 1", timeout=60_000)
+    page.wait_for_timeout(1500)  # the page's own first computations have landed
     page.evaluate(f"{plots}[0].data.__unchanged = 1")
     page.locator("#tab-mha input[type=checkbox]").first.check()
     page.wait_for_function(f"{plots}[1].data.length === 2", timeout=30_000)  # the masked cells, drawn grey
@@ -337,6 +341,7 @@ def test_the_vit_grids_frame_follows_the_head_slider_without_redrawing_the_grid(
     page = _open(browser, app_url + "?tab=vit&block=1&head=2")
     grid = "document.querySelector('#vit-grid .js-plotly-plot')"
     page.wait_for_function(f"{grid}?.layout?.shapes?.[0]?.xref === 'x7 domain'", timeout=60_000)  # block 1, head 2
+    page.wait_for_timeout(1500)  # the page's own first computations have landed
     page.evaluate(f"{grid}.data.__unchanged = 1")
     page.locator("#tab-vit input[aria-label^='range slider for head']").focus()
     page.keyboard.press("ArrowRight")
