@@ -167,22 +167,42 @@ def layer_and_head_sliders(
 # The chosen map's frame in an every-head grid, moved in the browser: one shape relaid out instead of the whole grid
 # sent and drawn again (the Transformer's 12 maps, the ViT's 16) when only the layer or head changes.
 _FRAME_JS = """(layer, head) => {
-  const plot = document.querySelector('#GRID .js-plotly-plot');
-  const grid = plot && plot.layout && plot.layout.meta;
-  if (!grid || !window.Plotly) return [];
-  const inside = layer >= 0 && layer < grid.rows && head >= 0 && head < grid.columns;
-  const index = layer * grid.columns + head + 1, axis = index === 1 ? '' : String(index);
-  const frame = {type: 'rect', xref: `x${axis} domain`, yref: `y${axis} domain`, x0: 0, x1: 1, y0: 0, y1: 1,
-                 line: LINE};
-  window.Plotly.relayout(plot, {shapes: inside ? [frame] : []});
+  const wanted = (window.__gridFrames ||= {});
+  wanted['GRID'] = [layer, head];
+  const place = (plot) => {
+    const grid = plot && plot.layout && plot.layout.meta;
+    if (!grid || !grid.columns || !window.Plotly) return false;
+    const [row, column] = wanted['GRID'];
+    const inside = row >= 0 && row < grid.rows && column >= 0 && column < grid.columns;
+    const index = row * grid.columns + column + 1, axis = index === 1 ? '' : String(index);
+    const shapes = plot.layout.shapes || [];
+    if (inside ? shapes.length === 1 && shapes[0].xref === `x${axis} domain` : shapes.length === 0) return true;
+    const frame = {type: 'rect', xref: `x${axis} domain`, yref: `y${axis} domain`, x0: 0, x1: 1, y0: 0, y1: 1,
+                   line: LINE};
+    window.Plotly.relayout(plot, {shapes: inside ? [frame] : []});
+    return true;
+  };
+  let tries = 0;
+  const attempt = () => {
+    const plot = document.querySelector('#GRID .js-plotly-plot');
+    const keep = (window.__gridFrameKeepers ||= {});
+    keep['GRID'] ||= () => place(document.querySelector('#GRID .js-plotly-plot'));
+    // a grid drawn after the sliders moved (a link's first computation landing late) takes their frame too
+    if (plot && plot._ev && !plot._ev.listeners('plotly_afterplot').includes(keep['GRID'])) {
+      plot.on('plotly_afterplot', keep['GRID']);
+    }
+    if (!place(plot) && tries++ < 600) requestAnimationFrame(attempt);
+  };
+  attempt();
   return [];
 }"""
 
 
 def frame_follows(grid: gr.Plot, layer: gr.Slider, head: gr.Slider) -> None:
-    """The every-head grid's frame follows the layer and head sliders in the page (see ``viz.attention_grid``)."""
+    """The every-head grid's frame follows the layer and head sliders in the page (see ``viz.attention_grid``),
+    also when a grid computed for other sliders lands after they moved."""
     script = _FRAME_JS.replace("GRID", grid.elem_id).replace("LINE", json.dumps(viz.GRID_FRAME_LINE))
-    gr.on([layer.change, head.change], None, [layer, head], None, js=script, api_visibility="private")
+    gr.on([layer.change, head.change, grid.change], None, [layer, head], None, js=script, api_visibility="private")
 
 
 def follow_model(name: str | None, at_layer: float = 0, at_head: float = 0, head_minimum: int = 0):
