@@ -82,6 +82,29 @@ HEAD = """
     showLinked.observe(document.documentElement, {childList: true, subtree: true});
     setTimeout(() => showLinked.disconnect(), 30000);
   }
+  // Gradio's figure draws a new value into the figure on the page, then replaces that figure by a new one and draws
+  // it again from scratch: every live change drew each figure twice. A figure is now drawn a moment later (once
+  // the page has settled), and the outgoing one, out of the page by then, is not drawn at all.
+  let plotly;
+  Object.defineProperty(window, 'Plotly', {
+    configurable: true,
+    get: () => plotly,
+    set: (module) => {
+      plotly = module;
+      if (!module || !module.react || module.react.s2sOnce) return;
+      const react = module.react;
+      const once = (plot, ...rest) => new Promise((resolve, reject) => queueMicrotask(() => {
+        if (plot instanceof Element && !plot.isConnected && plot._fullLayout) {
+          window.s2sOutgoingSkipped = (window.s2sOutgoingSkipped || 0) + 1;  // read by a browser test
+          resolve(plot);
+          return;
+        }
+        Promise.resolve(react.call(module, plot, ...rest)).then(resolve, reject);
+      }));
+      once.s2sOnce = true;
+      module.react = once;
+    },
+  });
   // plotly.js writes its clip paths and colour-bar gradients as url('<page address>#id') (Gradio's page has a
   // <base>): when a view's settings change the address, point them at the new one, or the figures drawn before lose
   // their fill (blank heatmaps, blank colour bars)

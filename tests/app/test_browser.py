@@ -357,10 +357,15 @@ def test_ticking_the_causal_mask_redraws_what_it_changes_only(browser, app_url):
     page.wait_for_function(f"{plots}.length >= 4 && {plots}[1].data?.length === 1", timeout=60_000)
     _settled(page, f"{plots}[0]")
     page.evaluate(f"{plots}[0].data.__unchanged = 1")
+    page.evaluate("window.s2sOutgoingSkipped = 0")
     page.locator("#tab-mha input[type=checkbox]").first.check()
     page.wait_for_function(f"{plots}[1].data.length === 2", timeout=30_000)  # the masked cells, drawn grey
     assert page.evaluate(f"{plots}[1].data[1].hovertemplate").startswith("masked")
     assert page.evaluate(f"{plots}[0].data.__unchanged") == 1  # the raw scores do not depend on the mask
+    # Gradio replaces each of the three changed figures by a new one: the outgoing ones are not drawn as well
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.s2sOutgoingSkipped") == 3
+    assert page.evaluate(f"Array.from({plots}).every(p => p.isConnected && p.querySelector('.hm, image'))")
     page.close()
 
 
