@@ -93,6 +93,8 @@ def _train_settings(args) -> dict:
             model[key] = value
     if args.bidirectional:
         model["bidirectional"] = True
+    if getattr(args, "xla", False):
+        settings["xla"] = True
     settings["model"] = model
     if args.architecture:
         settings["architecture"] = args.architecture
@@ -426,6 +428,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--strategy",
         choices=["none", "mirrored", "multiworker"],
         help="tf.distribute: all local GPUs, or several machines (TF_CONFIG)",
+    )
+    train.add_argument(
+        "--xla",
+        action="store_true",
+        help="compile each training step with XLA (faster for models without attention, after a first epoch)",
     )
     train.add_argument(
         "--evaluate", action="store_true", help="evaluate on the test split afterwards and record it in the card"

@@ -366,3 +366,17 @@ def test_the_train_tab_builds_word_level_and_the_notes_attentions():
     assert words.model["embedding_dim"] == 64 and words.model["tie_embeddings"]
     assert built("learned attention").model["attention"] == "learned"
     assert built("Dense across positions").model["attention"] == "positional"
+
+
+def test_xla_compiles_each_training_step_and_trains_the_same_model(tmp_path):
+    from s2s_viz.cli import _train_settings, build_parser
+
+    plain = train_translator(small_config(), tmp_path / "plain")
+    compiled = train_translator(small_config(xla=True), tmp_path / "xla")
+    assert (plain.model.jit_compile, compiled.model.jit_compile) == (False, True)
+    assert compiled.card["training"]["config"]["xla"] is True
+    # the same seed and batches: XLA changes how each step is computed, not what is learned
+    np.testing.assert_allclose(compiled.history["loss"], plain.history["loss"], rtol=0.02)
+    settings = _train_settings(build_parser().parse_args(["train", "--data", "toy:copy", "--xla"]))
+    assert settings["xla"] is True
+    assert "xla" not in _train_settings(build_parser().parse_args(["train", "--data", "toy:copy"]))

@@ -139,7 +139,12 @@ def train_translator(
 
     def build():
         model = build_translator_model(config, source_vocab.size, target_vocab.size)
-        model.compile(optimizer=make_optimizer(config, len(train)), loss=masked_loss, metrics=[masked_accuracy])
+        model.compile(
+            optimizer=make_optimizer(config, len(train)),
+            loss=masked_loss,
+            metrics=[masked_accuracy],
+            jit_compile=bool(config.xla),
+        )
         return model
 
     card = new_card(
