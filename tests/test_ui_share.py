@@ -160,3 +160,15 @@ def test_chinese_titles_break_by_width_and_between_characters():
     chinese = "每个源句的字节数按字符与按词两种方式分别计算然后放在一起比较看看差多少"
     lines = wrap_title(chinese).split("<br>")
     assert "".join(lines) == chinese and len(lines) == 2
+
+
+def test_markup_takes_no_width_and_a_wrapped_title_gets_room_above_the_plot():
+    """`<sub>` tags are not text: a subtitle that fits is not broken (it was, and overlapped the grid below)."""
+    import plotly.graph_objects as go
+
+    subtitle = "<sub>B = block, H = head; the chosen one is framed</sub>"
+    assert wrap_title(subtitle) == subtitle
+    made = go.Figure(layout={"title": {"text": "a" * 30 + " " + "b" * 30 + "<br>" + subtitle}})
+    figure = localize(made, gr.Plot(), "en")
+    assert figure.layout.title.text.count("<br>") == 2
+    assert figure.layout.margin.t >= 130  # the first line centred in the margin, two more hanging below it

@@ -29,13 +29,13 @@ _UNITS = re.compile(
 
 
 def _width(text: str) -> int:
-    """Display width in Latin characters: a Chinese character takes two."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    """Display width in Latin characters: a Chinese character takes two; markup (``<sub>``) takes none."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in re.sub(r"<[^>]*>", "", text))
 
 
 def _wrap_line(text: str) -> str:
     # mixed Chinese and Latin text sets wider than its character widths add up to: a shorter line for it
-    limit = TITLE_LINE if _width(text) == len(text) else int(TITLE_LINE * 0.85)
+    limit = TITLE_LINE if _width(text) == len(re.sub(r"<[^>]*>", "", text)) else int(TITLE_LINE * 0.85)
     if _width(text) <= limit:
         return text
     lines, line = [], ""
@@ -57,8 +57,8 @@ def figure(made: go.Figure, lang: str) -> go.Figure:
     if layout.title.text:  # `text` in a title is kept from translation, then shown in quotes
         layout.title.text = wrap_title(re.sub(r"`([^`]*)`", r"“\1”", say(layout.title.text, lang)))
         lines = layout.title.text.count("<br>") + 1
-        if lines > 1:
-            layout.margin.t = max(layout.margin.t or 0, 30 + 22 * lines)
+        if lines > 1:  # plotly centres a title's first line in the top margin; the others hang below it
+            layout.margin.t = max(layout.margin.t or 0, 50 + 44 * (lines - 1))
     if lang == "en":
         return made
     for axis in (*made.select_xaxes(), *made.select_yaxes()):
