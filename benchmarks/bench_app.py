@@ -289,7 +289,7 @@ def views_in_a_browser(url: str) -> dict:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             started = time.perf_counter()
             page.goto(f"{url}?tab={tab}", wait_until="commit")
-            page.wait_for_selector("#translate-button", state="attached", timeout=120_000)
+            page.wait_for_selector(f"#tab-{tab}", state="attached", timeout=120_000)  # the linked tab, built
             page_up[tab] = round(time.perf_counter() - started, 2)
             page.wait_for_function(
                 f"Array.from(document.querySelectorAll('#tab-{tab} .js-plotly-plot')).some(p => p.data?.length)",
@@ -338,7 +338,7 @@ def views_in_a_browser(url: str) -> dict:
         "page_up_seconds": page_up,
         "first_view_note": (
             "a fresh server; each tab opened by its link in a new page, in this order; page up: Gradio's page is"
-            " built in the browser (the app's components in the DOM), first view: the tab's first figure drawn"
+            " built in the browser (the linked tab's components in the DOM), first view: the tab's first figure drawn"
         ),
         "live_controls": live,
         "live_controls_note": (

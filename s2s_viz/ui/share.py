@@ -72,6 +72,17 @@ HEAD = """
   document.addEventListener('click', onClick, true);
   // a link's tab is shown as soon as its button exists, not after the page's first answer
   const linked = new URLSearchParams(location.search).get('tab');
+  // ... and before that, the page's configuration (inlined above this script) opens on the link's tab: Gradio then
+  // builds that tab first instead of building and drawing the first one before switching
+  const config = window.gradio_config;
+  if (linked && config && Array.isArray(config.components) && config.layout) {
+    const parentOf = {};
+    const walk = (node) => (node.children || []).forEach((child) => { parentOf[child.id] = node.id; walk(child); });
+    walk(config.layout);
+    const item = config.components.find((c) => c.type === 'tabitem' && c.props && c.props.id === linked);
+    const tabs = item && config.components.find((c) => c.type === 'tabs' && c.id === parentOf[item.id]);
+    if (tabs) tabs.props.selected = linked;
+  }
   if (linked && /^[a-z]+$/.test(linked)) {
     const showLinked = new MutationObserver(() => {
       const button = document.getElementById(`tab-${linked}-button`);

@@ -160,9 +160,14 @@ def test_no_raw_translation_key_reaches_any_tab(browser, app_url):
 
 
 def _open(browser, url: str, locale: str = "en-US", width: int = 1400, height: int = 1000):
+    """A page at ``url``, once the tab it opens on is built (a link opens its own tab first: the others are built
+    when chosen)."""
+    from urllib.parse import parse_qs, urlparse
+
     page = browser.new_page(viewport={"width": width, "height": height}, locale=locale)
     page.goto(url, wait_until="load", timeout=60_000)
-    page.wait_for_selector("#translate-button", state="attached", timeout=60_000)
+    tab = parse_qs(urlparse(url).query).get("tab", ["translate"])[0]
+    page.wait_for_selector(f"#tab-{tab}, #tab-translate", state="attached", timeout=60_000)
     return page
 
 
@@ -247,6 +252,16 @@ def test_a_deep_link_restores_and_computes_a_transformer_view(browser, app_url):
     link = page.input_value("#transformer-link textarea")
     assert "tab=transformer" in link and "layer=2" in link
     page.screenshot(path=str(SCREENSHOTS / "transformer.png"), full_page=True)
+    page.close()
+
+
+def test_a_link_builds_its_own_tab_first_and_the_first_tab_only_when_chosen(browser, app_url):
+    page = _open(browser, app_url + "?tab=mha")
+    page.wait_for_selector("#tab-mha .js-plotly-plot .main-svg", timeout=60_000)
+    assert page.get_by_role("tab", name="Multi-head attention").get_attribute("aria-selected") == "true"
+    assert page.locator("#translate-button").count() == 0  # the Translate tab was never built nor drawn
+    page.get_by_role("tab", name="Translate", exact=True).click()
+    page.wait_for_selector("#translate-button", timeout=30_000)
     page.close()
 
 
