@@ -28,14 +28,19 @@ _UNITS = re.compile(
 )
 
 
+def _visible(text: str) -> str:
+    """The text a reader sees: markup such as ``<sub>`` takes no room."""
+    return re.sub(r"<[^>]*>", "", text)
+
+
 def _width(text: str) -> int:
-    """Display width in Latin characters: a Chinese character takes two; markup (``<sub>``) takes none."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in re.sub(r"<[^>]*>", "", text))
+    """Display width in Latin characters: a Chinese character takes two; markup takes none."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in _visible(text))
 
 
 def _wrap_line(text: str) -> str:
     # mixed Chinese and Latin text sets wider than its character widths add up to: a shorter line for it
-    limit = TITLE_LINE if _width(text) == len(re.sub(r"<[^>]*>", "", text)) else int(TITLE_LINE * 0.85)
+    limit = TITLE_LINE if _width(text) == len(_visible(text)) else int(TITLE_LINE * 0.85)
     if _width(text) <= limit:
         return text
     lines, line = [], ""
