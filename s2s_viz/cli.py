@@ -95,6 +95,8 @@ def _train_settings(args) -> dict:
         model["bidirectional"] = True
     if getattr(args, "xla", False):
         settings["xla"] = True
+    if getattr(args, "precision", None):
+        settings["precision"] = args.precision
     settings["model"] = model
     if args.architecture:
         settings["architecture"] = args.architecture
@@ -433,6 +435,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--xla",
         action="store_true",
         help="compile each training step with XLA (faster for models without attention, after a first epoch)",
+    )
+    train.add_argument(
+        "--precision",
+        choices=["float32", "bfloat16"],
+        help="bfloat16: compute in bfloat16 with float32 weights (faster on CPUs with AVX512_BF16 or AMX)",
     )
     train.add_argument(
         "--evaluate", action="store_true", help="evaluate on the test split afterwards and record it in the card"

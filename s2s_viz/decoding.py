@@ -31,6 +31,7 @@ import tensorflow as tf
 GREEDY, SAMPLE, FORCED = "greedy", "sample", "forced"
 TOKENS = "tokens"  # greedy, keeping only the chosen tokens: batch translation, where nothing else is shown
 TOP_K = 5
+SEGMENT = 8  # batched greedy decoding: steps between two looks at which rows are still writing
 _NEVER = -1e9
 
 
@@ -70,6 +71,7 @@ class StepDecoder:
         self.xla = bool(getattr(model, "decode_with_xla", False)) if xla is None else xla
         self._build_loops()
         self._beam_loops: dict = {}  # one compiled beam search per width
+        self._segment = None  # run_tokens's compiled segment of steps, built on first use
         self._encode = tf.function(self.model.encode, reduce_retracing=True)
         self._step = tf.function(self._log_probs_step, reduce_retracing=True)
 
@@ -95,6 +97,7 @@ class StepDecoder:
 
             def body(t, tokens, states, finished, arrays):
                 logits, states, alpha = model.decode_step(tokens, states, memory)  # (B, V), (B, S)
+                alpha = tf.cast(alpha, tf.float32)  # a model trained in bfloat16 attends in bfloat16 while it trains
                 logits = _forbid(logits, self._forbidden)
                 if mode == TOKENS:  # no softmax, top-k or attention arrays: the word model 1.9x faster at batch 512
                     chosen = tf.where(finished, 0, tf.argmax(logits, axis=-1, output_type=tf.int32))
@@ -187,6 +190,91 @@ class StepDecoder:
         lengths = np.minimum(lengths, int(steps))
         return DecodeOutput(tokens, top_ids, top_probs, chosen_probs, reference_probs, attention, lengths)
 
+    # ---- batched greedy decoding that drops the rows that ended ------------------------------------------
+    def _make_segment(self):
+        """Up to ``SEGMENT`` greedy steps from given tokens, states and finished flags (token ids only)."""
+        model, end_id = self.model, self.end_id
+
+        def segment(tokens, states, finished, memory, steps):
+            arrays = tf.TensorArray(tf.int32, size=SEGMENT)
+
+            def body(t, tokens, states, finished, arrays):
+                logits, states, _ = model.decode_step(tokens, states, memory)
+                logits = _forbid(logits, self._forbidden)
+                chosen = tf.where(finished, 0, tf.argmax(logits, axis=-1, output_type=tf.int32))
+                finished = finished | tf.equal(chosen, end_id) | tf.equal(chosen, 0)
+                return t + 1, chosen, states, finished, arrays.write(t, chosen)
+
+            def cond(t, tokens, states, finished, arrays):
+                return tf.logical_and(t < steps, tf.logical_not(tf.reduce_all(finished)))
+
+            t, tokens, states, finished, arrays = tf.while_loop(
+                cond, body, (tf.constant(0), tokens, states, finished, arrays)
+            )
+            return t, tf.transpose(arrays.stack()), tokens, states, finished
+
+        return segment
+
+    def run_tokens(self, source_ids: np.ndarray, max_steps: int) -> DecodeOutput:
+        """Greedy decoding of a batch, token ids only (batch translation): the same tokens as
+        ``run(..., mode=TOKENS)``, faster on a large batch of mixed lengths.
+
+        One loop over the whole batch runs until its longest output ends, though most rows end far sooner (at batch
+        512 of the test sentences: 19 characters on average, the longest 39 to 62). Here the loop runs
+        ``SEGMENT`` steps at a time; whenever at most half the rows are still writing, those rows (their states,
+        the encoder's memory) are gathered into a batch half the size or less, and the others are done with.
+        """
+        source_ids = np.asarray(source_ids, dtype=np.int32)
+        batch, length = source_ids.shape
+        rows = 1 << (batch - 1).bit_length() if self.xla else batch
+        if self.xla:  # fixed shapes, as in run(): rows and columns padded to a few sizes
+            limit = getattr(self.model, "max_source_positions", None)
+            columns = max(length, _bucket(length, 16) if limit is None else min(_bucket(length, 16), limit))
+            source_ids = np.pad(
+                np.concatenate([source_ids, np.repeat(source_ids[:1], rows - batch, 0)]),
+                ((0, 0), (0, columns - length)),
+            )
+        if self._segment is None:
+            options = {"jit_compile": True} if self.xla else {}
+            self._segment = tf.function(self._make_segment(), reduce_retracing=True, **options)
+            self._encode_batch = tf.function(self.model.encode, reduce_retracing=True, **options)
+        try:
+            memory, states = self._encode_batch(tf.constant(source_ids))
+            owner = np.concatenate([np.arange(batch), np.full(rows - batch, -1)])  # the sentence each row holds
+            tokens = tf.fill([rows], self.start_id)
+            finished = tf.constant(owner < 0)  # padding rows write nothing
+            out = np.zeros((batch, max_steps), dtype=np.int32)
+            done = 0
+            while done < max_steps:
+                steps, written, tokens, states, finished = self._segment(
+                    tokens, states, finished, memory, tf.constant(min(SEGMENT, max_steps - done))
+                )
+                steps, written, ended = int(steps), written.numpy(), finished.numpy()
+                mine = owner >= 0
+                out[owner[mine], done : done + steps] = written[mine, :steps]
+                done += steps
+                alive = np.flatnonzero(mine & ~ended)
+                if alive.size == 0:
+                    break
+                if self.xla and alive.size <= rows // 2:  # a smaller batch: a program of its own, compiled once
+                    rows = 1 << (alive.size - 1).bit_length()
+                    pick = tf.constant(np.concatenate([alive, np.repeat(alive[:1], rows - alive.size)]))
+                    memory, states, tokens = tf.nest.map_structure(
+                        lambda x, pick=pick: tf.gather(x, pick), (memory, states, tokens)
+                    )
+                    owner = np.concatenate([owner[alive], np.full(rows - alive.size, -1)])
+                    finished = tf.constant(owner < 0)
+        except (tf.errors.UnimplementedError, tf.errors.InternalError, tf.errors.NotFoundError):
+            if not self.xla:
+                raise
+            self.xla = False
+            self._build_loops()
+            self._segment = None
+            return self.run_tokens(source_ids[:batch, :length], max_steps)
+        is_end = (out == self.end_id) | (out == 0)
+        lengths = np.where(is_end.any(axis=1), is_end.argmax(axis=1) + 1, out.shape[1])
+        return DecodeOutput(out, None, None, None, None, None, np.minimum(lengths, done))
+
     # ---- beam search, compiled: the whole search is one loop -----------------------------------------
     def _make_beam_loop(self, k: int):
         model, end_id = self.model, self.end_id
@@ -241,6 +329,7 @@ class StepDecoder:
 
             def body(t, alive, ended, states, done):
                 logits, new_states, alpha = model.decode_step(alive["last"], states, memory)
+                alpha = tf.cast(alpha, tf.float32)
                 log_probs = tf.nn.log_softmax(_forbid(logits, self._forbidden), axis=-1)  # (k, V)
                 top = tf.math.top_k(log_probs, k=width)
                 continued = alive["score"][:, None] + tf.cast(top.values, tf.float64)

@@ -278,7 +278,10 @@ class Translator:
             ]
         else:
             mode = SAMPLE if strategy == "sample" else GREEDY
-            out = self.decoder.run(source, self.max_steps, mode, temperature=temperature, seed=seed or 0)
+            if mode == TOKENS:
+                out = self.decoder.run_tokens(source, self.max_steps)
+            else:
+                out = self.decoder.run(source, self.max_steps, mode, temperature=temperature, seed=seed or 0)
             length = int(out.lengths[0])
             tokens = out.tokens[0, :length]
             attention = out.attention[0, :length]
@@ -336,7 +339,10 @@ class Translator:
             source = np.zeros((len(chunk), width), dtype=np.int32)
             for row, i in enumerate(chunk):
                 source[row, : len(prepared[i])] = prepared[i]
-            out = self.decoder.run(source, self.max_steps, mode, temperature=temperature, seed=seed or 0)
+            if mode == TOKENS:
+                out = self.decoder.run_tokens(source, self.max_steps)
+            else:
+                out = self.decoder.run(source, self.max_steps, mode, temperature=temperature, seed=seed or 0)
             for row, i in enumerate(chunk):
                 results[i] = self.target_vocab.decode(out.tokens[row])
         return results

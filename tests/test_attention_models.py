@@ -310,3 +310,54 @@ def test_inside_a_shipped_transformer_block_and_the_papers_sizes():
     paper = next(name for name in WHAT if "paper" in name)
     _, config = make_config(paper, "toy:dates", "paper-size", 1, 64, 0.001, 128, 2, 1.0, 1000)
     assert config.model == PAPER_TRANSFORMER  # the form's size and layers do not shrink it
+
+
+SENTENCES = [
+    "Go.",
+    "Hi.",
+    "Run!",
+    "I am cold.",
+    "We won.",
+    "Tom is here.",
+    "Where is the station?",
+    "I don't know what to do.",
+    "She reads a book every night.",
+    "Call me.",
+    "I'm not sure I can do that.",
+    "It's raining.",
+    "He is a good teacher.",
+    "Help!",
+    "My father likes to cook fish.",
+    "Be quiet.",
+    "Is this your umbrella?",
+    "I want to go home now.",
+    "Thanks.",
+    "They are sleeping.",
+]
+
+
+@pytest.mark.parametrize("name", ["attention-char-en-fr", "transformer-char-en-fr"])
+def test_batched_greedy_drops_the_rows_that_ended_and_writes_what_one_loop_writes(name):
+    """run_tokens gathers the rows still writing into smaller batches; every token is what run() writes."""
+    from s2s_viz.decoding import TOKENS
+
+    translator = s2s_viz.load(name)
+    prepared = [translator.prepare(text)[0] for text in SENTENCES]
+    source = np.zeros((len(prepared), max(map(len, prepared))), dtype="int32")
+    for row, ids in enumerate(prepared):
+        source[row, : len(ids)] = ids
+    decoder = translator.decoder
+    decoder.run_tokens(source, translator.max_steps)
+    compiled, rows = decoder._segment, []
+
+    def counting(tokens, *rest):
+        rows.append(int(tokens.shape[0]))
+        return compiled(tokens, *rest)
+
+    decoder._segment = counting
+    fast = decoder.run_tokens(source, translator.max_steps)
+    whole = decoder.run(source, translator.max_steps, TOKENS)
+    np.testing.assert_array_equal(fast.tokens, whole.tokens)
+    np.testing.assert_array_equal(fast.lengths, whole.lengths)
+    assert rows[0] == 32 and min(rows) < 16, rows  # 20 rows padded to 32, then fewer once most had ended
+    assert translator.translate_batch(SENTENCES[:6]) == [translator.translate(text).text for text in SENTENCES[:6]]

@@ -380,3 +380,29 @@ def test_xla_compiles_each_training_step_and_trains_the_same_model(tmp_path):
     settings = _train_settings(build_parser().parse_args(["train", "--data", "toy:copy", "--xla"]))
     assert settings["xla"] is True
     assert "xla" not in _train_settings(build_parser().parse_args(["train", "--data", "toy:copy"]))
+
+
+@pytest.mark.parametrize("order", ["luong", "bahdanau"])
+def test_bfloat16_training_learns_and_saves_float32_weights_the_app_runs_in_float32(tmp_path, order):
+    from s2s_viz.cli import _train_settings, build_parser
+
+    model = {"latent_dim": 16, "bidirectional": True, "attention": "additive", "attention_order": order}
+    events = []
+    result = train_translator(
+        small_config(precision="bfloat16", model=model, epochs=3, score_both_ways=True),
+        tmp_path,
+        on_event=events.append,
+        sample_sources=["abc"],
+    )
+    assert result.model.compute_dtype == "bfloat16" and keras.config.dtype_policy().name == "float32"
+    assert result.history["loss"][-1] < result.history["loss"][0]
+    ends = [event for event in events if event.get("samples")]
+    assert ends and "attention" in ends[-1]["samples"][0]  # the live model decodes and attends while it trains
+    loaded = s2s_viz.load(str(result.path))
+    assert loaded.card["training"]["config"]["precision"] == "bfloat16"
+    assert loaded.model.compute_dtype == "float32" and all(w.dtype == "float32" for w in loaded.model.weights)
+    assert loaded.translate("abc").text == loaded.translate_batch(["abc"])[0]
+    settings = _train_settings(build_parser().parse_args(["train", "--data", "toy:copy", "--precision", "bfloat16"]))
+    assert settings["precision"] == "bfloat16"
+    with pytest.raises(ValueError, match="precision must be one of float32, bfloat16"):
+        small_config(precision="float16").validate()

@@ -212,9 +212,9 @@ class RNNSeq2Seq(keras.Model):
     def output_logits(self, features):
         """The output layer: features ``(..., feature_dim)`` -> logits ``(..., V)``."""
         projected = self.output_layer(features)
-        if not self.spec.tie_embeddings:
-            return projected
-        return ops.matmul(projected, ops.transpose(self.target_embedding.embeddings)) + self.output_bias
+        if self.spec.tie_embeddings:
+            projected = ops.matmul(projected, ops.transpose(self.target_embedding.embeddings)) + self.output_bias
+        return ops.cast(projected, "float32")  # the loss and the softmax in float32 when trained in bfloat16
 
     # ---- encoder -------------------------------------------------------------------------------------
     def encode(self, source_ids, training=False):
@@ -331,7 +331,8 @@ class RNNSeq2Seq(keras.Model):
                 features, layer_states, alpha = self._step_features(gold_t, carry[0], memory)
                 return layer_states, features, alpha
 
-            start = (states, ops.zeros((batch, self.feature_dim)), ops.zeros((batch, source_length)))
+            dtype = self.compute_dtype
+            start = (states, ops.zeros((batch, self.feature_dim), dtype), ops.zeros((batch, source_length), dtype))
             _, features, alpha = tf.scan(forced, gold, initializer=start)  # (T, B, F), (T, B, S)
             logits = self.output_logits(self.dropout(features, training=training))  # (T, B, V)
             return ops.transpose(logits, (1, 0, 2)), ops.transpose(alpha, (1, 0, 2))
@@ -354,7 +355,7 @@ class RNNSeq2Seq(keras.Model):
             return layer_states, ops.softmax(logits, axis=-1), logits, alpha
 
         # tf.scan stacks the whole carry over time; the logits and alpha ride along in it.
-        start = (states, first_probs, ops.zeros((batch, vocab)), ops.zeros((batch, source_length)))
+        start = (states, first_probs, ops.zeros((batch, vocab)), ops.zeros((batch, source_length), self.compute_dtype))
         _, _, logits, alpha = tf.scan(step, (gold, use_gold), initializer=start)  # (T, B, V), (T, B, S)
         return ops.transpose(logits, (1, 0, 2)), ops.transpose(alpha, (1, 0, 2))
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .batches import load_translation_data, make_batches
-from .config import MEMORY_LIMIT_BYTES, TranslatorTrainConfig, make_optimizer
+from .config import MEMORY_LIMIT_BYTES, TranslatorTrainConfig, compute_precision, make_optimizer
 from .fit import fit_and_save, new_card
 from .progress import TrainResult
 
@@ -138,7 +138,8 @@ def train_translator(
         )
 
     def build():
-        model = build_translator_model(config, source_vocab.size, target_vocab.size)
+        with compute_precision(config.precision):
+            model = build_translator_model(config, source_vocab.size, target_vocab.size)
         model.compile(
             optimizer=make_optimizer(config, len(train)),
             loss=masked_loss,
