@@ -13,12 +13,13 @@ with ``--xla`` (each training step compiled with XLA; its first epoch compiles o
 
 ``--attention`` compares the attention orders instead, at ``attention-char-en-fr``'s size (bidirectional LSTM 256,
 dropout 0.3, Adam 0.002, batch 64) on the same random 3,200 training pairs of the protocol's training buckets and
-800 validation pairs: Bahdanau's order (the notes' ``e_ij = a(s_{i-1}, h_j)``: the decoder runs step by step),
-Luong's order with the same additive score, and Luong's order with his ``general`` score (the whole decoder and the
-attention at once under teacher forcing), then the two scores that read the source alone (``learned``, and the
-notes' own ``positional``: a Dense across positions per channel) in Bahdanau's order; samples/s (median over
-epochs after the first, which traces) and validation loss per character after each epoch. Results in
-``results/training-attention.json``.
+800 validation pairs: Bahdanau's order (the notes' ``e_ij = a(s_{i-1}, h_j)``: the decoder runs step by step; the
+baseline), Luong's order with the same additive score, and Luong's order with his ``general`` score (the whole decoder
+and the attention at once under teacher forcing), Luong's order computed in bfloat16 (``precision = "bfloat16"``:
+float32 weights; ``attention-char-en-fr``'s settings), Bahdanau's in bfloat16, then the two scores that read the source
+alone (``learned``, and the notes' own ``positional``: a Dense across positions per channel) in Bahdanau's order;
+samples/s (median over epochs after the first, which traces) and validation loss per character after each epoch.
+Results in ``results/training-attention.json``.
 
     s2s-viz bench training --attention [--epochs 4]
 """

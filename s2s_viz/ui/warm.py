@@ -59,11 +59,13 @@ LENGTHS = ["I am cold.", "Where is the train station?"]
 def warm_up(demo=None, views_only: bool = False) -> dict[str, float]:
     """Each tab's opening computation (``prefill``), then (unless ``views_only``) every other translator; seconds
     each took (a failure is logged, never raised: warming is a courtesy)."""
-    from . import forcing, translate
+    from . import forcing, mha, translate
     from .common import default_translator, model_names
 
     default = default_translator()
     steps = prefill(demo) if demo is not None else []
+    # the heads slider is live: each head count builds its own layers (60-160 ms the first time, 11 ms after)
+    steps.append(("mha heads", lambda: [mha.view("attention", h, 8, 0, False, 0, 8) for h in range(1, 9)]))
     if views_only:
         return _run(steps)
     # beam search is compiled per width: the slider's starting width, for the default model
@@ -95,6 +97,21 @@ def _run(steps) -> dict[str, float]:
     return took
 
 
+def fetch_figures_once(url: str) -> None:
+    """The figure component compressed into the server's cache (``assets.CompressedAssets``) before a page asks."""
+    import urllib.request
+
+    from .share import figure_assets
+
+    for name in figure_assets():
+        request = urllib.request.Request(f"{url.rstrip('/')}/assets/{name}", headers={"Accept-Encoding": "br"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                response.read()
+        except OSError as error:
+            log.warning("could not fetch %s ahead: %s", name, error)
+
+
 def warm_up_in_background(demo) -> threading.Thread | None:
     """Start the warm-up once ``demo`` answers: call it just before ``launch``. ``S2S_VIZ_WARM_UP=0``: none;
     ``views``: the tabs' views only (the tests' app, which has no one waiting on the other translators)."""
@@ -106,6 +123,7 @@ def warm_up_in_background(demo) -> threading.Thread | None:
         deadline = time.monotonic() + 300
         while not getattr(demo, "local_url", None) and time.monotonic() < deadline:
             time.sleep(0.2)
+        fetch_figures_once(demo.local_url)
         warm_up(demo, views_only=how == "views")
 
     thread = threading.Thread(target=when_up, name="s2s-viz-warm-up", daemon=True)

@@ -384,3 +384,28 @@ def test_after_its_warm_up_the_server_sends_every_tab_with_its_view_drawn(app_ur
         if c["props"].get("elem_id") == "translate-heatmap"
     )
     assert figure["data"][0]["type"] == "heatmap" and figure["layout"]["title"]["text"]  # a computed figure
+
+
+def test_the_figure_component_is_compressed_once_and_served_whole(app_url):
+    """Gradio compresses each response as it streams it (no length known ahead); the cached one has a length."""
+    import gzip
+    import urllib.request
+    from pathlib import Path
+
+    import brotli
+    import gradio
+
+    from s2s_viz.ui.share import figure_assets
+
+    (name,) = figure_assets()
+    original = (Path(gradio.__file__).parent / "templates" / "frontend" / "assets" / name).read_bytes()
+    for encoding, unpack in (("br", brotli.decompress), ("gzip", gzip.decompress), ("br", brotli.decompress)):
+        request = urllib.request.Request(f"{app_url.rstrip('/')}/assets/{name}", headers={"Accept-Encoding": encoding})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            body = response.read()
+            assert response.headers["Content-Encoding"] == encoding
+            assert int(response.headers["Content-Length"]) == len(body) < len(original) / 3
+        assert unpack(body) == original
+    plain = urllib.request.Request(f"{app_url.rstrip('/')}/assets/{name}", headers={"Accept-Encoding": "identity"})
+    with urllib.request.urlopen(plain, timeout=60) as response:
+        assert response.read() == original and response.headers.get("Content-Encoding") is None
