@@ -6,7 +6,9 @@ same run as our single-graph greedy loop (one sentence) and batched greedy decod
 
 Then, for every shipped translator (``per_model``): greedy and beam search of width 4 per sentence (the whole beam
 search compiled, and the same search with its bookkeeping in Python around the compiled step), whether the two
-beam searches write the same translations, and batched greedy decoding at batch 512 in sentences per second.
+beam searches write the same translations, and batched greedy decoding at batch 512 in sentences per second: as
+``translate_batch`` does it (the rows that ended dropped every 8 steps, ``StepDecoder.run_tokens``) and, as the
+baseline in the same run, one loop over the whole batch until its longest row ends; both write the same tokens.
 
     s2s-viz bench decoding [--model lstm-char-en-fr] [--sentences 2000] [--beam-sentences 30]
 """
@@ -21,6 +23,7 @@ import numpy as np
 import s2s_viz
 from s2s_viz.bench import median, timed, write_result
 from s2s_viz.data import read_test_short, sources, toy
+from s2s_viz.decoding import TOKENS
 
 
 def keras_io_models(model):
@@ -141,6 +144,13 @@ def per_model(name: str, count: int) -> dict:
     batch = texts[:512]
     translator.translate_batch(batch)  # traces the batch shape once
     batch_times = timed(lambda: translator.translate_batch(batch), 3)
+    # the baseline, in the same run: the same batch through one loop that runs until its longest row ends
+    prepared = sorted((translator.prepare(text)[0] for text in batch), key=len)
+    source = np.zeros((len(prepared), max(map(len, prepared))), dtype=np.int32)
+    for row, ids in enumerate(prepared):
+        source[row, : len(ids)] = ids
+    decoder.run(source, steps, TOKENS)
+    one_loop_times = timed(lambda: decoder.run(source, steps, TOKENS), 3)
     return {
         "greedy_ms": round(1000 * median(times["greedy"]), 2),
         "beam4_ms": round(1000 * median(times["beam"]), 2),
@@ -149,6 +159,10 @@ def per_model(name: str, count: int) -> dict:
         "stepwise_beam_over_greedy": round(median(times["beam_stepwise"]) / median(times["greedy"]), 2),
         "same_beam_output": f"{same}/{len(sources_)}",
         "batched_sentences_per_s": round(len(batch) / median(batch_times), 0),
+        "batched_one_loop_sentences_per_s": round(len(batch) / median(one_loop_times), 0),
+        "same_batched_output": bool(
+            np.array_equal(decoder.run(source, steps, TOKENS).tokens, decoder.run_tokens(source, steps).tokens)
+        ),
     }
 
 
