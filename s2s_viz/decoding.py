@@ -29,6 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 GREEDY, SAMPLE, FORCED = "greedy", "sample", "forced"
+HISTORIES = ("tokens", "chosen", "top_ids", "top_log_probs", "attention", "score")  # a beam's arrays per hypothesis
 TOKENS = "tokens"  # greedy, keeping only the chosen tokens: batch translation, where nothing else is shown
 TOP_K = 5
 SEGMENT = 8  # batched greedy decoding: steps between two looks at which rows are still writing
@@ -285,16 +286,20 @@ class StepDecoder:
             memory = tf.nest.map_structure(lambda x: tf.repeat(x, k, axis=0), memory)
             states = tf.nest.map_structure(lambda x: tf.repeat(x, k, axis=0), states)
             source_length = tf.shape(memory["mask"])[1]
-            vocab = model.spec.target_vocab_size
             rows = tf.range(k)
             never = tf.constant(-np.inf, tf.float64)  # scores are summed in float64, as beam_stepwise does
 
             def history(dtype, *shape):
                 return tf.zeros([k, capacity, *shape], dtype)
 
+            # per step of each hypothesis: its token, the log-probability it had, the TOP_K most likely tokens then
+            # (all a step table shows: carrying the whole distribution, a word model's 5,000 words, made every step
+            # copy k x capacity x V numbers) and the attention
             alive = {
                 "tokens": history(tf.int32),
-                "log_probs": history(tf.float32, vocab),
+                "chosen": history(tf.float32),
+                "top_ids": history(tf.int32, TOP_K),
+                "top_log_probs": history(tf.float32, TOP_K),
                 "attention": history(tf.float32, source_length),
                 "score": tf.where(
                     rows == 0, tf.constant(0.0, tf.float64), never
@@ -304,7 +309,9 @@ class StepDecoder:
             }
             ended = {  # the k best ended hypotheses so far, best first (earlier ones first among equals)
                 "tokens": history(tf.int32),
-                "log_probs": history(tf.float32, vocab),
+                "chosen": history(tf.float32),
+                "top_ids": history(tf.int32, TOP_K),
+                "top_log_probs": history(tf.float32, TOP_K),
                 "attention": history(tf.float32, source_length),
                 "score": tf.fill([k], never),
                 "normalised": tf.fill([k], never),
@@ -312,25 +319,29 @@ class StepDecoder:
                 "count": tf.constant(0),
             }
 
-            def extend(alive, t, parents, tokens, log_probs, alpha):
-                """The live histories of ``parents`` with step t's token, log-probabilities and attention."""
+            def extend(alive, t, parents, tokens, log_probs, top, alpha):
+                """The live histories of ``parents`` with step t's token, its log-probability, the step's most likely
+                tokens and attention."""
                 at_t = tf.equal(tf.range(capacity), t)
-                return (
-                    tf.where(at_t[None], tokens[:, None], tf.gather(alive["tokens"], parents)),
-                    tf.where(
-                        at_t[None, :, None],
-                        tf.gather(log_probs, parents)[:, None],
-                        tf.gather(alive["log_probs"], parents),
-                    ),
-                    tf.where(
-                        at_t[None, :, None], tf.gather(alpha, parents)[:, None], tf.gather(alive["attention"], parents)
-                    ),
-                )
+                chosen = tf.gather_nd(log_probs, tf.stack([parents, tokens], axis=1))  # (k,)
+
+                def put(name, value):  # value (k, ...) at step t of each parent's history
+                    where = tf.reshape(at_t, [1, -1] + [1] * (value.shape.rank - 1))
+                    return tf.where(where, tf.expand_dims(value, 1), tf.gather(alive[name], parents))
+
+                return {
+                    "tokens": put("tokens", tokens),
+                    "chosen": put("chosen", chosen),
+                    "top_ids": put("top_ids", tf.gather(top.indices, parents)),
+                    "top_log_probs": put("top_log_probs", tf.gather(top.values, parents)),
+                    "attention": put("attention", tf.gather(alpha, parents)),
+                }
 
             def body(t, alive, ended, states, done):
                 logits, new_states, alpha = model.decode_step(alive["last"], states, memory)
                 alpha = tf.cast(alpha, tf.float32)
                 log_probs = tf.nn.log_softmax(_forbid(logits, self._forbidden), axis=-1)  # (k, V)
+                shown = tf.math.top_k(log_probs, k=TOP_K)  # what the step table shows
                 top = tf.math.top_k(log_probs, k=width)
                 continued = alive["score"][:, None] + tf.cast(top.values, tf.float64)
                 scores = tf.where((rows < alive["count"])[:, None], continued, never)
@@ -359,8 +370,8 @@ class StepDecoder:
                 )[:k]
                 from_ended = ranked < k
                 candidate = tf.maximum(ranked - k, 0)
-                finished_tokens, finished_log_probs, finished_attention = extend(
-                    alive, t, tf.gather(parent, candidate), tf.gather(token, candidate), log_probs, alpha
+                finished = extend(
+                    alive, t, tf.gather(parent, candidate), tf.gather(token, candidate), log_probs, shown, alpha
                 )
                 previous = tf.minimum(ranked, k - 1)
 
@@ -369,20 +380,15 @@ class StepDecoder:
                     return tf.where(where, tf.gather(old, previous), new)
 
                 ended = {
-                    "tokens": pick(ended["tokens"], finished_tokens),
-                    "log_probs": pick(ended["log_probs"], finished_log_probs),
-                    "attention": pick(ended["attention"], finished_attention),
+                    **{name: pick(ended[name], value) for name, value in finished.items()},
                     "score": pick(ended["score"], tf.gather(score, candidate)),
                     "normalised": pick(ended["normalised"], tf.gather(normalised, candidate)),
                     "length": pick(ended["length"], tf.fill([k], t + 1)),
                     "count": ended["count"] + tf.reduce_sum(tf.cast(finish, tf.int32)),
                 }
                 done = (ended["count"] >= k) | tf.equal(count, 0)
-                tokens, log_probs_kept, attention = extend(alive, t, new_parent, new_token, log_probs, alpha)
                 alive = {
-                    "tokens": tokens,
-                    "log_probs": log_probs_kept,
-                    "attention": attention,
+                    **extend(alive, t, new_parent, new_token, log_probs, shown, alpha),
                     "score": new_score,
                     "count": count,
                     "last": new_token,
@@ -403,11 +409,11 @@ class StepDecoder:
     def beam(self, source_ids: np.ndarray, max_steps: int, beam_width: int = 4, length_penalty: float = 1.0):
         """Beam search for one source ``(1, S)``, compiled whole: the same search as ``beam_stepwise``.
 
-        Returns the best hypothesis: ``(token ids, per-step log-probabilities over the vocabulary, attention)``;
-        ``beam_search`` also returns the others.
+        Returns the best hypothesis: ``(token ids, each token's log-probability, attention)``; ``beam_search``
+        also returns the step's most likely tokens and the other hypotheses.
         """
         result = self.beam_search(source_ids, max_steps, beam_width, length_penalty)
-        return result.tokens, result.log_probs, result.attention
+        return result.tokens, result.chosen_log_probs, result.attention
 
     def beam_search(
         self, source_ids: np.ndarray, max_steps: int, beam_width: int = 4, length_penalty: float = 1.0
@@ -442,13 +448,13 @@ class StepDecoder:
         steps = int(steps)
         if int(ended["count"]) > 0:
             count = min(int(ended["count"]), k)
-            pool = {name: np.asarray(ended[name])[:count] for name in ("tokens", "log_probs", "attention", "score")}
+            pool = {name: np.asarray(ended[name])[:count] for name in HISTORIES}
             lengths = np.asarray(ended["length"])[:count]
             normalised = np.asarray(ended["normalised"])[:count]
             finished = [True] * count
         else:  # the step limit came first: the live hypotheses, all of the same length
             count = int(alive["count"])
-            pool = {name: np.asarray(alive[name])[:count] for name in ("tokens", "log_probs", "attention", "score")}
+            pool = {name: np.asarray(alive[name])[:count] for name in HISTORIES}
             lengths = np.full(count, steps)
             normalised = pool["score"] / max(steps, 1) ** length_penalty
             ranked = np.argsort(-normalised, kind="stable")
@@ -461,7 +467,9 @@ class StepDecoder:
         best = int(lengths[0])
         return BeamOutput(
             tokens=pool["tokens"][0, :best],
-            log_probs=pool["log_probs"][0, :best],
+            chosen_log_probs=pool["chosen"][0, :best],
+            top_ids=pool["top_ids"][0, :best],
+            top_log_probs=pool["top_log_probs"][0, :best],
             attention=pool["attention"][0, :best, :length],
             hypotheses=hypotheses,
         )
@@ -543,7 +551,9 @@ class BeamOutput:
     """The best hypothesis's arrays (numpy) and every candidate it was chosen from, best first."""
 
     tokens: np.ndarray  # (L,)
-    log_probs: np.ndarray  # (L, V)
+    chosen_log_probs: np.ndarray  # (L,) the log-probability of each token when it was chosen
+    top_ids: np.ndarray  # (L, TOP_K) the most likely tokens at each step, most likely first
+    top_log_probs: np.ndarray  # (L, TOP_K) their log-probabilities
     attention: np.ndarray  # (L, S)
     hypotheses: list[Hypothesis]
 

@@ -12,7 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from .data.vocab import CharVocab, Unknown
-from .decoding import FORCED, GREEDY, SAMPLE, TOKENS, TOP_K, StepDecoder
+from .decoding import FORCED, GREEDY, SAMPLE, TOKENS, StepDecoder
 
 DECODING_STRATEGIES = ("greedy", "beam", "sample")
 MAX_BEAM_WIDTH = 16
@@ -265,16 +265,14 @@ class Translator:
         hypotheses = []
         if strategy == "beam":
             found = self.decoder.beam_search(source, self.max_steps, int(beam_width), length_penalty)
-            tokens, log_probs, attention = found.tokens, found.log_probs, found.attention
+            tokens, attention = found.tokens, found.attention
             hypotheses = [
                 BeamHypothesis(self.target_vocab.decode(h.tokens), h.score, h.normalised, h.ended)
                 for h in found.hypotheses
             ]
-            probs = np.exp(log_probs)
-            top_ids = np.argsort(-probs, axis=1)[:, :TOP_K]
+            chosen, top = np.exp(found.chosen_log_probs), np.exp(found.top_log_probs)
             steps = [
-                self._step(t, int(token), float(probs[t, token]), top_ids[t], probs[t, top_ids[t]])
-                for t, token in enumerate(tokens)
+                self._step(t, int(token), float(chosen[t]), found.top_ids[t], top[t]) for t, token in enumerate(tokens)
             ]
         else:
             mode = SAMPLE if strategy == "sample" else GREEDY

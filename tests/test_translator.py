@@ -7,6 +7,7 @@ import pytest
 from helpers import fra_file, needs_fra
 
 import s2s_viz
+from s2s_viz.decoding import TOP_K
 from s2s_viz.training import TranslatorTrainConfig, train_translator
 from s2s_viz.translator import InputError
 
@@ -154,7 +155,10 @@ def test_the_compiled_beam_search_finds_what_the_python_one_finds(tiny_translato
         expected = decoder.beam_stepwise(source, tiny_translator.max_steps, width, length_penalty)
         found = decoder.beam_search(source, tiny_translator.max_steps, width, length_penalty)
         assert np.array_equal(found.tokens, expected[0]), (text, width)
-        np.testing.assert_allclose(found.log_probs, expected[1], atol=1e-4)
+        steps = np.arange(len(expected[0]))
+        np.testing.assert_allclose(found.chosen_log_probs, expected[1][steps, expected[0]], atol=1e-4)
+        np.testing.assert_allclose(found.top_log_probs, -np.sort(-expected[1], axis=1)[:, :TOP_K], atol=1e-4)
+        np.testing.assert_allclose(np.take_along_axis(expected[1], found.top_ids, 1), found.top_log_probs, atol=1e-4)
         np.testing.assert_allclose(found.attention, expected[2], atol=1e-4)
         ranks = [h.normalised for h in found.hypotheses]
         assert 1 <= len(ranks) <= width and ranks == sorted(ranks, reverse=True)
