@@ -72,7 +72,7 @@ class StepDecoder:
         self.xla = bool(getattr(model, "decode_with_xla", False)) if xla is None else xla
         self._build_loops()
         self._beam_loops: dict = {}  # one compiled beam search per width
-        self._segment = None  # run_tokens's compiled segment of steps, built on first use
+        self._segment = self._encode_batch = None  # run_tokens's compiled programs, built on first use
         self._encode = tf.function(self.model.encode, reduce_retracing=True)
         self._step = tf.function(self._log_probs_step, reduce_retracing=True)
 

@@ -184,7 +184,7 @@ class ScratchMultiHeadAttention(keras.layers.Layer):
 
         ``x`` ``(B, 1, d)`` is the input at ``position`` ``(B,)``, the same for every row (decoding advances a
         batch one step for all its rows); the caches ``(B, h, L, d_head)`` get its key and value written at that
-        position, in place (a slice update, not arithmetic over the whole cache: 1.3x the batched sentences/s).
+        position, in place (a slice update, not arithmetic over the whole cache).
         Returns ``(output (B, 1, d_out), cache_keys, cache_values)``.
         """
         length = ops.shape(cache_keys)[2]

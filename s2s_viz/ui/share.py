@@ -328,9 +328,14 @@ def restore_from_query(registry: Links, query: dict[str, str], known_tabs: list[
             ignored.append(say(f"{name[:40]}: no such setting" + (f" on the {tab} tab" if tab else " without a tab")))
             continue
         try:
-            updates[component] = gr.update(value=parse_value(component, raw))
+            value = parse_value(component, raw)
         except ValueError as error:
             ignored.append(say(f"{name}={raw[:40]!r}: {error}"))
+            continue
+        # a value the page already has is left alone: setting it fires the control's change event, whose computation
+        # of the view (deferred behind the page's first one) could land after the reader's next move and undo it
+        if value != component.value:
+            updates[component] = gr.update(value=value)
     for source, followers, fn in registry.followers:
         updates.update(_followed(source, followers, fn, updates))
     projected = gr.update()
