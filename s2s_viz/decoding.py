@@ -157,14 +157,8 @@ class StepDecoder:
         width = min(max_steps, reference_ids.shape[1])
         reference[:, :width] = reference_ids[:, :width]
         if self.xla:  # fixed shapes: rows padded with copies of the first, columns with padding (masked)
-            rows = 1 << (batch - 1).bit_length()
-            limit = getattr(self.model, "max_source_positions", None)  # a Transformer's position table
-            columns = max(length, _bucket(length, 16) if limit is None else min(_bucket(length, 16), limit))
-            source_ids = np.pad(
-                np.concatenate([source_ids, np.repeat(source_ids[:1], rows - batch, 0)]),
-                ((0, 0), (0, columns - length)),
-            )
-            reference = np.concatenate([reference, np.repeat(reference[:1], rows - batch, 0)])
+            source_ids = self._padded(source_ids)
+            reference = np.concatenate([reference, np.repeat(reference[:1], len(source_ids) - batch, 0)])
         arguments = (
             tf.constant(source_ids),
             tf.constant(reference),
@@ -190,6 +184,15 @@ class StepDecoder:
         lengths = np.where(is_end.any(axis=1), is_end.argmax(axis=1) + 1, tokens.shape[1])
         lengths = np.minimum(lengths, int(steps))
         return DecodeOutput(tokens, top_ids, top_probs, chosen_probs, reference_probs, attention, lengths)
+
+    def _padded(self, source_ids: np.ndarray) -> np.ndarray:
+        """XLA's fixed shapes: the rows padded to a power of two with copies of the first, the columns to a multiple
+        of 16 (within a Transformer's position table) with padding, which the encoder masks."""
+        batch, length = source_ids.shape
+        limit = getattr(self.model, "max_source_positions", None)
+        columns = max(length, _bucket(length, 16) if limit is None else min(_bucket(length, 16), limit))
+        rows = np.repeat(source_ids[:1], (1 << (batch - 1).bit_length()) - batch, 0)
+        return np.pad(np.concatenate([source_ids, rows]), ((0, 0), (0, columns - length)))
 
     # ---- batched greedy decoding that drops the rows that ended ------------------------------------------
     def _make_segment(self):
@@ -227,14 +230,9 @@ class StepDecoder:
         """
         source_ids = np.asarray(source_ids, dtype=np.int32)
         batch, length = source_ids.shape
-        rows = 1 << (batch - 1).bit_length() if self.xla else batch
         if self.xla:  # fixed shapes, as in run(): rows and columns padded to a few sizes
-            limit = getattr(self.model, "max_source_positions", None)
-            columns = max(length, _bucket(length, 16) if limit is None else min(_bucket(length, 16), limit))
-            source_ids = np.pad(
-                np.concatenate([source_ids, np.repeat(source_ids[:1], rows - batch, 0)]),
-                ((0, 0), (0, columns - length)),
-            )
+            source_ids = self._padded(source_ids)
+        rows = len(source_ids)
         if self._segment is None:
             options = {"jit_compile": True} if self.xla else {}
             self._segment = tf.function(self._make_segment(), reduce_retracing=True, **options)
@@ -425,9 +423,7 @@ class StepDecoder:
         length = source_ids.shape[1]
         capacity = _bucket(max_steps, 16)
         if self.xla:
-            limit = getattr(self.model, "max_source_positions", None)
-            columns = max(length, _bucket(length, 16) if limit is None else min(_bucket(length, 16), limit))
-            source_ids = np.pad(source_ids, ((0, 0), (0, columns - length)))
+            source_ids = self._padded(source_ids)  # one source: one row
         if k not in self._beam_loops:
             options = {"jit_compile": True} if self.xla else {}
             self._beam_loops[k] = tf.function(self._make_beam_loop(k), reduce_retracing=True, **options)
