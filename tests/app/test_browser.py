@@ -413,6 +413,9 @@ def test_a_stroke_on_the_sketchpad_draws_at_once_and_is_classified(browser, app_
     canvas = page.locator("#tab-birnn canvas").first
     canvas.wait_for(timeout=30_000)
     page.wait_for_function("document.querySelector('#tab-birnn .digit-sketch').dataset.brushReady === '1'")
+    # the page's own first computation has landed (on a loaded machine it could still be under way: a stroke drawn
+    # then may be lost to the editor or followed by that computation's answer)
+    _settled(page, "document.querySelectorAll('#tab-birnn .js-plotly-plot')[0]")
     box = canvas.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.2
     page.mouse.move(x, y)
