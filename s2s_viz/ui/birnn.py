@@ -160,7 +160,8 @@ def build() -> list:
             classify_digit,
             [model, sketch, upload, test_index, source],
             [probabilities, overlay, forward, backward, merges],
-            live=(source, test_index),
+            live=(test_index,),
+            set_by_page=(source,),
         )
     blank_controls, blank_figures = blank_section()
     shareable("birnn", model=model, input=source, index=test_index, **blank_controls)

@@ -53,18 +53,22 @@ def get_model(name: str, kind: str = "translator"):
         raise refuse(str(error)) from error
 
 
-def alive(fn, inputs: list, outputs: list, live: tuple = (), then: tuple | None = None) -> None:
+def alive(
+    fn, inputs: list, outputs: list, live: tuple = (), then: tuple | None = None, set_by_page: tuple = ()
+) -> None:
     """Compute a view when its tab is first shown (the tab a link opens: once the page is up, without delaying it;
-    any other tab: when it is chosen), and again whenever one of its ``live`` controls changes: those whose
-    computation takes well under 300 ms here. Heavier inputs (a sentence, a model) keep their button. ``then``:
-    ``(fn, inputs, outputs)`` to run after each computation."""
+    any other tab: when it is chosen), and again whenever the reader edits one of its ``live`` controls: those
+    whose computation takes well under 300 ms here. Heavier inputs (a sentence, a model) keep their button.
+    ``set_by_page``: controls the page itself sets on the reader's behalf (a stroke on the sketchpad picks the
+    drawing as the input), whose every change recomputes. ``then``: ``(fn, inputs, outputs)`` to run after each
+    computation."""
     from gradio.context import Context
 
     from .share import links
 
     registry, tab = links(), _enclosing_tab()
     outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
-    changes = [control.change for control in live]
+    changes = edits(*live) + [control.change for control in set_by_page]
     skipped = gr.skip() if len(outputs) == 1 else tuple(gr.skip() for _ in outputs)
     if registry is None or tab is None:  # a page without tabs or links: compute on load
         events = [_on([Context.root_block.load, *changes], fn, inputs, outputs)]
@@ -94,6 +98,16 @@ def alive(fn, inputs: list, outputs: list, live: tuple = (), then: tuple | None 
     if then is not None:
         for event in events:
             event.then(*then, api_visibility="private")
+
+
+def edits(*controls) -> list:
+    """The events of the reader's own edits of ``controls`` (typing, picking, dragging, a key press), for the
+    listeners that redraw a view live. A value the page sets (a link's, a range that follows a model) fires none:
+    a link's values arrive one control at a time, each change firing at once with the values of the controls not
+    yet set (a tab built after the answer came: a CI run saw the Transformer link's head-3 map replaced by one
+    computed for the link's kind with the default layer and head); the page's own first computation (``alive``)
+    reads them all."""
+    return [control.input for control in controls]
 
 
 def _on(triggers, fn, inputs, outputs, show_progress="full"):

@@ -7,7 +7,7 @@ import pandas as pd
 
 from s2s_viz import explain, viz
 
-from .common import alive, check_text, refuse
+from .common import alive, check_text, edits, refuse
 from .i18n import t
 from .notes import fixes
 from .share import exporter, follows, shareable
@@ -164,7 +164,13 @@ def build() -> list:
     inputs = [text, heads, key_dim, head, causal, seed, value_dim]
     outputs = [raw, scaled, probabilities, weighted, shapes, verdict, head]
     alive(view, inputs, outputs, live=(heads, key_dim, head, seed, value_dim))
-    causal.change(
-        masked_view, inputs, outputs, api_visibility="private", trigger_mode="always_last", show_progress="hidden"
+    gr.on(
+        edits(causal),
+        masked_view,
+        inputs,
+        outputs,
+        api_visibility="private",
+        trigger_mode="always_last",
+        show_progress="hidden",
     )
     return []

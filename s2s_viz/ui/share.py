@@ -405,12 +405,13 @@ def wire_restore(demo: gr.Blocks, tabs: gr.Tabs, known_tabs: list[str]) -> None:
                 [gr.update()] * len(components),
             )
         opened = selected.get("selected") if isinstance(selected, dict) else getattr(selected, "selected", None)
-        return [selected, notice, projected, opened or known_tabs[0], *values]
+        return [selected, notice, projected, *values, opened or known_tabs[0]]
 
+    # ``ready`` last: the page applies an answer's values in order, and its change reads every control
     demo.load(
         restore,
         None,
-        [tabs, registry.notice, registry.projector, registry.ready, *components],
+        [tabs, registry.notice, registry.projector, *components, registry.ready],
         api_visibility="private",
         queue=False,
     )

@@ -13,6 +13,7 @@ from s2s_viz.translator import InputError
 from .common import (
     alive,
     check_text,
+    edits,
     follow_model,
     frame_follows,
     get_model,
@@ -171,7 +172,7 @@ def build() -> list:
     alive(transformer_attention, inputs, [output, figure, grid], live=(kind,))
     # a layer or head redraws its own map; the grid's frame moves in the page
     gr.on(
-        [layer.change, head.change],
+        edits(layer, head),
         lambda *values: transformer_attention(*values)[1],
         inputs,
         figure,
@@ -195,7 +196,7 @@ def build() -> list:
             block_inside, [model, text, block, position], [inside, stages, sizes], api_name="transformer_block"
         )
         gr.on(
-            [block.change, position.change],
+            edits(block, position),
             block_inside,
             [model, text, block, position],
             [inside, stages, sizes],
