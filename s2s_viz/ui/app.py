@@ -48,6 +48,15 @@ def refuse_in_one_line(demo: gr.Blocks) -> None:
             block.preprocess = _refusing(block, block.preprocess)
 
 
+def without_reset_buttons(demo: gr.Blocks) -> None:
+    """No slider shows Gradio's reset button (its documented default; its page shows one for a slider built without
+    ``buttons``): a reset is a change, not the reader's edit that live views follow (``common.edits``), and would
+    leave the view drawn for the value before it."""
+    for block in demo.blocks.values():
+        if isinstance(block, gr.Slider) and block.buttons is None:
+            block.buttons = []
+
+
 def _refusing(block, preprocess):
     numeric = isinstance(block, (gr.Number, gr.Slider))
 
@@ -85,6 +94,7 @@ def build_app() -> gr.Blocks:
             on_tab_select("train", tab)
         wire_restore(demo, tabs, keys)
     refuse_in_one_line(demo)
+    without_reset_buttons(demo)
     speak_the_readers_language(demo)
     demo.queue(default_concurrency_limit=int(os.environ.get("S2S_VIZ_CONCURRENCY", "8")), max_size=64)
     return demo

@@ -238,6 +238,9 @@ def test_a_link_whose_sliders_are_built_late_is_computed_only_with_all_its_value
     titles = page.evaluate("window.__titles")
     computed = [title for title in titles if title.startswith("encoder self-attention")]
     assert computed == ["encoder self-attention: layer 2, head 3"], titles
+    # no slider offers Gradio's reset: a reset is not an edit, and the map would stay drawn for the old value
+    assert page.locator("#tab-transformer input[type=range]").count() >= 2
+    assert page.locator("#tab-transformer .reset-button").count() == 0
     page.close()
 
 
