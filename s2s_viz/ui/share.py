@@ -143,10 +143,17 @@ HEAD = """
 """
 
 
+ASSETS = Path(gr.__file__).parent / "templates" / "frontend" / "assets"
+
+
 def figure_assets() -> list[str]:
     """The file names of Gradio's figure component (its name carries a hash of its content)."""
-    assets = Path(gr.__file__).parent / "templates" / "frontend" / "assets"
-    return sorted(path.name for path in assets.glob("PlotlyPlot-*.js"))
+    return sorted(path.name for path in ASSETS.glob("PlotlyPlot-*.js"))
+
+
+def page_assets() -> list[str]:
+    """The file names of every script and style file of Gradio's page."""
+    return sorted(path.name for path in ASSETS.iterdir() if path.suffix in (".js", ".css"))
 
 
 def preload_figures() -> str:

@@ -388,6 +388,20 @@ def test_after_its_warm_up_the_server_sends_every_tab_with_its_view_drawn(app_ur
     assert figure["data"][0]["type"] == "heatmap" and figure["layout"]["title"]["text"]  # a computed figure
 
 
+def test_after_its_warm_up_the_server_has_every_page_file_compressed(app_url, app_log):
+    """The first reader of a tab whose components no page had asked for must not wait for their compression."""
+    import re
+    import time
+
+    from s2s_viz.ui.share import figure_assets, page_assets
+
+    deadline = time.monotonic() + 240
+    while "page files compressed ahead" not in app_log.read_text() and time.monotonic() < deadline:
+        time.sleep(1)
+    packed, asked = map(int, re.search(r"compressed ahead: (\d+) of (\d+)", app_log.read_text()).groups())
+    assert packed == asked == len(page_assets()) - len(figure_assets()) > 500
+
+
 def test_the_figure_component_is_compressed_once_and_served_whole(app_url):
     """Gradio compresses each response as it streams it (no length known ahead); the cached one has a length."""
     import gzip
