@@ -68,6 +68,7 @@ def test_vit_tab_classifies_an_example(page):
     page.locator("#vit-source").get_by_label("test image").check()
     page.click("#vit-button")
     page.wait_for_selector("#vit-probabilities .js-plotly-plot .bars", timeout=60_000)
+    page.wait_for_selector("#vit-grid .js-plotly-plot .heatmaplayer", timeout=60_000)  # not in the page as sent
     page.screenshot(path=str(SCREENSHOTS / "vit.png"), full_page=True)
 
 
@@ -369,7 +370,11 @@ def test_chinese_reaches_buttons_plot_titles_and_table_headers(browser, app_url)
 
 PHONE_TABS = ["translate", "data", "forcing", "mha", "transformer", "birnn", "vit", "train"]
 # a figure per tab whose Chinese title the phone test waits for (the English pages are the tests above)
-CHINESE_TITLES = {"data": ("#data-decoder-target", "第 t 行"), "birnn": ("#birnn-blank-guesses", "对隐藏字符的猜测")}
+CHINESE_TITLES = {  # a figure the tab's own computation draws in Chinese (the page arrives with the first only)
+    "data": ("#data-decoder-target", "第 t 行"),
+    "birnn": ("#birnn-blank-guesses", "对隐藏字符的猜测"),
+    "vit": ("#vit-grid", "每个块、每个头中类别"),
+}
 
 
 def test_a_phone_shows_every_tab_without_sideways_scrolling(browser, app_url):
@@ -503,6 +508,8 @@ def test_fill_in_the_blank_compares_one_direction_with_both_from_a_link(browser,
     )
     names = page.evaluate("document.querySelector('#birnn-blank-guesses .js-plotly-plot').data.map(t => t.name)")
     assert names == ["forward only", "bidirectional"]
+    # sent in the same answer, but drawn for the first time (the page arrives with the view's first figure only)
+    page.wait_for_function("document.querySelector('#birnn-blank-positions .js-plotly-plot')?.data", timeout=30_000)
     bars = page.evaluate("document.querySelector('#birnn-blank-positions .js-plotly-plot').data.map(t => t.y.length)")
     assert bars == [len("Tom is a good doctor.")] * 2  # every character hidden in turn, by both models
     page.locator("#birnn-blank-summary").scroll_into_view_if_needed()
