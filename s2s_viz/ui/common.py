@@ -104,9 +104,9 @@ def edits(*controls) -> list:
     """The events of the reader's own edits of ``controls`` (typing, picking, dragging, a key press), for the
     listeners that redraw a view live. A value the page sets (a link's, a range that follows a model) fires none:
     a link's values arrive one control at a time, each change firing at once with the values of the controls not
-    yet set (a tab built after the answer came: a CI run saw the Transformer link's head-3 map replaced by one
-    computed for the link's kind with the default layer and head); the page's own first computation (``alive``)
-    reads them all."""
+    yet set (a tab built after the answer came: the Transformer link's head-3 map was replaced by one computed for
+    the link's kind with the default layer and head); the page's own first computation (``alive``) reads them
+    all."""
     return [control.input for control in controls]
 
 
