@@ -361,3 +361,40 @@ def test_batched_greedy_drops_the_rows_that_ended_and_writes_what_one_loop_write
     np.testing.assert_array_equal(fast.lengths, whole.lengths)
     assert rows[0] == 32 and min(rows) < 16, rows  # 20 rows padded to 32, then fewer once most had ended
     assert translator.translate_batch(SENTENCES[:6]) == [translator.translate(text).text for text in SENTENCES[:6]]
+
+
+@pytest.mark.parametrize("name", ["attention-char-en-fr", "transformer-char-en-fr"])
+def test_batched_greedy_encodes_in_parts_as_wide_as_their_sources(name, monkeypatch):
+    """A batch is encoded in parts of ENCODE_ROWS rows, each only as wide as its own longest source, and a
+    Transformer decodes with a self-attention cache only as long as the steps so far need: the tokens are those of
+    one loop over the whole batch at its full width (and full cache)."""
+    import s2s_viz.decoding as decoding
+
+    translator = s2s_viz.load(name)
+    prepared = sorted((translator.prepare(text)[0] for text in SENTENCES), key=len)  # as translate_batch sends them
+    source = np.zeros((len(prepared), max(map(len, prepared))), dtype="int32")
+    for row, ids in enumerate(prepared):
+        source[row, : len(ids)] = ids
+    decoder = translator.decoder
+    monkeypatch.setattr(decoding, "ENCODE_ROWS", 8)
+    decoder.run_tokens(source, translator.max_steps)
+    encode, segment, widths, caches = decoder._encode_batch, decoder._segment, [], []
+
+    def encoding(ids):
+        widths.append(int(ids.shape[1]))
+        return encode(ids)
+
+    def decoding_segment(tokens, states, *rest):
+        if isinstance(states, dict):  # a Transformer's: its self-attention caches
+            caches.append(int(states["keys"][0].shape[2]))
+        return segment(tokens, states, *rest)
+
+    monkeypatch.setattr(decoder, "_encode_batch", encoding)
+    monkeypatch.setattr(decoder, "_segment", decoding_segment)
+    fast = decoder.run_tokens(source, translator.max_steps)
+    whole = decoder.run(source, translator.max_steps, decoding.TOKENS)
+    np.testing.assert_array_equal(fast.tokens, whole.tokens)
+    np.testing.assert_array_equal(fast.lengths, whole.lengths)
+    assert len(widths) == 4 and min(widths) < max(widths) <= 32, widths  # 20 rows padded to 32: 4 parts
+    if name.startswith("transformer"):
+        assert caches[0] == 16 and caches == sorted(caches) and caches[-1] < translator.model.spec.max_length, caches

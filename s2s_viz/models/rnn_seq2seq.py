@@ -246,6 +246,21 @@ class RNNSeq2Seq(keras.Model):
             memory["keys"] = self.attention.prepare(x)
         return memory, states
 
+    @property
+    def pad_memory(self):
+        """``pad(memory, width)``: ``memory`` from :meth:`encode` padded to ``width`` source positions (masked), so
+        that batched decoding can encode a long batch in parts, each only as wide as its own longest source
+        (``StepDecoder.run_tokens``), and join them. None for ``positional`` attention, whose scores mix positions
+        up to a fixed count: there the width of the part would change them."""
+        return None if self.spec.attention == "positional" else self._pad_memory
+
+    def _pad_memory(self, memory, width: int):
+        more = width - memory["mask"].shape[1]
+        return {
+            name: ops.pad(x, [[0, more] if axis == 1 else [0, 0] for axis in range(len(x.shape))])
+            for name, x in memory.items()
+        }
+
     # ---- one decoder step: used by every strategy and by reinjection training --------------------------
     def decode_step(self, token_ids, states, memory, training=False):
         """One step from the previous token ids ``(B,)``. Returns ``(logits (B, V), states, alpha (B, S))``."""
