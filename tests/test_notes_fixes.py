@@ -48,7 +48,16 @@ def test_the_decoders_tensors_use_the_target_vocabulary_and_length():
 
 
 def test_both_directions_ship_and_the_shipped_attention_is_additive():
+    from s2s_viz.ui.common import default_translator
+    from s2s_viz.ui.translate import LUONG_ORDER, attention_note
+
     cards = {info.name: info.card for info in s2s_viz.list_models(kind="translator") if info.origin == "shipped"}
     assert {card.get("direction") for card in cards.values()} >= {"en-fr", "fr-en"}
     assert cards["attention-char-fr-en"]["direction"] == "fr-en"
-    assert cards["attention-char-en-fr"]["model_config"]["attention"] == "additive"
+    for name in ("attention-char-en-fr", "attention-char-fr-en"):
+        config = cards[name]["model_config"]
+        assert (config["attention"], config.get("attention_order", "bahdanau")) == ("additive", "bahdanau"), name
+    assert default_translator() == "attention-char-en-fr"
+    # the Translate tab names Luong's order where a model reads it (the word-level one); the notes' own needs no note
+    assert attention_note(s2s_viz.load("attention-word-en-fr")) == LUONG_ORDER
+    assert attention_note(s2s_viz.load("attention-char-en-fr")) == ""

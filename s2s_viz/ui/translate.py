@@ -82,11 +82,19 @@ SOURCE_ONLY = {
 }
 
 
+LUONG_ORDER = (
+    "This model attends after its decoder step (Luong's order): e_ij = a(s_i, h_j) scores each source position with"
+    " the state s_i just computed, not the notes' s_(i-1), and the output layer reads [s_i; c_i]."
+)
+
+
 def attention_note(translator) -> str:
-    """What this model's attention reads, when it does not read the decoder's state (the notes' kinds)."""
-    kind = getattr(getattr(translator.model, "spec", None), "attention", None)
+    """What this model's attention reads where it is not the notes' e_ij = a(s_(i-1), h_j): scores that never read
+    the decoder's state (the notes' own kinds), or Luong's order, which reads the state of the step being written."""
+    spec = getattr(translator.model, "spec", None)
+    kind = getattr(spec, "attention", None)
     if kind not in SOURCE_ONLY:
-        return ""
+        return LUONG_ORDER if getattr(spec, "attention_order", None) == "luong" else ""
     return (
         f"This model's attention is `{kind}`: {SOURCE_ONLY[kind]}. It never reads the decoder's state, so every "
         "output step reads the same weights: every row of the heatmap is the same."
