@@ -15,11 +15,13 @@ with ``--xla`` (each training step compiled with XLA; its first epoch compiles o
 dropout 0.3, Adam 0.002, batch 64) on the same random 3,200 training pairs of the protocol's training buckets and 800
 validation pairs: Bahdanau's order (the notes' ``e_ij = a(s_{i-1}, h_j)``: the decoder runs step by step; the
 baseline), Luong's order with the same additive score, and Luong's order with his ``general`` score (the whole decoder
-and the attention at once under teacher forcing), both computed in bfloat16 (``precision = "bfloat16"``: float32
-weights; the ``general`` one is ``attention-char-en-fr``'s settings), Bahdanau's in bfloat16, then the two scores that
-read the source alone (``learned``, and the notes' own ``positional``: a Dense across positions per channel) in
-Bahdanau's order; samples/s (median over epochs after the first, which traces) and validation loss per character after
-each epoch.
+and the attention at once under teacher forcing), both computed in bfloat16 too (``precision = "bfloat16"``: float32
+weights), Bahdanau's in bfloat16 (``attention-char-en-fr``'s settings), Luong's general score in bfloat16 with a
+teacher-forcing ratio of 0.5 (reinjection: each step's input may be the previous step's prediction, so the decoder
+runs step by step again; its cost), then the two scores that read the source alone (``learned``, and the notes' own
+``positional``: a Dense across positions per channel) in Bahdanau's order; samples/s (median over epochs after the
+first, which traces) and validation loss per character after each epoch, and whether it was no worse than the
+baseline's at every epoch.
 Results in ``results/training-attention.json``.
 
     s2s-viz bench training --attention [--epochs 4]
@@ -152,15 +154,16 @@ def one_run(pairs, epochs: int) -> dict:
     }
 
 
-ATTENTION_VARIANTS = [  # (order, score, precision)
-    ("bahdanau", "additive", "float32"),  # the baseline: attention-char-en-fr's settings before it was retrained
-    ("luong", "additive", "float32"),
-    ("luong", "general", "float32"),
-    ("luong", "general", "bfloat16"),  # attention-char-en-fr's settings now
-    ("luong", "additive", "bfloat16"),
-    ("bahdanau", "additive", "bfloat16"),  # what bfloat16 alone gives the step-by-step decoder
-    ("bahdanau", "learned", "float32"),  # scores each source position from its own vector: the same weights every step
-    ("bahdanau", "positional", "float32"),  # the notes' Dense across positions per channel: the same weights every step
+ATTENTION_VARIANTS = [  # (order, score, precision, teacher-forcing ratio)
+    ("bahdanau", "additive", "float32", 1.0),  # the baseline: attention-char-en-fr's settings before it was retrained
+    ("luong", "additive", "float32", 1.0),
+    ("luong", "general", "float32", 1.0),
+    ("luong", "general", "bfloat16", 1.0),
+    ("luong", "additive", "bfloat16", 1.0),
+    ("bahdanau", "additive", "bfloat16", 1.0),  # attention-char-en-fr's settings now
+    ("luong", "general", "bfloat16", 0.5),  # half its inputs its own predictions: step by step again
+    ("bahdanau", "learned", "float32", 1.0),  # scores each source position from its own vector: the same every step
+    ("bahdanau", "positional", "float32", 1.0),  # the notes' Dense across positions per channel: the same every step
 ]
 
 
@@ -204,7 +207,7 @@ def attention_orders(epochs: int) -> dict:
         )
 
     results = {}
-    for order, score, precision in ATTENTION_VARIANTS:
+    for order, score, precision, ratio in ATTENTION_VARIANTS:
         keras.utils.set_random_seed(0)
         with compute_precision(precision):
             model = RNNSeq2Seq(
@@ -216,6 +219,7 @@ def attention_orders(epochs: int) -> dict:
                     "attention": score,
                     "attention_units": 128,
                     "attention_order": order,
+                    "teacher_forcing_ratio": ratio,
                     "attention_positions": 30 if score == "positional" else 0,
                     "dropout": 0.3,
                 }
@@ -232,6 +236,7 @@ def attention_orders(epochs: int) -> dict:
             verbose=0,
         )
         label = f"{order} order, {score} score" + (", bfloat16" if precision == "bfloat16" else "")
+        label += f", teacher forcing {ratio:g}" if ratio < 1 else ""
         results[label] = {
             "samples_per_s": round(len(train_src) / median(timer.times[1:]), 1),
             "epoch_seconds": [round(t, 1) for t in timer.times],
