@@ -81,7 +81,7 @@ class TranslatorTrainConfig(FitSettings):
     # epoch that compiles one program per batch shape; slower for attention models on a CPU (bench training)
     xla: bool = False
     # "bfloat16": compute in bfloat16 with float32 weights (Keras's mixed_bfloat16 policy), for CPUs with AVX512_BF16
-    # or AMX: 1.3-1.7x the samples/s of an attention translator here (bench training --attention); the saved weights are
+    # or AMX: 1.4-1.6x the samples/s of an attention translator here (bench training --attention); the saved weights are
     # float32 and the app runs them in float32
     precision: str = "float32"
 
