@@ -134,6 +134,7 @@ def test_replay_follows_the_keyboard_and_resets_on_a_new_translation(page):
     page.wait_for_function(
         "Number(document.querySelector('#translate-step input[type=range]').max) >= 10", timeout=30_000
     )  # the slider spans this translation's steps before the keys are pressed
+    _settled(page, "document.querySelector('#translate-heatmap .js-plotly-plot')")  # and the click's last output
     slider.focus()
     for _ in range(3):
         page.keyboard.press("ArrowRight")
@@ -420,7 +421,7 @@ def test_a_phone_shows_every_tab_without_sideways_scrolling(browser, app_url):
 def test_ticking_the_causal_mask_redraws_what_it_changes_only(browser, app_url):
     page = _open(browser, app_url + "?tab=mha")
     plots = "document.querySelectorAll('#tab-mha .js-plotly-plot')"
-    page.wait_for_function(f"{plots}.length >= 4 && {plots}[1].data?.length === 1", timeout=60_000)
+    page.wait_for_function(f"{plots}.length >= 4 && {plots}[1].data?.length === 1", timeout=120_000)  # a loaded CPU
     _settled(page, f"{plots}[0]")
     page.evaluate(f"{plots}[0].data.__unchanged = 1")
     page.evaluate("window.s2sOutgoingSkipped = 0")
