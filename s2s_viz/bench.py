@@ -42,17 +42,15 @@ def write_result(
     name: str, payload: dict, folder: str | Path = "benchmarks/results", command: str | None = None
 ) -> Path:
     """Write ``folder/NAME.json`` with the machine, the command and the time, and print it."""
-    import keras
-    import tensorflow as tf
-
     from ._version import __version__
+    from .backend import versions
 
     record = {
         "benchmark": name,
         "machine": machine_description(),
         "command": "s2s-viz bench " + " ".join([command or name, *sys.argv[1:]]),
         "date": time.strftime("%Y-%m-%d %H:%M"),
-        "versions": {"s2s_viz": __version__, "tensorflow": tf.__version__, "keras": keras.__version__},
+        "versions": {"s2s_viz": __version__, **versions()},
         **payload,
     }
     path = Path(folder) / f"{name}.json"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import backend
 from .data.vocab import CharVocab
 from .translator import InputError
 
@@ -36,13 +37,11 @@ class PositionScore:
 
 class BlankFill:
     def __init__(self, model, vocab: CharVocab, card: dict):
-        import tensorflow as tf
-
         self.model = model
         self.vocab = vocab
         self.card = card
         self.max_length = int(card.get("training", {}).get("config", {}).get("max_length", 30))
-        self._logits = tf.function(lambda ids: model(ids, training=False), reduce_retracing=True)
+        self._logits = backend.compile_function(lambda ids: model(ids, training=False), model)
 
     @property
     def name(self) -> str:
@@ -65,7 +64,7 @@ class BlankFill:
 
     def _probabilities(self, rows: list[str]) -> np.ndarray:
         ids = self.vocab.encode_batch(rows, max_len=self.max_length)
-        logits = np.asarray(self._logits(ids), dtype=np.float64)
+        logits = np.asarray(backend.to_numpy(self._logits(ids)), dtype=np.float64)
         logits[:, [0, self.vocab.id_of(BLANK)]] = -np.inf  # neither padding nor the blank is an answer
         exp = np.exp(logits - logits.max(axis=1, keepdims=True))
         return exp / exp.sum(axis=1, keepdims=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import explain
+from . import backend, explain
 from .data.digits import to_mnist
 
 
@@ -17,18 +17,14 @@ class DigitClassifier:
     """
 
     def __init__(self, model, card: dict):
-        import tensorflow as tf
-
         self.model = model
         self.card = card
         # One compiled graph per question: eager Keras dispatches op by op, ten times slower for one image.
-        self._logits = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+        self._logits = backend.compile_function(lambda x: model(x, training=False), model)
         self._attention = (
-            tf.function(model.attention_maps, reduce_retracing=True) if hasattr(model, "attention_maps") else None
+            backend.compile_function(model.attention_maps, model) if hasattr(model, "attention_maps") else None
         )
-        self._hidden = (
-            tf.function(model.hidden_states, reduce_retracing=True) if hasattr(model, "hidden_states") else None
-        )
+        self._hidden = backend.compile_function(model.hidden_states, model) if hasattr(model, "hidden_states") else None
 
     @property
     def name(self) -> str:
@@ -45,19 +41,19 @@ class DigitClassifier:
     def classify_batch(self, images) -> np.ndarray:
         """``classify`` for many pictures at once: each prepared alike, one model call; ``(N, 10)``."""
         prepared = np.stack([_prepared(image) for image in images])
-        logits = np.asarray(self._logits(prepared))
+        logits = backend.to_numpy(self._logits(prepared))
         exp = np.exp(logits - logits.max(axis=1, keepdims=True))
         return exp / exp.sum(axis=1, keepdims=True)
 
     def classify(self, image) -> np.ndarray:
-        logits = np.asarray(self._logits(self.prepare(image)))[0]
+        logits = backend.to_numpy(self._logits(self.prepare(image)))[0]
         exp = np.exp(logits - logits.max())
         return exp / exp.sum()
 
     def attention(self, image, head_fusion: str = "mean", discard_ratio: float = 0.0) -> dict:
         if self._attention is None:
             raise ValueError(f"{self.name} is a {self.architecture} model; only a ViT has attention maps")
-        maps = [np.asarray(a)[0] for a in self._attention(self.prepare(image))]  # each (h, N+1, N+1)
+        maps = [a[0] for a in backend.to_numpy(self._attention(self.prepare(image)))]  # each (h, N+1, N+1)
         return {
             "class_token": [[explain.class_token_attention(a, head) for head in range(a.shape[0])] for a in maps],
             "class_token_mean": [explain.class_token_attention(a) for a in maps],
@@ -69,7 +65,7 @@ class DigitClassifier:
     def hidden_states(self, image) -> dict:
         if self._hidden is None:
             raise ValueError(f"{self.name} is a {self.architecture} model; only an RNN has hidden states")
-        return {name: np.asarray(states)[0] for name, states in self._hidden(self.prepare(image)).items()}
+        return {name: states[0] for name, states in backend.to_numpy(self._hidden(self.prepare(image))).items()}
 
 
 def _prepared(image) -> np.ndarray:

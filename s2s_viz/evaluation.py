@@ -125,13 +125,13 @@ def evaluate_blanks(model, vocab, limit: int | None = None) -> dict:
             answers.append(char)
             places.append("start" if i < 3 else "end" if i >= len(sentence) - 3 else "middle")
             first.append(index < SLICE_SENTENCES)
-    import tensorflow as tf
+    from . import backend
 
-    predict = tf.function(lambda ids: model(ids, training=False), reduce_retracing=True)
+    predict = backend.compile_function(lambda ids: model(ids, training=False), model)
     width = max((len(row) for row in rows), default=1)  # one padded width: one trace
     correct = []
     for start in range(0, len(rows), 2048):
-        logits = np.array(predict(vocab.encode_batch(rows[start : start + 2048], max_len=width)))
+        logits = np.array(backend.to_numpy(predict(vocab.encode_batch(rows[start : start + 2048], max_len=width))))
         logits[:, [0, vocab.id_of(BLANK)]] = -np.inf
         correct.extend(vocab.token(int(i)) for i in logits.argmax(axis=1))
     hit = np.array([guess == answer for guess, answer in zip(correct, answers)])

@@ -7,19 +7,13 @@ import platform
 
 
 def _gpu_names() -> list[str]:
-    try:
-        import tensorflow as tf
+    from .backend import devices
 
-        return [
-            tf.config.experimental.get_device_details(g).get("device_name", g.name)
-            for g in tf.config.list_physical_devices("GPU")
-        ]
-    except Exception:  # no TensorFlow or no device query: no GPU to name
-        return []
+    return devices()
 
 
 def machine_description() -> str:
-    """``AMD EPYC ..., 2 cores, Linux x86_64`` plus ``, GPU: NAME`` for each GPU TensorFlow sees."""
+    """``AMD EPYC ..., 2 cores, Linux x86_64`` plus ``, GPU: NAME`` for each GPU the Keras backend sees."""
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as handle:
@@ -35,6 +29,6 @@ def machine_description() -> str:
 
 
 def device_description() -> str:
-    """The device TensorFlow trains on: the first GPU's name, or the CPU with the machine's description."""
+    """The device the Keras backend trains on: the first GPU's name, or the CPU with the machine's description."""
     gpus = _gpu_names()
     return f"GPU: {gpus[0]}" if gpus else f"CPU ({machine_description()})"

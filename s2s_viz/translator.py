@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
+from . import backend
 from .data.vocab import CharVocab, Unknown
 from .decoding import FORCED, GREEDY, SAMPLE, TOKENS, StepDecoder
 
@@ -166,7 +167,7 @@ class Translator:
         self.max_target_length = int(data.get("max_target_length") or 100)
         self.decoder = StepDecoder(model, target_vocab.start_id, target_vocab.end_id, xla=xla)
         maps = getattr(model, "attention_maps", None)
-        self._attention_maps = tf.function(maps, reduce_retracing=True) if maps else None
+        self._attention_maps = backend.compile_function(maps, model) if maps else None
 
     @property
     def name(self) -> str:
@@ -213,24 +214,27 @@ class Translator:
         if not hasattr(self.model, "decoder_layers"):
             raise InputError("only an RNN translator passes hidden states from step to step (a Transformer has none)")
         ids, _, _ = self.prepare(text)
-        source = tf.constant([ids], dtype=tf.int32)
+        source = ops.convert_to_tensor(np.array([ids], dtype=np.int32))
         memory, states = self.model.encode(source)
         names = ("h", "c")
 
         def as_dicts(layer_states) -> list[dict]:
-            return [{name: np.asarray(value)[0] for name, value in zip(names, layer)} for layer in layer_states]
+            return [
+                {name: ops.convert_to_numpy(value)[0] for name, value in zip(names, layer)} for layer in layer_states
+            ]
 
         encoder_states = as_dicts(states)
         if not hand_over:
-            states = [[tf.zeros_like(value) for value in layer] for layer in states]
+            states = [[ops.zeros_like(value) for value in layer] for layer in states]
         initial = as_dicts(states)  # what the decoder starts from: the encoder's final states, handed over
         token = self.target_vocab.start_id
         written: list[int] = []
         per_step: list[list[dict]] = []
         for _ in range(self.max_steps):
-            logits, states, _ = self.model.decode_step(tf.constant([token], dtype=tf.int32), states, memory)
+            token_ids = ops.convert_to_tensor(np.array([token], dtype=np.int32))
+            logits, states, _ = self.model.decode_step(token_ids, states, memory)
             per_step.append(as_dicts(states))
-            token = int(np.argmax(_forbidden(np.asarray(logits)[0], self.target_vocab)))
+            token = int(np.argmax(_forbidden(ops.convert_to_numpy(logits)[0], self.target_vocab)))
             written.append(token)
             if token == self.target_vocab.end_id:
                 break
@@ -276,10 +280,7 @@ class Translator:
             ]
         else:
             mode = SAMPLE if strategy == "sample" else GREEDY
-            if mode == TOKENS:
-                out = self.decoder.run_tokens(source, self.max_steps)
-            else:
-                out = self.decoder.run(source, self.max_steps, mode, temperature=temperature, seed=seed or 0)
+            out = self.decoder.run(source, self.max_steps, mode, temperature=temperature, seed=seed or 0)
             length = int(out.lengths[0])
             tokens = out.tokens[0, :length]
             attention = out.attention[0, :length]
@@ -291,8 +292,8 @@ class Translator:
         if self._attention_maps is not None:
             decoder_input = np.array([[self.target_vocab.start_id, *tokens[:-1]]], dtype=np.int32)
             maps = {
-                kind: [np.asarray(layer)[0] for layer in layers]
-                for kind, layers in self._attention_maps(tf.constant(source), tf.constant(decoder_input)).items()
+                kind: [layer[0] for layer in layers]
+                for kind, layers in backend.to_numpy(self._attention_maps(source, decoder_input)).items()
             }
         return TranslationResult(
             attention_maps=maps,

@@ -43,7 +43,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import keras
-import tensorflow as tf
 from keras import ops
 
 from ..validation import require
@@ -225,8 +224,7 @@ class RNNSeq2Seq(keras.Model):
         """
         mask = ops.not_equal(source_ids, 0)  # (B, S)
         if self.spec.reverse_source:  # each row's real characters last to first; padding stays at the end
-            lengths = ops.sum(ops.cast(mask, "int32"), axis=1)
-            source_ids = tf.reverse_sequence(source_ids, lengths, seq_axis=1, batch_axis=0)
+            source_ids = reverse_real_tokens(source_ids, mask)
         x = self.source_embedding(source_ids)  # (B, S, V) or (B, S, E)
         states = []
         for index, layer in enumerate(self.encoder_layers):
@@ -342,13 +340,14 @@ class RNNSeq2Seq(keras.Model):
         source_length = ops.shape(memory["mask"])[1]
         if teacher_forcing_ratio >= 1.0:
             # Nothing is fed back, so the output layer runs once over all steps after the loop.
+            # The carry is stacked over time as the scan's output: the features and alpha ride along in it.
             def forced(carry, gold_t):
                 features, layer_states, alpha = self._step_features(gold_t, carry[0], memory)
                 return layer_states, features, alpha
 
             dtype = self.compute_dtype
             start = (states, ops.zeros((batch, self.feature_dim), dtype), ops.zeros((batch, source_length), dtype))
-            _, features, alpha = tf.scan(forced, gold, initializer=start)  # (T, B, F), (T, B, S)
+            _, features, alpha = scan_carries(forced, start, gold)  # (T, B, F), (T, B, S)
             logits = self.output_logits(self.dropout(features, training=training))  # (T, B, V)
             return ops.transpose(logits, (1, 0, 2)), ops.transpose(alpha, (1, 0, 2))
         coins = keras.random.uniform((steps, batch, 1), seed=self.feedback_seed)
@@ -369,9 +368,9 @@ class RNNSeq2Seq(keras.Model):
             logits, layer_states, alpha = self._step(x, layer_states, memory, training)
             return layer_states, ops.softmax(logits, axis=-1), logits, alpha
 
-        # tf.scan stacks the whole carry over time; the logits and alpha ride along in it.
+        # The whole carry is stacked over time as the scan's output; the logits and alpha ride along in it.
         start = (states, first_probs, ops.zeros((batch, vocab)), ops.zeros((batch, source_length), self.compute_dtype))
-        _, _, logits, alpha = tf.scan(step, (gold, use_gold), initializer=start)  # (T, B, V), (T, B, S)
+        _, _, logits, alpha = scan_carries(step, start, (gold, use_gold))  # (T, B, V), (T, B, S)
         return ops.transpose(logits, (1, 0, 2)), ops.transpose(alpha, (1, 0, 2))
 
     def get_config(self):
@@ -387,12 +386,45 @@ def masked_loss(y_true, logits):
     """Cross-entropy averaged over real target positions only (id != 0): the characters and the end symbol.
 
     Under ``tf.distribute`` Keras sums the replicas' losses, so (as Keras's own losses do) each replica's mean
-    is divided by the number of replicas.
+    is divided by the number of replicas (JAX's and PyTorch's Keras see one global batch: nothing to divide).
     """
     mask = ops.cast(ops.not_equal(y_true, 0), "float32")
     loss = keras.losses.sparse_categorical_crossentropy(y_true, logits, from_logits=True)
-    replicas = tf.distribute.get_strategy().num_replicas_in_sync
-    return ops.sum(loss * mask) / ops.maximum(ops.sum(mask), 1.0) / replicas
+    return ops.sum(loss * mask) / ops.maximum(ops.sum(mask), 1.0) / _replicas_in_sync()
+
+
+def _replicas_in_sync() -> int:
+    if keras.backend.backend() != "tensorflow":
+        return 1
+    import tensorflow as tf
+
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def scan_carries(step, start, xs):
+    """``carry = step(carry, x)`` over the first axis of ``xs``; returns every step's carry, stacked over time.
+
+    TensorFlow's own ``tf.scan`` does exactly this, for any number of steps; ``keras.ops.scan`` (JAX's ``lax.scan``
+    semantics) serves the other backends, the carry given back as each step's output.
+    """
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.scan(step, xs, initializer=start)
+
+    def scanned(carry, x):
+        carry = step(carry, x)
+        return carry, carry
+
+    return ops.scan(scanned, start, xs)[1]
+
+
+def reverse_real_tokens(ids, mask):
+    """Each row's real tokens ``(B, S)`` last to first, the padding left at the end (``tf.reverse_sequence``)."""
+    lengths = ops.sum(ops.cast(mask, "int32"), axis=1, keepdims=True)  # (B, 1)
+    positions = ops.expand_dims(ops.arange(ops.shape(ids)[1], dtype="int32"), 0)  # (1, S)
+    order = ops.where(positions < lengths, lengths - 1 - positions, positions)  # (B, S)
+    return ops.take_along_axis(ids, order, axis=1)
 
 
 @keras.saving.register_keras_serializable(package="s2s_viz")

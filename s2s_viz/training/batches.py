@@ -69,6 +69,11 @@ class GlobalBatches:
         raise NotImplementedError
 
     def dataset(self, shuffle: bool = True, start_epoch: int = 0, shares: tuple[int, int, int] | None = None):
+        """The batches as ``fit`` reads them: a ``tf.data`` pipeline on TensorFlow, the plain generator elsewhere."""
+        import keras
+
+        if keras.backend.backend() != "tensorflow":
+            return self.forever(shuffle, start_epoch, shares)
         import tensorflow as tf
 
         return tf.data.Dataset.from_generator(

@@ -22,10 +22,17 @@ def main() -> int:
         os.nice(niceness)  # the app's requests first
     except OSError:
         pass
-    import tensorflow as tf
+    import keras
 
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    elif keras.backend.backend() == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
     stop, lock = threading.Event(), threading.Lock()
 
     def listen() -> None:

@@ -156,6 +156,10 @@ def get_strategy(name: str):
         raise DistributionError(f"strategy must be one of {', '.join(DISTRIBUTION_STRATEGIES)}, got {name!r}")
     if name == "none":
         return None
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return _keras_data_parallel(name, keras)
     if name not in _STRATEGIES:
         import tensorflow as tf
 
@@ -167,8 +171,23 @@ def get_strategy(name: str):
     return _STRATEGIES[name]
 
 
+def _keras_data_parallel(name: str, keras) -> None:
+    """On JAX, ``mirrored`` is Keras's own data parallelism over every local device (``keras.distribution``): each
+    variable built afterwards is replicated, each batch split; the trainer then sees one global batch (no strategy).
+    """
+    if name != "mirrored" or keras.backend.backend() != "jax":
+        raise DistributionError(
+            f"strategy {name!r} needs TensorFlow (tf.distribute); on {keras.backend.backend()} use 'none'"
+            + (" or 'mirrored' (keras.distribution, JAX)" if keras.backend.backend() == "jax" else "")
+        )
+    keras.distribution.set_distribution(keras.distribution.DataParallel())
+    return None
+
+
 def cluster_of(strategy) -> Cluster:
     """This process's place: from ``TF_CONFIG`` for a multi-worker strategy, else a cluster of one."""
+    if strategy is None:
+        return Cluster(workers=1, index=0, addresses=())
     import tensorflow as tf
 
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):

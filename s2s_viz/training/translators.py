@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from .. import backend
 from .batches import load_translation_data, make_batches
 from .config import MEMORY_LIMIT_BYTES, TranslatorTrainConfig, compute_precision, make_optimizer
 from .fit import fit_and_save, new_card
@@ -144,7 +145,7 @@ def train_translator(
             optimizer=make_optimizer(config, len(train)),
             loss=masked_loss,
             metrics=[masked_accuracy],
-            jit_compile=bool(config.xla),
+            jit_compile=backend.training_jit_compile(config.xla),
         )
         return model
 

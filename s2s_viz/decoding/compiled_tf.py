@@ -1,11 +1,4 @@
-"""Decoding, one explicit step at a time: greedy, beam search, temperature sampling and teacher-forced scoring.
-
-Every translator model offers the same two methods, and nothing else is used here:
-
-* ``model.encode(source_ids) -> (memory, states)`` reads the source once;
-* ``model.decode_step(token_ids, states, memory) -> (logits, states, alpha)`` is **one step** of the decoder:
-  the previous token ids ``(B,)`` and states in, the next token's logits ``(B, V)``, the new states and the
-  step's attention ``(B, S)`` out.
+"""Decoding on TensorFlow: every engine compiled by ``tf.function`` (and XLA), the default backend's fastest path.
 
 Greedy search, sampling and teacher-forced scoring are one loop over that step, compiled with ``tf.function``
 into a single graph (``tf.while_loop``) so that a sentence costs one call rather than one ``predict`` per
@@ -28,26 +21,24 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-GREEDY, SAMPLE, FORCED = "greedy", "sample", "forced"
-HISTORIES = ("tokens", "chosen", "top_ids", "top_log_probs", "attention", "score")  # a beam's arrays per hypothesis
-TOKENS = "tokens"  # greedy, keeping only the chosen tokens: batch translation, where nothing else is shown
-TOP_K = 5
+from .outputs import (
+    FORCED,
+    GREEDY,
+    HISTORIES,
+    SAMPLE,
+    TOKENS,
+    TOP_K,
+    BeamOutput,
+    DecodeOutput,
+    Hypothesis,
+    bucket,
+    lengths_of,
+    padded_rows_and_columns,
+)
+
 SEGMENT = 8  # batched greedy decoding: steps between two looks at which rows are still writing
 ENCODE_ROWS = 128  # batched greedy decoding: rows encoded at once by a model that can join parts (``pad_memory``)
 _NEVER = -1e9
-
-
-@dataclass
-class DecodeOutput:
-    """Arrays of one decoding run over a batch (numpy)."""
-
-    tokens: np.ndarray  # (B, L) ids, 0 after the end symbol
-    top_ids: np.ndarray | None  # (B, L, k) the k most likely ids at each step (None in TOKENS mode)
-    top_probs: np.ndarray | None  # (B, L, k) their probabilities
-    chosen_probs: np.ndarray | None  # (B, L) probability of the chosen (or fed) token
-    reference_probs: np.ndarray | None  # (B, L) probability given to the reference's token at each step
-    attention: np.ndarray | None  # (B, L, S)
-    lengths: np.ndarray  # (B,) steps taken, the end symbol included
 
 
 def _forbid(logits, forbidden_ids):
@@ -153,7 +144,7 @@ class StepDecoder:
         batch, length = source_ids.shape
         if reference_ids is None:
             reference_ids = np.zeros((batch, max_steps), dtype=np.int32)
-        capacity = _bucket(max(capacity or 0, max_steps), 16) if self.xla else max_steps
+        capacity = bucket(max(capacity or 0, max_steps), 16) if self.xla else max_steps
         reference = np.zeros((batch, capacity), dtype=np.int32)
         width = min(max_steps, reference_ids.shape[1])
         reference[:, :width] = reference_ids[:, :width]
@@ -181,19 +172,12 @@ class StepDecoder:
         )
         if attention is not None:
             attention = attention[:, :, :length]
-        is_end = (tokens == self.end_id) | (tokens == 0)
-        lengths = np.where(is_end.any(axis=1), is_end.argmax(axis=1) + 1, tokens.shape[1])
-        lengths = np.minimum(lengths, int(steps))
+        lengths = lengths_of(tokens, self.end_id, steps)
         return DecodeOutput(tokens, top_ids, top_probs, chosen_probs, reference_probs, attention, lengths)
 
     def _padded(self, source_ids: np.ndarray) -> np.ndarray:
-        """XLA's fixed shapes: the rows padded to a power of two with copies of the first, the columns to a multiple
-        of 16 (within a Transformer's position table) with padding, which the encoder masks."""
-        batch, length = source_ids.shape
-        limit = getattr(self.model, "max_source_positions", None)
-        columns = max(length, _bucket(length, 16) if limit is None else min(_bucket(length, 16), limit))
-        rows = np.repeat(source_ids[:1], (1 << (batch - 1).bit_length()) - batch, 0)
-        return np.pad(np.concatenate([source_ids, rows]), ((0, 0), (0, columns - length)))
+        """XLA's fixed shapes (``padded_rows_and_columns``)."""
+        return padded_rows_and_columns(source_ids, getattr(self.model, "max_source_positions", None))
 
     # ---- batched greedy decoding that drops the rows that ended ------------------------------------------
     def _make_segment(self):
@@ -248,7 +232,7 @@ class StepDecoder:
             done, cache = 0, None
             while done < max_steps:
                 if fit_cache is not None:  # a cache as long as this segment's last step needs, in a few lengths
-                    needed = min(_bucket(done + SEGMENT, 16), self.model.spec.max_length)
+                    needed = min(bucket(done + SEGMENT, 16), self.model.spec.max_length)
                     if needed != cache:
                         states, cache = fit_cache(states, needed), needed
                 steps, written, tokens, states, finished = self._segment(
@@ -276,9 +260,7 @@ class StepDecoder:
             self._build_loops()
             self._segment = None
             return self.run_tokens(source_ids[:batch, :length], max_steps)
-        is_end = (out == self.end_id) | (out == 0)
-        lengths = np.where(is_end.any(axis=1), is_end.argmax(axis=1) + 1, out.shape[1])
-        return DecodeOutput(out, None, None, None, None, None, np.minimum(lengths, done))
+        return DecodeOutput(out, None, None, None, None, None, lengths_of(out, self.end_id, done))
 
     def _encode_rows(self, source_ids: np.ndarray):
         """``model.encode`` of a batch; for a model that can join parts (``pad_memory``), in parts of ``ENCODE_ROWS``
@@ -293,7 +275,7 @@ class StepDecoder:
         parts = []
         for start in range(0, rows, ENCODE_ROWS):
             part = source_ids[start : start + ENCODE_ROWS]
-            used = min(_bucket(max(int(np.count_nonzero(part, axis=1).max()), 1), 8), width)
+            used = min(bucket(max(int(np.count_nonzero(part, axis=1).max()), 1), 8), width)
             memory, states = self._encode_batch(tf.constant(part[:, :used]))
             parts.append((pad_memory(memory, width), states))
         return tf.nest.map_structure(lambda *pieces: tf.concat(pieces, 0), *parts)
@@ -445,7 +427,7 @@ class StepDecoder:
         k = int(beam_width)
         source_ids = np.asarray(source_ids, dtype=np.int32)
         length = source_ids.shape[1]
-        capacity = _bucket(max_steps, 16)
+        capacity = bucket(max_steps, 16)
         if self.xla:
             source_ids = self._padded(source_ids)  # one source: one row
         if k not in self._beam_loops:
@@ -549,33 +531,6 @@ class StepDecoder:
             states = tf.nest.map_structure(lambda x, order=order: tf.gather(x, order), states)
         best = max(finished or alive, key=lambda h: h.score / max(len(h.tokens), 1) ** length_penalty)
         return np.array(best.tokens, dtype=np.int32), np.stack(best.log_probs), np.stack(best.attention)
-
-
-def _bucket(n: int, size: int) -> int:
-    """``n`` rounded up to a multiple of ``size``."""
-    return -(-n // size) * size
-
-
-@dataclass
-class Hypothesis:
-    """One candidate of a beam search: its tokens (the end symbol included if it ended) and scores."""
-
-    tokens: np.ndarray
-    score: float  # summed log-probability
-    normalised: float  # score / length ** length_penalty: what the candidates are ranked by
-    ended: bool
-
-
-@dataclass
-class BeamOutput:
-    """The best hypothesis's arrays (numpy) and every candidate it was chosen from, best first."""
-
-    tokens: np.ndarray  # (L,)
-    chosen_log_probs: np.ndarray  # (L,) the log-probability of each token when it was chosen
-    top_ids: np.ndarray  # (L, TOP_K) the most likely tokens at each step, most likely first
-    top_log_probs: np.ndarray  # (L, TOP_K) their log-probabilities
-    attention: np.ndarray  # (L, S)
-    hypotheses: list[Hypothesis]
 
 
 @dataclass

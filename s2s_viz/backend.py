@@ -1,0 +1,126 @@
+"""Which Keras backend runs the models, on which device, and how a function of a model is compiled under it.
+
+Keras 3 runs one model code on TensorFlow, JAX or PyTorch (``KERAS_BACKEND``, read once when Keras is first
+imported; TensorFlow is the default). The models here are written with ``keras.ops`` only; what differs per backend
+is how a function that calls a model is compiled into one program:
+
+* TensorFlow: ``tf.function`` (a graph), with XLA when asked (``jit_compile``);
+* JAX: ``jax.jit`` (always XLA), with the model's weights passed in as arguments (``keras.StatelessScope``), so
+  that a model still training is read with its current weights, never the ones it had when it was compiled;
+* PyTorch: run eagerly under ``torch.no_grad()`` (``torch.compile`` of a step loop this small was not faster).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
+def name() -> str:
+    """The backend Keras runs on: ``tensorflow``, ``jax`` or ``torch``."""
+    import keras
+
+    return keras.backend.backend()
+
+
+def is_tensorflow() -> bool:
+    return name() == "tensorflow"
+
+
+def compile_function(function: Callable, model=None, xla: bool = False) -> Callable:
+    """``function`` compiled for the current backend; its outputs are backend tensors (``to_numpy`` reads them).
+
+    ``model``: the Keras model whose weights ``function`` reads (JAX passes them in on every call, so that a model
+    that is still training is read as it is now). ``xla``: TensorFlow compiles with XLA (JAX always does).
+    """
+    backend = name()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(function, reduce_retracing=True, jit_compile=bool(xla) or None)
+    if backend == "jax":
+        return _jax_compiled(function, model)
+    import torch
+
+    def eager(*args, **kwargs):
+        with torch.no_grad():
+            return function(*args, **kwargs)
+
+    return eager
+
+
+def _jax_compiled(function: Callable, model) -> Callable:
+    import jax
+    import keras
+
+    if model is None:
+        return jax.jit(function)
+
+    def pure(values, args, kwargs):
+        with keras.StatelessScope(state_mapping=list(zip(model.variables, values))):
+            return function(*args, **kwargs)
+
+    compiled = jax.jit(pure)
+
+    def call(*args, **kwargs):
+        return compiled([variable.value for variable in model.variables], args, kwargs)
+
+    return call
+
+
+def training_jit_compile(xla: bool) -> bool:
+    """``jit_compile`` for ``model.compile``: TensorFlow as the config asks (XLA is not always faster there);
+    JAX always (it has no other way to run fast); PyTorch never (``torch.compile`` of a recurrent step loop takes
+    minutes to compile)."""
+    return {"tensorflow": bool(xla), "jax": True}.get(name(), False)
+
+
+def to_numpy(tree):
+    """Every tensor of a nested structure as a numpy array."""
+    import keras
+
+    return keras.tree.map_structure(keras.ops.convert_to_numpy, tree)
+
+
+def devices() -> list[str]:
+    """The accelerators the backend sees, by name (an empty list: the CPU only)."""
+    backend = name()
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            return [
+                tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
+                for gpu in tf.config.list_physical_devices("GPU")
+            ]
+        if backend == "jax":
+            import jax
+
+            return [str(getattr(device, "device_kind", device)) for device in jax.devices() if device.platform != "cpu"]
+        import torch
+
+        return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    except Exception:  # a driver that cannot be asked: report the CPU
+        return []
+
+
+def describe() -> str:
+    """One line for people: the backend and the device it computes on."""
+    found = devices()
+    return f"Keras on {name()}, " + (f"GPU: {', '.join(found)}" if found else "CPU")
+
+
+def versions() -> dict:
+    """Versions of Keras and of the backend it runs on."""
+    import keras
+
+    backend = name()
+    module = __import__(backend)
+    return {"keras": keras.__version__, "backend": backend, backend: getattr(module, "__version__", "?")}
+
+
+def requested() -> str:
+    """The backend asked for in the environment (before Keras is imported), TensorFlow when none is."""
+    return os.environ.get("KERAS_BACKEND", "tensorflow")

@@ -1,0 +1,68 @@
+"""What every decoding engine returns, and the names of its modes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+GREEDY, SAMPLE, FORCED = "greedy", "sample", "forced"
+TOKENS = "tokens"  # greedy, keeping only the chosen tokens: batch translation, where nothing else is shown
+HISTORIES = ("tokens", "chosen", "top_ids", "top_log_probs", "attention", "score")  # a beam's arrays per hypothesis
+TOP_K = 5
+
+
+@dataclass
+class DecodeOutput:
+    """Arrays of one decoding run over a batch (numpy)."""
+
+    tokens: np.ndarray  # (B, L) ids, 0 after the end symbol
+    top_ids: np.ndarray | None  # (B, L, k) the k most likely ids at each step (None in TOKENS mode)
+    top_probs: np.ndarray | None  # (B, L, k) their probabilities
+    chosen_probs: np.ndarray | None  # (B, L) probability of the chosen (or fed) token
+    reference_probs: np.ndarray | None  # (B, L) probability given to the reference's token at each step
+    attention: np.ndarray | None  # (B, L, S)
+    lengths: np.ndarray  # (B,) steps taken, the end symbol included
+
+
+@dataclass
+class Hypothesis:
+    """One candidate of a beam search: its tokens (the end symbol included if it ended) and scores."""
+
+    tokens: np.ndarray
+    score: float  # summed log-probability
+    normalised: float  # score / length ** length_penalty: what the candidates are ranked by
+    ended: bool
+
+
+@dataclass
+class BeamOutput:
+    """The best hypothesis's arrays (numpy) and every candidate it was chosen from, best first."""
+
+    tokens: np.ndarray  # (L,)
+    chosen_log_probs: np.ndarray  # (L,) the log-probability of each token when it was chosen
+    top_ids: np.ndarray  # (L, TOP_K) the most likely tokens at each step, most likely first
+    top_log_probs: np.ndarray  # (L, TOP_K) their log-probabilities
+    attention: np.ndarray  # (L, S)
+    hypotheses: list[Hypothesis]
+
+
+def lengths_of(tokens: np.ndarray, end_id: int, steps: int) -> np.ndarray:
+    """Steps each row took, its end symbol (or first padding) included, at most ``steps``."""
+    is_end = (tokens == end_id) | (tokens == 0)
+    lengths = np.where(is_end.any(axis=1), is_end.argmax(axis=1) + 1, tokens.shape[1])
+    return np.minimum(lengths, int(steps))
+
+
+def bucket(n: int, size: int) -> int:
+    """``n`` rounded up to a multiple of ``size``."""
+    return -(-n // size) * size
+
+
+def padded_rows_and_columns(source_ids: np.ndarray, position_limit: int | None) -> np.ndarray:
+    """Fixed shapes for a compiler (XLA): the rows padded to a power of two with copies of the first, the columns
+    to a multiple of 16 (within a Transformer's position table) with padding, which the encoder masks."""
+    batch, length = source_ids.shape
+    columns = max(length, bucket(length, 16) if position_limit is None else min(bucket(length, 16), position_limit))
+    rows = np.repeat(source_ids[:1], (1 << (batch - 1).bit_length()) - batch, 0)
+    return np.pad(np.concatenate([source_ids, rows]), ((0, 0), (0, columns - length)))

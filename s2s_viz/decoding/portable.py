@@ -1,0 +1,266 @@
+"""Decoding with ``keras.ops`` only: the engines that serve JAX and PyTorch (any Keras backend).
+
+The same searches as the TensorFlow engines (``compiled_tf``), on the same two methods of the model
+(``encode`` and ``decode_step``):
+
+* greedy, sampling, teacher-forced scoring and token-only batch decoding are **one loop** over the step
+  (``keras.ops.while_loop``), writing each step's numbers into arrays of a fixed number of steps
+  (``capacity``); JAX compiles the whole loop into one XLA program (``jax.jit``), PyTorch runs it eagerly;
+* beam search keeps ``k`` hypotheses as a batch of ``k`` and does its bookkeeping in Python around the compiled
+  step (the search ``compiled_tf.StepDecoder.beam_stepwise`` does, against which the compiled one is tested).
+
+Sampling draws with the Gumbel-max trick from noise made by numpy from the seed, so the same seed gives the same
+sample on every backend and device.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+from keras import ops
+
+from .. import backend
+from .outputs import (
+    FORCED,
+    GREEDY,
+    SAMPLE,
+    TOKENS,
+    TOP_K,
+    BeamOutput,
+    DecodeOutput,
+    Hypothesis,
+    bucket,
+    lengths_of,
+    padded_rows_and_columns,
+)
+
+_NEVER = -1e9
+
+
+class PortableStepDecoder:
+    """Decoding loops over one model's ``decode_step``, compiled by the current backend."""
+
+    def __init__(self, model, start_id: int, end_id: int, xla: bool | None = None):
+        self.model = model
+        self.start_id = int(start_id)
+        self.end_id = int(end_id)
+        self.xla = backend.name() == "jax"  # JAX compiles with XLA; shapes are padded to a few sizes for it
+        self._loops: dict = {}
+        self._encode = backend.compile_function(lambda ids: model.encode(ops.convert_to_tensor(ids)), model)
+        self._step = backend.compile_function(self._log_probs_step, model)
+
+    def _forbid(self, logits):
+        """Padding and the start symbol are never outputs."""
+        ids = ops.arange(ops.shape(logits)[-1], dtype="int32")
+        forbidden = ops.logical_or(ops.equal(ids, 0), ops.equal(ids, self.start_id))  # (V,)
+        return ops.where(ops.expand_dims(forbidden, 0), _NEVER, logits)
+
+    # ---- greedy, sampling, forced and token-only decoding: one loop -----------------------------------
+    def _make_loop(self, mode: str):
+        model, start_id, end_id = self.model, self.start_id, self.end_id
+
+        def loop(source_ids, reference_ids, noise, max_steps, temperature):
+            source_ids = ops.convert_to_tensor(source_ids)
+            reference_ids = ops.convert_to_tensor(reference_ids)
+            memory, states = model.encode(source_ids)
+            batch, source_length = ops.shape(source_ids)
+            capacity = ops.shape(reference_ids)[1]
+            tokens = ops.full((batch,), start_id, dtype="int32")
+            finished = ops.zeros((batch,), dtype="bool")
+            if mode == TOKENS:  # no softmax, top-k or attention arrays: only what batch translation reads
+                arrays = (ops.zeros((batch, capacity), "int32"),)
+            else:
+                arrays = (
+                    ops.zeros((batch, capacity), "int32"),  # the chosen (or fed) token
+                    ops.zeros((batch, capacity, TOP_K), "int32"),  # the most likely tokens
+                    ops.zeros((batch, capacity, TOP_K), "float32"),  # their probabilities
+                    ops.zeros((batch, capacity), "float32"),  # the chosen token's probability
+                    ops.zeros((batch, capacity), "float32"),  # the reference token's probability
+                    ops.zeros((batch, capacity, source_length), "float32"),  # alpha
+                )
+
+            def write(array, t, value):  # value (B, ...) at step t of every row
+                start = [0, t] + [0] * (len(array.shape) - 2)
+                return ops.slice_update(array, start, ops.expand_dims(ops.cast(value, array.dtype), 1))
+
+            def body(t, tokens, states, finished, arrays):
+                logits, states, alpha = model.decode_step(tokens, states, memory)  # (B, V), (B, S)
+                logits = self._forbid(ops.cast(logits, "float32"))
+                if mode == SAMPLE:  # Gumbel-max: the argmax of logits / T plus Gumbel noise is a sample
+                    chosen = ops.argmax(logits / temperature + ops.take(noise, t, axis=1), axis=-1)
+                elif mode == FORCED:
+                    chosen = ops.take(reference_ids, t, axis=1)
+                else:
+                    chosen = ops.argmax(logits, axis=-1)
+                chosen = ops.where(finished, 0, ops.cast(chosen, "int32"))  # (B,)
+                if mode == TOKENS:
+                    arrays = (write(arrays[0], t, chosen),)
+                else:
+                    probs = ops.softmax(logits, axis=-1)  # (B, V)
+                    top_probs, top_ids = ops.top_k(probs, k=TOP_K)  # (B, K) each
+
+                    def probability_of(ids):  # (B,) -> (B,)
+                        return ops.take_along_axis(probs, ops.expand_dims(ids, 1), axis=1)[:, 0]
+
+                    values = (
+                        chosen,
+                        top_ids,
+                        top_probs,
+                        probability_of(chosen),
+                        probability_of(ops.take(reference_ids, t, axis=1)),
+                        alpha,
+                    )
+                    arrays = tuple(write(array, t, value) for array, value in zip(arrays, values))
+                ended = ops.logical_or(ops.equal(chosen, end_id), ops.equal(chosen, 0))
+                return t + 1, chosen, states, ops.logical_or(finished, ended), arrays
+
+            def cond(t, tokens, states, finished, arrays):
+                return ops.logical_and(t < max_steps, ops.logical_not(ops.all(finished)))
+
+            start = (ops.convert_to_tensor(0, "int32"), tokens, states, finished, arrays)
+            steps, _, _, _, arrays = ops.while_loop(cond, body, start)
+            return steps, arrays
+
+        return loop
+
+    def run(
+        self,
+        source_ids: np.ndarray,
+        max_steps: int,
+        mode: str = GREEDY,
+        reference_ids: np.ndarray | None = None,
+        temperature: float = 1.0,
+        seed: int = 0,
+        capacity: int | None = None,
+    ) -> DecodeOutput:
+        """Decode a batch (the arguments of ``compiled_tf.StepDecoder.run``)."""
+        source_ids = np.asarray(source_ids, dtype=np.int32)
+        batch, length = source_ids.shape
+        capacity = bucket(max(capacity or 0, max_steps), 16)
+        reference = np.zeros((batch, capacity), dtype=np.int32)
+        if reference_ids is not None:
+            width = min(max_steps, reference_ids.shape[1])
+            reference[:, :width] = np.asarray(reference_ids)[:, :width]
+        source = padded_rows_and_columns(source_ids, getattr(self.model, "max_source_positions", None))
+        reference = np.concatenate([reference, np.repeat(reference[:1], len(source) - batch, 0)])
+        if mode == SAMPLE:
+            vocab = int(self.model.spec.target_vocab_size)
+            uniform = np.random.default_rng(seed).random((len(source), capacity, vocab), dtype=np.float32)
+            noise = -np.log(-np.log(np.clip(uniform, 1e-20, 1.0 - 1e-7)))
+        else:
+            noise = np.zeros((1, 1, 1), dtype=np.float32)
+        if mode not in self._loops:
+            self._loops[mode] = backend.compile_function(self._make_loop(mode), self.model)
+        steps, arrays = self._loops[mode](
+            source, reference, noise, np.int32(max_steps), np.float32(max(temperature, 1e-4))
+        )
+        steps = int(ops.convert_to_numpy(steps))
+        arrays = [ops.convert_to_numpy(array)[:batch, :max_steps] for array in arrays]
+        tokens, top_ids, top_probs, chosen_probs, reference_probs, attention = (*arrays, *[None] * (6 - len(arrays)))
+        if attention is not None:
+            attention = attention[:, :, :length]
+        lengths = lengths_of(tokens, self.end_id, steps)
+        return DecodeOutput(tokens, top_ids, top_probs, chosen_probs, reference_probs, attention, lengths)
+
+    def run_tokens(self, source_ids: np.ndarray, max_steps: int) -> DecodeOutput:
+        """Greedy decoding of a batch, token ids only (batch translation)."""
+        return self.run(source_ids, max_steps, TOKENS)
+
+    # ---- beam search: the bookkeeping in Python around the compiled step ------------------------------
+    def _log_probs_step(self, tokens, states, memory):
+        logits, states, alpha = self.model.decode_step(ops.convert_to_tensor(tokens), states, memory)
+        log_probs = ops.log_softmax(self._forbid(ops.cast(logits, "float32")), axis=-1)  # (k, V)
+        return log_probs, states, ops.cast(alpha, "float32")
+
+    def beam(self, source_ids: np.ndarray, max_steps: int, beam_width: int = 4, length_penalty: float = 1.0):
+        """Beam search for one source ``(1, S)``: ``(token ids, each token's log-probability, attention)``."""
+        result = self.beam_search(source_ids, max_steps, beam_width, length_penalty)
+        return result.tokens, result.chosen_log_probs, result.attention
+
+    def beam_stepwise(self, source_ids: np.ndarray, max_steps: int, beam_width: int = 4, length_penalty: float = 1.0):
+        """Beam search: ``(token ids, per-step log-probabilities over the vocabulary, attention)``."""
+        found = self._search(source_ids, max_steps, int(beam_width), length_penalty)
+        best = found[0]
+        return np.array(best.tokens, dtype=np.int32), np.stack(best.log_probs), np.stack(best.attention)
+
+    def beam_search(
+        self, source_ids: np.ndarray, max_steps: int, beam_width: int = 4, length_penalty: float = 1.0
+    ) -> BeamOutput:
+        """Beam search for one source ``(1, S)``: the best hypothesis and the candidates it was chosen from."""
+        found = self._search(source_ids, max_steps, int(beam_width), length_penalty)
+        best = found[0]
+        log_probs = np.stack(best.log_probs)  # (L, V)
+        tokens = np.array(best.tokens, dtype=np.int32)
+        top_ids = np.argsort(-log_probs, axis=-1, kind="stable")[:, :TOP_K]
+        return BeamOutput(
+            tokens=tokens,
+            chosen_log_probs=log_probs[np.arange(len(tokens)), tokens],
+            top_ids=top_ids,
+            top_log_probs=np.take_along_axis(log_probs, top_ids, axis=-1),
+            attention=np.stack(best.attention)[:, : np.asarray(source_ids).shape[1]],
+            hypotheses=[Hypothesis(np.array(h.tokens, dtype=np.int32), h.score, h.normalised, h.ended) for h in found],
+        )
+
+    def _search(self, source_ids, max_steps: int, k: int, length_penalty: float) -> list[_Hypothesis]:
+        """Keeps the ``k`` best partial hypotheses by summed log-probability; one that writes the end symbol is set
+        aside, and the search stops once ``k`` have ended. Returns the candidates best first: the ``k`` best ended by
+        ``score / length ** length_penalty`` (earlier ones first among equals), or the live ones if none ended."""
+        source_ids = np.asarray(source_ids, dtype=np.int32)
+        length = source_ids.shape[1]
+        source = padded_rows_and_columns(source_ids, getattr(self.model, "max_source_positions", None))[:1]
+        memory, states = self._encode(source)
+        memory = keras.tree.map_structure(lambda x: ops.repeat(x, k, axis=0), memory)
+        states = keras.tree.map_structure(lambda x: ops.repeat(x, k, axis=0), states)
+        alive = [_Hypothesis(0.0, [], [], [])]
+        finished: list[_Hypothesis] = []
+        steps = 0
+        for steps in range(1, max_steps + 1):
+            last = [h.tokens[-1] if h.tokens else self.start_id for h in alive]
+            tokens = np.array(last + [last[0]] * (k - len(alive)), dtype=np.int32)
+            log_probs, states, alpha = self._step(tokens, states, memory)
+            log_probs, alpha = ops.convert_to_numpy(log_probs), ops.convert_to_numpy(alpha)[:, :length]
+            candidates = []
+            for index, hypothesis in enumerate(alive):
+                for token in np.argsort(-log_probs[index], kind="stable")[: k + 1]:
+                    candidates.append((hypothesis.score + float(log_probs[index, token]), index, int(token)))
+            candidates.sort(key=lambda c: -c[0])
+            next_alive, parents = [], []
+            for score, index, token in candidates:
+                parent = alive[index]
+                extended = _Hypothesis(
+                    score,
+                    [*parent.tokens, token],
+                    [*parent.log_probs, log_probs[index]],
+                    [*parent.attention, alpha[index]],
+                )
+                if token == self.end_id:
+                    extended.ended = True
+                    extended.normalised = score / (steps**length_penalty)
+                    finished.append(extended)
+                elif len(next_alive) < k:
+                    next_alive.append(extended)
+                    parents.append(index)
+                if len(next_alive) == k:
+                    break
+            if len(finished) >= k or not next_alive:
+                break
+            alive = next_alive
+            order = np.array(parents + [parents[0]] * (k - len(parents)), dtype=np.int32)
+            states = keras.tree.map_structure(lambda x, order=order: ops.take(x, order, axis=0), states)
+        if finished:
+            return sorted(finished, key=lambda h: -h.normalised)[:k]
+        for hypothesis in alive:
+            hypothesis.normalised = hypothesis.score / max(steps, 1) ** length_penalty
+        return sorted(alive, key=lambda h: -h.normalised)
+
+
+@dataclass
+class _Hypothesis:
+    score: float
+    tokens: list
+    log_probs: list
+    attention: list
+    normalised: float = 0.0
+    ended: bool = False
