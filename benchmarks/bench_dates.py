@@ -19,22 +19,18 @@ import s2s_viz
 from s2s_viz.bench import write_result
 from s2s_viz.data.toy import make_pairs
 
-WHAT = "translator: additive attention (bi-LSTM encoder)"
-
-
 def form_defaults() -> dict:
-    """The Train tab's form as it opens (read from the built page, so the bench follows the tab)."""
-    from s2s_viz.ui import build_app
+    """The Train tab's form as it opens (``recipes.TRY_THIS``, which the tab's form shows)."""
+    from s2s_viz.training.recipes import TRY_THIS
 
-    demo = build_app()
-    by_id = {block.elem_id: block for block in demo.blocks.values() if getattr(block, "elem_id", None)}
-    names = ("what", "data", "epochs", "batch", "lr", "size", "layers", "pairs")
-    return {name: by_id[f"train-{name}"].value for name in names}
+    names = {"batch": "batch_size", "lr": "learning_rate"}
+    keys = ("what", "data", "epochs", "batch", "lr", "size", "layers", "pairs")
+    return {key: TRY_THIS[names.get(key, key)] for key in keys}
 
 
 def one_run(settings: dict, folder: str) -> dict:
     from s2s_viz.training import TrainingProcess, train_translator
-    from s2s_viz.ui.train import make_config
+    from s2s_viz.training.recipes import make_config
 
     _, config = make_config(
         settings["what"],

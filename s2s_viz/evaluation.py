@@ -92,12 +92,14 @@ def card_metrics(translator) -> dict:
 
 def evaluate_digits(model) -> dict:
     """Accuracy of a Keras digit model on MNIST's 10,000 test images, and on the first 1,000 (the card's slice)."""
+    import keras
+
     from .data.digits import load_mnist
 
     mnist = load_mnist()
     predictions = []
     for start in range(0, len(mnist["x_test"]), 500):
-        logits = np.asarray(model(mnist["x_test"][start : start + 500] / 255.0, training=False))
+        logits = keras.ops.convert_to_numpy(model(mnist["x_test"][start : start + 500] / 255.0, training=False))
         predictions.append(logits.argmax(axis=1))
     correct = np.concatenate(predictions) == mnist["y_test"]
     return {

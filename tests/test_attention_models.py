@@ -295,8 +295,8 @@ def test_the_residual_stream_through_a_block_adds_up(norm_first):
 
 
 def test_inside_a_shipped_transformer_block_and_the_papers_sizes():
+    from s2s_viz.training.recipes import PAPER_TRANSFORMER, WHAT, make_config
     from s2s_viz.ui.common import refuse
-    from s2s_viz.ui.train import PAPER_TRANSFORMER, WHAT, make_config
     from s2s_viz.ui.transformer import block_inside
 
     figure, table, sizes = block_inside("transformer-char-en-fr", "I am cold.", 1, 2)

@@ -355,7 +355,7 @@ def test_argmax_feedback_feeds_the_most_likely_character_and_still_trains():
 
 
 def test_the_train_tab_builds_word_level_and_the_notes_attentions():
-    from s2s_viz.ui.train import WHAT, make_config
+    from s2s_viz.training.recipes import WHAT, make_config
 
     def built(fragment):
         what = next(name for name in WHAT if fragment in name)

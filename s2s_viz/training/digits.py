@@ -9,7 +9,6 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 
 from .batches import ArrayBatches
 from .config import DigitTrainConfig, compile_classifier
@@ -64,7 +63,8 @@ def train_digits(
     sample_images, sample_labels = mnist["x_test"][:8], mnist["y_test"][:8]
 
     def samples(live_model) -> dict:
-        predicted = np.asarray(live_model((sample_images / 255.0).astype("float32"), training=False)).argmax(axis=1)
+        logits = live_model((sample_images / 255.0).astype("float32"), training=False)
+        predicted = keras.ops.convert_to_numpy(logits).argmax(axis=1)
         return {
             "samples": [
                 {"label": int(label), "predicted": int(guess)} for label, guess in zip(sample_labels, predicted)

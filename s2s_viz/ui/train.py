@@ -13,14 +13,8 @@ import pandas as pd
 from s2s_viz import checkpoints, viz
 from s2s_viz.machine import device_description
 from s2s_viz.models.birnn import MERGE_MODES
-from s2s_viz.training import (
-    DigitTrainConfig,
-    TrainingProcess,
-    TranslatorTrainConfig,
-    model_for_size,
-    train_digits,
-    train_translator,
-)
+from s2s_viz.training import TrainingProcess, TranslatorTrainConfig, recipes, train_digits, train_translator
+from s2s_viz.training.recipes import DATA, TRY_THIS, WHAT, WHAT_KEYS, max_training_seconds
 
 from .common import alive, refuse
 from .i18n import t
@@ -32,62 +26,6 @@ and keeps the last completed epoch. The finished model appears at once in the ot
 can be downloaded. *Try this:* an attention model on `toy:dates` for 3 epochs (about 25 s on a CPU, after which it
 writes 99% of held-out dates exactly), then open the Translate tab and type `27 November 2026`."""
 
-WHAT = {
-    "translator: LSTM seq2seq": ("translator", "rnn_seq2seq", {"cell": "lstm"}),
-    "translator: GRU seq2seq": ("translator", "rnn_seq2seq", {"cell": "gru"}),
-    "translator: additive attention (bi-LSTM encoder)": (
-        "translator",
-        "rnn_seq2seq",
-        {"cell": "lstm", "attention": "additive", "bidirectional": True},
-    ),
-    "translator: the notes' learned attention, e_j = w·h_j + b (bi-LSTM encoder)": (
-        "translator",
-        "rnn_seq2seq",
-        {"cell": "lstm", "attention": "learned", "bidirectional": True},
-    ),
-    "translator: the notes' attention as a Dense across positions (bi-LSTM encoder)": (
-        "translator",
-        "rnn_seq2seq",
-        {"cell": "lstm", "attention": "positional", "bidirectional": True},
-    ),
-    "translator: word level, an Embedding layer and additive attention (bi-LSTM encoder)": (
-        "translator",
-        "rnn_seq2seq",
-        {  # as the shipped attention-word-en-fr: 5,000 words a side, the output tied to the French embedding
-            "cell": "lstm",
-            "attention": "additive",
-            "attention_order": "luong",
-            "bidirectional": True,
-            "embedding_dim": 64,
-            "tie_embeddings": True,
-            "level": "word",
-            "max_words": 5000,
-        },
-    ),
-    "translator: Transformer": ("translator", "transformer", {}),
-    "translator: Transformer at the paper's base size (N=6, h=8, d_model=512, d_ff=2048)": (
-        "translator",
-        "transformer",
-        {"paper_size": True},
-    ),
-    "digits: bidirectional LSTM": ("digits", "birnn", {"cell": "lstm"}),
-    "digits: Vision Transformer": ("digits", "vit", {"patch_size": 7}),
-}
-WHAT_KEYS = [
-    "lstm",
-    "gru",
-    "attention",
-    "learned",
-    "positional",
-    "word",
-    "transformer",
-    "paper",
-    "birnn",
-    "vit",
-]  # their words' keys, in WHAT's order
-# "Attention is all you need", the base model (the form's size and layers are not used for it)
-PAPER_TRANSFORMER = {"num_layers": 6, "num_heads": 8, "d_model": 512, "d_ff": 2048, "dropout": 0.1}
-DATA = ["toy:dates", "toy:reverse", "toy:copy", "fra (Tatoeba English-French)", "mnist"]
 SAMPLES = {
     "toy:dates": ["27 November 2026", "March 3, 1999", "01/02/2003"],
     "toy:reverse": ["hello", "attention"],
@@ -96,96 +34,12 @@ SAMPLES = {
 FRA_SAMPLES = ["I am cold.", "Go away!", "We won."]
 
 
-def max_training_seconds() -> float:
-    return float(os.environ.get("S2S_VIZ_MAX_TRAIN_S", "600"))
-
-
-def make_config(
-    what,
-    data,
-    name,
-    epochs,
-    batch_size,
-    learning_rate,
-    size,
-    layers,
-    teacher_forcing_ratio,
-    pairs,
-    backward_cell="same",
-    merge_mode="concat",
-    directions="both",
-    patch_size="7",
-):
-    """Training settings from the form. Gradio enforces the form's bounds (also for API calls); the core
-    validates the settings and derives the model's sizes; each refusal is shown with its reason."""
-    if what not in WHAT:
-        raise refuse(f"choose what to train: one of {', '.join(WHAT)}")
-    kind, architecture, model = WHAT[what]
-    model = dict(model)
-    level = model.pop("level", "char")
-    words = {"max_words": model.pop("max_words")} if "max_words" in model else {}
-    if any(info.name == name and info.origin == "shipped" for info in checkpoints.list_models()):
-        raise refuse(f"{name!r} is a shipped model; choose another name")
-    if (kind == "digits") != (data == "mnist"):
-        raise refuse(
-            "digit models train on mnist: choose mnist as the data"
-            if kind == "digits"
-            else "translators train on sentence pairs: choose a toy task or fra"
-        )
-    fit = {
-        "epochs": int(epochs),
-        "batch_size": int(batch_size),
-        "learning_rate": float(learning_rate),
-        "time_budget_s": max_training_seconds(),
-    }
+def make_config(*form):
+    """Training settings from the form (``recipes.make_config``); each refusal shown with its reason."""
     try:
-        if kind == "digits":
-            model = {**model, **digit_options(architecture, backward_cell, merge_mode, directions, patch_size)}
-            model = model_for_size(architecture, int(size), int(layers), **model)
-            config = DigitTrainConfig(name=name, architecture=architecture, model=model, limit=int(pairs) * 3, **fit)
-        else:
-            extra = (
-                {"dropout": 0.1}
-                if architecture == "transformer"
-                else {"teacher_forcing_ratio": float(teacher_forcing_ratio)}
-            )
-            fra = data.startswith("fra")
-            lengths = (
-                {"max_source_length": 30, "max_target_length": 60}
-                if fra
-                else {"max_source_length": 20, "max_target_length": 12}
-            )
-            sized = (
-                dict(PAPER_TRANSFORMER)
-                if model.get("paper_size")
-                else model_for_size(architecture, int(size), int(layers), **model, **extra)
-            )
-            config = TranslatorTrainConfig(
-                name=name,
-                architecture=architecture,
-                data="fra" if fra else data,
-                limit=int(pairs) if fra else None,
-                toy_count=int(pairs),
-                validation_pairs=500,
-                level=level,
-                **words,
-                model=sized,
-                **fit,
-                **lengths,
-            )
-        config.validate()
-    except ValueError as error:  # includes CheckpointError for a bad name
+        return recipes.make_config(*form)
+    except ValueError as error:
         raise refuse(str(error)) from error
-    return kind, config
-
-
-def digit_options(architecture: str, backward_cell, merge_mode, directions, patch_size) -> dict:
-    """The Bi-RNN's backward layer, merge mode and directions, or the ViT's patch size (checked by the core) and
-    the paper's layer-norm order."""
-    if architecture == "birnn":
-        options = {"merge_mode": merge_mode, "bidirectional": directions != "forward only"}
-        return {**options, **({"backward_cell": backward_cell} if backward_cell not in (None, "same") else {})}
-    return {"patch_size": int(patch_size), "norm_first": True}  # the ViT paper's pre-LN blocks
 
 
 def _downloadable(path) -> str | None:
@@ -340,37 +194,45 @@ def build(pickers) -> None:
     with gr.Row():
         what = gr.Dropdown(
             [(t(f"choice.train_{key}", name), name) for name, key in zip(WHAT, WHAT_KEYS)],
-            value="translator: additive attention (bi-LSTM encoder)",
+            value=TRY_THIS["what"],
             label=t("label.what_to_train", "what to train"),
             elem_id="train-what",
         )
         data = gr.Dropdown(
             [(t("choice.fra", name), name) if name.startswith("fra") else name for name in DATA],
-            value="toy:dates",
+            value=TRY_THIS["data"],
             label=t("label.data", "data"),
             elem_id="train-data",
         )
         name = gr.Textbox(
-            value="my-model",
+            value=TRY_THIS["name"],
             label=t("label.model_name_letters_digits", "model name (letters, digits, . _ -)"),
             max_length=64,
             elem_id="train-name",
         )
     with gr.Row():
-        epochs = whole_number(3, 1, 50, t("label.epochs", "epochs"), "train-epochs")
-        batch_size = whole_number(64, 8, 512, t("label.batch_size", "batch size"), "train-batch")
+        epochs = whole_number(TRY_THIS["epochs"], 1, 50, t("label.epochs", "epochs"), "train-epochs")
+        batch_size = whole_number(TRY_THIS["batch_size"], 8, 512, t("label.batch_size", "batch size"), "train-batch")
         learning_rate = gr.Number(
-            value=0.01, minimum=1e-5, maximum=0.1, label=t("label.learning_rate", "learning rate"), elem_id="train-lr"
+            value=TRY_THIS["learning_rate"],
+            minimum=1e-5,
+            maximum=0.1,
+            label=t("label.learning_rate", "learning rate"),
+            elem_id="train-lr",
         )
         size = whole_number(
-            64, 8, 512, t("label.size_latent_d_model_units", "size (latent / d_model / units)"), "train-size"
+            TRY_THIS["size"],
+            8,
+            512,
+            t("label.size_latent_d_model_units", "size (latent / d_model / units)"),
+            "train-size",
         )
-        layers = whole_number(1, 1, 4, t("label.layers", "layers"), "train-layers")
+        layers = whole_number(TRY_THIS["layers"], 1, 4, t("label.layers", "layers"), "train-layers")
     with gr.Row():  # the ratio's long label gets a row's width (squeezed, it wrapped one character a line)
         ratio = gr.Slider(
             0,
             1,
-            value=1,
+            value=TRY_THIS["teacher_forcing_ratio"],
             step=0.05,
             label=t(
                 "label.teacher_forcing_ratio_1_teacher_forcing_0_reinjection",
@@ -380,7 +242,11 @@ def build(pickers) -> None:
             min_width=320,
         )
         pairs = whole_number(
-            5000, 100, 20000, t("label.training_pairs_images_3", "training pairs / images ÷ 3"), "train-pairs"
+            TRY_THIS["pairs"],
+            100,
+            20000,
+            t("label.training_pairs_images_3", "training pairs / images ÷ 3"),
+            "train-pairs",
         )
     with gr.Accordion(
         t("label.digit_options", "digit models: Bi-RNN directions and merge, ViT patch size"), open=False

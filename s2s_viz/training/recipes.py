@@ -1,0 +1,174 @@
+"""What the Train tab can train, and how its form becomes a training config: the rules, written once.
+
+A recipe is the form's choices (what, data, sizes, epochs, pairs); ``make_config`` turns them into a validated
+``TranslatorTrainConfig`` or ``DigitTrainConfig``. ``TRY_THIS`` is the form's default: an additive-attention model
+on the built-in dates task, the run the Train tab suggests first. The CLI, the GPU check and benchmarks use the
+same rules, without the page.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .. import checkpoints
+from .config import DigitTrainConfig, TranslatorTrainConfig, model_for_size
+
+WHAT = {
+    "translator: LSTM seq2seq": ("translator", "rnn_seq2seq", {"cell": "lstm"}),
+    "translator: GRU seq2seq": ("translator", "rnn_seq2seq", {"cell": "gru"}),
+    "translator: additive attention (bi-LSTM encoder)": (
+        "translator",
+        "rnn_seq2seq",
+        {"cell": "lstm", "attention": "additive", "bidirectional": True},
+    ),
+    "translator: the notes' learned attention, e_j = w·h_j + b (bi-LSTM encoder)": (
+        "translator",
+        "rnn_seq2seq",
+        {"cell": "lstm", "attention": "learned", "bidirectional": True},
+    ),
+    "translator: the notes' attention as a Dense across positions (bi-LSTM encoder)": (
+        "translator",
+        "rnn_seq2seq",
+        {"cell": "lstm", "attention": "positional", "bidirectional": True},
+    ),
+    "translator: word level, an Embedding layer and additive attention (bi-LSTM encoder)": (
+        "translator",
+        "rnn_seq2seq",
+        {  # as the shipped attention-word-en-fr: 5,000 words a side, the output tied to the French embedding
+            "cell": "lstm",
+            "attention": "additive",
+            "attention_order": "luong",
+            "bidirectional": True,
+            "embedding_dim": 64,
+            "tie_embeddings": True,
+            "level": "word",
+            "max_words": 5000,
+        },
+    ),
+    "translator: Transformer": ("translator", "transformer", {}),
+    "translator: Transformer at the paper's base size (N=6, h=8, d_model=512, d_ff=2048)": (
+        "translator",
+        "transformer",
+        {"paper_size": True},
+    ),
+    "digits: bidirectional LSTM": ("digits", "birnn", {"cell": "lstm"}),
+    "digits: Vision Transformer": ("digits", "vit", {"patch_size": 7}),
+}
+WHAT_KEYS = [
+    "lstm",
+    "gru",
+    "attention",
+    "learned",
+    "positional",
+    "word",
+    "transformer",
+    "paper",
+    "birnn",
+    "vit",
+]  # their words' keys, in WHAT's order
+# "Attention is all you need", the base model (the form's size and layers are not used for it)
+PAPER_TRANSFORMER = {"num_layers": 6, "num_heads": 8, "d_model": 512, "d_ff": 2048, "dropout": 0.1}
+DATA = ["toy:dates", "toy:reverse", "toy:copy", "fra (Tatoeba English-French)", "mnist"]
+# The form's defaults: the Train tab's *try this*
+TRY_THIS = {
+    "what": "translator: additive attention (bi-LSTM encoder)",
+    "data": "toy:dates",
+    "name": "my-model",
+    "epochs": 3,
+    "batch_size": 64,
+    "learning_rate": 0.01,
+    "size": 64,
+    "layers": 1,
+    "teacher_forcing_ratio": 1.0,
+    "pairs": 5000,
+}
+
+
+def max_training_seconds() -> float:
+    """The longest a training started from the page may run (``S2S_VIZ_MAX_TRAIN_S``, 600 s by default)."""
+    return float(os.environ.get("S2S_VIZ_MAX_TRAIN_S", "600"))
+
+
+def make_config(
+    what,
+    data,
+    name,
+    epochs,
+    batch_size,
+    learning_rate,
+    size,
+    layers,
+    teacher_forcing_ratio,
+    pairs,
+    backward_cell="same",
+    merge_mode="concat",
+    directions="both",
+    patch_size="7",
+):
+    """``(kind, config)`` from the form's choices: the model's sizes derived, the settings validated. Raises
+    ``ValueError`` (``CheckpointError`` for a bad name) with a sentence that says what to change."""
+    if what not in WHAT:
+        raise ValueError(f"choose what to train: one of {', '.join(WHAT)}")
+    kind, architecture, model = WHAT[what]
+    model = dict(model)
+    level = model.pop("level", "char")
+    words = {"max_words": model.pop("max_words")} if "max_words" in model else {}
+    if any(info.name == name and info.origin == "shipped" for info in checkpoints.list_models()):
+        raise ValueError(f"{name!r} is a shipped model; choose another name")
+    if (kind == "digits") != (data == "mnist"):
+        raise ValueError(
+            "digit models train on mnist: choose mnist as the data"
+            if kind == "digits"
+            else "translators train on sentence pairs: choose a toy task or fra"
+        )
+    fit = {
+        "epochs": int(epochs),
+        "batch_size": int(batch_size),
+        "learning_rate": float(learning_rate),
+        "time_budget_s": max_training_seconds(),
+    }
+    if kind == "digits":
+        model = {**model, **digit_options(architecture, backward_cell, merge_mode, directions, patch_size)}
+        model = model_for_size(architecture, int(size), int(layers), **model)
+        config = DigitTrainConfig(name=name, architecture=architecture, model=model, limit=int(pairs) * 3, **fit)
+    else:
+        extra = (
+            {"dropout": 0.1}
+            if architecture == "transformer"
+            else {"teacher_forcing_ratio": float(teacher_forcing_ratio)}
+        )
+        fra = data.startswith("fra")
+        lengths = (
+            {"max_source_length": 30, "max_target_length": 60}
+            if fra
+            else {"max_source_length": 20, "max_target_length": 12}
+        )
+        sized = (
+            dict(PAPER_TRANSFORMER)
+            if model.get("paper_size")
+            else model_for_size(architecture, int(size), int(layers), **model, **extra)
+        )
+        config = TranslatorTrainConfig(
+            name=name,
+            architecture=architecture,
+            data="fra" if fra else data,
+            limit=int(pairs) if fra else None,
+            toy_count=int(pairs),
+            validation_pairs=500,
+            level=level,
+            **words,
+            model=sized,
+            **fit,
+            **lengths,
+        )
+    config.validate()
+    return kind, config
+
+
+def digit_options(architecture: str, backward_cell, merge_mode, directions, patch_size) -> dict:
+    """The Bi-RNN's backward layer, merge mode and directions, or the ViT's patch size (checked by the core) and
+    the paper's layer-norm order."""
+    if architecture == "birnn":
+        options = {"merge_mode": merge_mode, "bidirectional": directions != "forward only"}
+        return {**options, **({"backward_cell": backward_cell} if backward_cell not in (None, "same") else {})}
+    return {"patch_size": int(patch_size), "norm_first": True}  # the ViT paper's pre-LN blocks

@@ -1,0 +1,59 @@
+"""Run under one Keras backend (``KERAS_BACKEND``) by ``test_backends.py``: reads a job as JSON on stdin, writes what
+the core computed as JSON on stdout. Jobs: ``decode`` (every named translator, greedy and beam, on given sentences),
+``digits`` (predicted labels of MNIST test images), ``train`` (one small training per config, then its greedy output
+on given sentences and the checkpoint's path)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+
+import numpy as np
+
+
+def decode(job: dict) -> dict:
+    import s2s_viz
+
+    found = {}
+    for name in job["models"]:
+        translator = s2s_viz.load(name)
+        texts = [translator.translate(text).text for text in job["sentences"]]
+        beams = [translator.translate(text, strategy="beam", beam_width=4).text for text in job["beam_sentences"]]
+        found[name] = {"greedy": texts, "beam": beams, "batch": translator.translate_batch(job["sentences"])}
+    return found
+
+
+def digits(job: dict) -> dict:
+    import s2s_viz
+    from s2s_viz.data.digits import load_mnist
+
+    images = load_mnist()["x_test"][: job["count"]] / 255.0
+    return {name: s2s_viz.load(name).classify_batch(images).argmax(axis=1).tolist() for name in job["models"]}
+
+
+def train(job: dict) -> dict:
+    import s2s_viz
+    from s2s_viz.training import DigitTrainConfig, TranslatorTrainConfig, train_digits, train_translator
+
+    found = {}
+    for label, settings in job["configs"].items():
+        folder = tempfile.mkdtemp(prefix=f"probe-{label}-", dir=job["folder"])
+        if settings.pop("kind", "translator") == "digits":
+            result = train_digits(DigitTrainConfig(**settings), folder)
+            found[label] = {"path": str(result.path), "loss": result.history["loss"]}
+            continue
+        result = train_translator(TranslatorTrainConfig(**settings), folder)
+        translator = s2s_viz.load(str(result.path))
+        found[label] = {
+            "path": str(result.path),
+            "loss": result.history["loss"],
+            "greedy": [translator.translate(text).text for text in job["sentences"]],
+        }
+    return found
+
+
+if __name__ == "__main__":
+    request = json.load(sys.stdin)
+    answer = {"decode": decode, "digits": digits, "train": train}[request["job"]](request)
+    print("PROBE-RESULT " + json.dumps(answer, default=lambda value: np.asarray(value).tolist()))
