@@ -19,6 +19,7 @@ import s2s_viz
 from s2s_viz.bench import write_result
 from s2s_viz.data.toy import make_pairs
 
+
 def form_defaults() -> dict:
     """The Train tab's form as it opens (``recipes.TRY_THIS``, which the tab's form shows)."""
     from s2s_viz.training.recipes import TRY_THIS

@@ -29,6 +29,9 @@ def machine_description() -> str:
 
 
 def device_description() -> str:
-    """The device the Keras backend trains on: the first GPU's name, or the CPU with the machine's description."""
+    """The device the Keras backend trains on, and the backend: ``GPU: NAME, Keras on jax`` or
+    ``CPU (the machine's description), Keras on tensorflow``."""
+    from .backend import name
+
     gpus = _gpu_names()
-    return f"GPU: {gpus[0]}" if gpus else f"CPU ({machine_description()})"
+    return (f"GPU: {gpus[0]}" if gpus else f"CPU ({machine_description()})") + f", Keras on {name()}"

@@ -53,7 +53,7 @@ def shipped_translators() -> list[str]:
     return [i.name for i in s2s_viz.list_models(kind="translator") if i.origin == "shipped" and not i.broken]
 
 
-def test_sentences() -> list[str]:
+def sentences_to_translate() -> list[str]:
     try:
         return read_test_short(sources.fra_path()).sources[:20]
     except Exception:  # no data here: sentences of the kind the models were trained on
@@ -63,7 +63,7 @@ def test_sentences() -> list[str]:
 @pytest.mark.parametrize("backend", OTHERS)
 def test_every_shipped_translator_writes_the_same_tokens_under_another_backend(backend):
     names = shipped_translators()
-    sentences = test_sentences() + ["27 November 2026", "March 3, 1999"]  # the dates model's kind of input too
+    sentences = sentences_to_translate() + ["27 November 2026", "March 3, 1999"]  # the dates model's kind of input too
     beam_sentences = sentences if backend == "jax" else sentences[:5]  # PyTorch runs each step eagerly
     other = probe(backend, {"job": "decode", "models": names, "sentences": sentences, "beam_sentences": beam_sentences})
     for name in names:
