@@ -288,13 +288,7 @@ class Translator:
                 self._step(t, int(tokens[t]), float(out.chosen_probs[0, t]), out.top_ids[0, t], out.top_probs[0, t])
                 for t in range(length)
             ]
-        maps = None
-        if self._attention_maps is not None:
-            decoder_input = np.array([[self.target_vocab.start_id, *tokens[:-1]]], dtype=np.int32)
-            maps = {
-                kind: [layer[0] for layer in layers]
-                for kind, layers in backend.to_numpy(self._attention_maps(source, decoder_input)).items()
-            }
+        maps = self._maps(source, np.array([[self.target_vocab.start_id, *tokens[:-1]]], dtype=np.int32))
         return TranslationResult(
             attention_maps=maps,
             text=self.target_vocab.decode(tokens),
@@ -306,6 +300,27 @@ class Translator:
             strategy=strategy,
             hypotheses=hypotheses,
         )
+
+    def _maps(self, source: np.ndarray, decoder_input: np.ndarray) -> dict | None:
+        """A Transformer's every attention map of the teacher-forced pass over what it wrote, per layer ``(h, ., .)``.
+
+        Where every new shape compiles a program of its own (JAX), both sequences are padded to a multiple of 16 and
+        the maps cut back: padding is masked in the source and comes after every real position in the causal decoder,
+        so the real rows and columns are unchanged."""
+        if self._attention_maps is None:
+            return None
+        rows, columns = source.shape[1], decoder_input.shape[1]
+        if backend.name() == "jax":
+            limit = getattr(self.model, "max_source_positions", None) or 10**9
+            source = np.pad(source, ((0, 0), (0, max(rows, min(-(-rows // 16) * 16, limit)) - rows)))
+            decoder_input = np.pad(
+                decoder_input, ((0, 0), (0, max(columns, min(-(-columns // 16) * 16, limit)) - columns))
+            )
+        sizes = {"encoder_self": (rows, rows), "decoder_self": (columns, columns), "cross": (columns, rows)}
+        return {
+            kind: [layer[0][:, : sizes[kind][0], : sizes[kind][1]] for layer in layers]
+            for kind, layers in backend.to_numpy(self._attention_maps(source, decoder_input)).items()
+        }
 
     def _step(self, index, token, probability, top_ids, top_probs) -> Step:
         top = [(self.target_vocab.token(int(i)), float(p)) for i, p in zip(top_ids, top_probs)]

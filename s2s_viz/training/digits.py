@@ -9,7 +9,6 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-
 from .batches import ArrayBatches
 from .config import DigitTrainConfig, compile_classifier
 from .fit import fit_and_save, new_card
