@@ -6,8 +6,9 @@ The same searches as the TensorFlow engines (``compiled_tf``), on the same two m
 * greedy, sampling, teacher-forced scoring and token-only batch decoding are **one loop** over the step
   (``keras.ops.while_loop``), writing each step's numbers into arrays of a fixed number of steps
   (``capacity``); JAX compiles the whole loop into one XLA program (``jax.jit``), PyTorch runs it eagerly;
-* beam search keeps ``k`` hypotheses as a batch of ``k`` and does its bookkeeping in Python around the compiled
-  step (the search ``compiled_tf.StepDecoder.beam_stepwise`` does, against which the compiled one is tested).
+* beam search keeps ``k`` hypotheses as a batch of ``k`` and does its bookkeeping in Python around one compiled
+  step that reorders the states to their parents and returns each hypothesis's ``k + 1`` best continuations (the
+  search ``compiled_tf.StepDecoder.beam_stepwise`` does, against which the compiled one is tested).
 
 Sampling draws with the Gumbel-max trick from noise made by numpy from the seed, so the same seed gives the same
 sample on every backend and device.
@@ -48,8 +49,8 @@ class PortableStepDecoder:
         self.end_id = int(end_id)
         self.xla = backend.name() == "jax"  # JAX compiles with XLA; shapes are padded to a few sizes for it
         self._loops: dict = {}
+        self._beam_steps: dict = {}  # one compiled beam step per width
         self._encode = backend.compile_function(lambda ids: model.encode(ops.convert_to_tensor(ids)), model)
-        self._step = backend.compile_function(self._log_probs_step, model)
 
     def _forbid(self, logits):
         """Padding and the start symbol are never outputs."""
@@ -169,10 +170,19 @@ class PortableStepDecoder:
         return self.run(source_ids, max_steps, TOKENS)
 
     # ---- beam search: the bookkeeping in Python around the compiled step ------------------------------
-    def _log_probs_step(self, tokens, states, memory):
-        logits, states, alpha = self.model.decode_step(ops.convert_to_tensor(tokens), states, memory)
-        log_probs = ops.log_softmax(self._forbid(ops.cast(logits, "float32")), axis=-1)  # (k, V)
-        return log_probs, states, ops.cast(alpha, "float32")
+    def _make_beam_step(self, k: int):
+        """One step of ``k`` hypotheses: the states reordered to their parents, the decoder step, and what the search
+        and the step table read (the ``k + 1`` best continuations of each, its ``TOP_K`` most likely tokens)."""
+
+        def step(tokens, parents, states, memory):
+            states = keras.tree.map_structure(lambda x: ops.take(x, ops.convert_to_tensor(parents), axis=0), states)
+            logits, states, alpha = self.model.decode_step(ops.convert_to_tensor(tokens), states, memory)
+            log_probs = ops.log_softmax(self._forbid(ops.cast(logits, "float32")), axis=-1)  # (k, V)
+            best, best_ids = ops.top_k(log_probs, k=k + 1)  # (k, k + 1): ties to the lower id, as argsort's
+            shown, shown_ids = ops.top_k(log_probs, k=TOP_K)  # (k, TOP_K)
+            return best, best_ids, shown, shown_ids, log_probs, states, ops.cast(alpha, "float32")
+
+        return step
 
     def beam(self, source_ids: np.ndarray, max_steps: int, beam_width: int = 4, length_penalty: float = 1.0):
         """Beam search for one source ``(1, S)``: ``(token ids, each token's log-probability, attention)``."""
@@ -181,8 +191,7 @@ class PortableStepDecoder:
 
     def beam_stepwise(self, source_ids: np.ndarray, max_steps: int, beam_width: int = 4, length_penalty: float = 1.0):
         """Beam search: ``(token ids, per-step log-probabilities over the vocabulary, attention)``."""
-        found = self._search(source_ids, max_steps, int(beam_width), length_penalty)
-        best = found[0]
+        best = self._search(source_ids, max_steps, int(beam_width), length_penalty, whole_rows=True)[0]
         return np.array(best.tokens, dtype=np.int32), np.stack(best.log_probs), np.stack(best.attention)
 
     def beam_search(
@@ -191,49 +200,57 @@ class PortableStepDecoder:
         """Beam search for one source ``(1, S)``: the best hypothesis and the candidates it was chosen from."""
         found = self._search(source_ids, max_steps, int(beam_width), length_penalty)
         best = found[0]
-        log_probs = np.stack(best.log_probs)  # (L, V)
-        tokens = np.array(best.tokens, dtype=np.int32)
-        top_ids = np.argsort(-log_probs, axis=-1, kind="stable")[:, :TOP_K]
+        shown = np.stack(best.shown)  # (L, 2, TOP_K): ids, then log-probabilities
         return BeamOutput(
-            tokens=tokens,
-            chosen_log_probs=log_probs[np.arange(len(tokens)), tokens],
-            top_ids=top_ids,
-            top_log_probs=np.take_along_axis(log_probs, top_ids, axis=-1),
-            attention=np.stack(best.attention)[:, : np.asarray(source_ids).shape[1]],
+            tokens=np.array(best.tokens, dtype=np.int32),
+            chosen_log_probs=np.array(best.log_probs, dtype=np.float32),
+            top_ids=shown[:, 0].astype(np.int32),
+            top_log_probs=shown[:, 1].astype(np.float32),
+            attention=np.stack(best.attention),
             hypotheses=[Hypothesis(np.array(h.tokens, dtype=np.int32), h.score, h.normalised, h.ended) for h in found],
         )
 
-    def _search(self, source_ids, max_steps: int, k: int, length_penalty: float) -> list[_Hypothesis]:
+    def _search(self, source_ids, max_steps: int, k: int, length_penalty: float, whole_rows: bool = False):
         """Keeps the ``k`` best partial hypotheses by summed log-probability; one that writes the end symbol is set
         aside, and the search stops once ``k`` have ended. Returns the candidates best first: the ``k`` best ended by
-        ``score / length ** length_penalty`` (earlier ones first among equals), or the live ones if none ended."""
+        ``score / length ** length_penalty`` (earlier ones first among equals), or the live ones if none ended.
+        Each keeps, per step, its token's log-probability (``whole_rows``: the whole distribution), the step's most
+        likely tokens and the attention."""
         source_ids = np.asarray(source_ids, dtype=np.int32)
         length = source_ids.shape[1]
         source = padded_rows_and_columns(source_ids, getattr(self.model, "max_source_positions", None))[:1]
+        if k not in self._beam_steps:
+            self._beam_steps[k] = backend.compile_function(self._make_beam_step(k), self.model)
+        step = self._beam_steps[k]
         memory, states = self._encode(source)
         memory = keras.tree.map_structure(lambda x: ops.repeat(x, k, axis=0), memory)
         states = keras.tree.map_structure(lambda x: ops.repeat(x, k, axis=0), states)
-        alive = [_Hypothesis(0.0, [], [], [])]
+        alive = [_Hypothesis(0.0, [], [], [], [])]
         finished: list[_Hypothesis] = []
+        parents = np.zeros(k, dtype=np.int32)
         steps = 0
         for steps in range(1, max_steps + 1):
             last = [h.tokens[-1] if h.tokens else self.start_id for h in alive]
             tokens = np.array(last + [last[0]] * (k - len(alive)), dtype=np.int32)
-            log_probs, states, alpha = self._step(tokens, states, memory)
-            log_probs, alpha = ops.convert_to_numpy(log_probs), ops.convert_to_numpy(alpha)[:, :length]
+            best, best_ids, shown, shown_ids, log_probs, states, alpha = step(tokens, parents, states, memory)
+            best, best_ids = ops.convert_to_numpy(best), ops.convert_to_numpy(best_ids)
+            shown = np.stack([ops.convert_to_numpy(shown_ids), ops.convert_to_numpy(shown)], axis=1)  # (k, 2, K)
+            alpha = ops.convert_to_numpy(alpha)[:, :length]
+            rows = ops.convert_to_numpy(log_probs) if whole_rows else best
             candidates = []
             for index, hypothesis in enumerate(alive):
-                for token in np.argsort(-log_probs[index], kind="stable")[: k + 1]:
-                    candidates.append((hypothesis.score + float(log_probs[index, token]), index, int(token)))
+                for rank in range(k + 1):
+                    candidates.append((hypothesis.score + float(best[index, rank]), index, rank))
             candidates.sort(key=lambda c: -c[0])
-            next_alive, parents = [], []
-            for score, index, token in candidates:
-                parent = alive[index]
+            next_alive, chosen_parents = [], []
+            for score, index, rank in candidates:
+                parent, token = alive[index], int(best_ids[index, rank])
                 extended = _Hypothesis(
                     score,
                     [*parent.tokens, token],
-                    [*parent.log_probs, log_probs[index]],
+                    [*parent.log_probs, rows[index] if whole_rows else float(best[index, rank])],
                     [*parent.attention, alpha[index]],
+                    [*parent.shown, shown[index]],
                 )
                 if token == self.end_id:
                     extended.ended = True
@@ -241,14 +258,13 @@ class PortableStepDecoder:
                     finished.append(extended)
                 elif len(next_alive) < k:
                     next_alive.append(extended)
-                    parents.append(index)
+                    chosen_parents.append(index)
                 if len(next_alive) == k:
                     break
             if len(finished) >= k or not next_alive:
                 break
             alive = next_alive
-            order = np.array(parents + [parents[0]] * (k - len(parents)), dtype=np.int32)
-            states = keras.tree.map_structure(lambda x, order=order: ops.take(x, order, axis=0), states)
+            parents = np.array(chosen_parents + [chosen_parents[0]] * (k - len(chosen_parents)), dtype=np.int32)
         if finished:
             return sorted(finished, key=lambda h: -h.normalised)[:k]
         for hypothesis in alive:
@@ -260,7 +276,8 @@ class PortableStepDecoder:
 class _Hypothesis:
     score: float
     tokens: list
-    log_probs: list
+    log_probs: list  # per step: the chosen token's log-probability (or the whole distribution)
     attention: list
+    shown: list  # per step: the TOP_K most likely ids and their log-probabilities, (2, TOP_K)
     normalised: float = 0.0
     ended: bool = False
