@@ -30,6 +30,9 @@ from ..validation import require
 from .embedding import TokenEmbedding
 from .mha import ScratchMultiHeadAttention
 
+# "Attention is all you need" (Vaswani et al. 2017), the base model: N blocks, h heads, d_model, d_ff, dropout
+PAPER_BASE = {"num_layers": 6, "num_heads": 8, "d_model": 512, "d_ff": 2048, "dropout": 0.1}
+
 
 @dataclass
 class TransformerConfig:

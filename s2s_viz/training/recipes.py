@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 from .. import checkpoints
+from ..models.transformer import PAPER_BASE
 from .config import DigitTrainConfig, TranslatorTrainConfig, model_for_size
 
 WHAT = {
@@ -67,7 +68,7 @@ WHAT_KEYS = [
     "vit",
 ]  # their words' keys, in WHAT's order
 # "Attention is all you need", the base model (the form's size and layers are not used for it)
-PAPER_TRANSFORMER = {"num_layers": 6, "num_heads": 8, "d_model": 512, "d_ff": 2048, "dropout": 0.1}
+PAPER_TRANSFORMER = dict(PAPER_BASE)
 DATA = ["toy:dates", "toy:reverse", "toy:copy", "fra (Tatoeba English-French)", "mnist"]
 # The form's defaults: the Train tab's *try this*
 TRY_THIS = {

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from s2s_viz import viz
-from s2s_viz.models.transformer import sinusoidal_encoding
+from s2s_viz.models.transformer import PAPER_BASE, sinusoidal_encoding
 from s2s_viz.translator import InputError
 
 from .common import (
@@ -71,7 +71,18 @@ def transformer_attention(model_name: str, text: str, kind: str, layer: float = 
     return result.text, figure, grid
 
 
-PAPER = {"N (blocks)": 6, "h (heads)": 8, "d_k = d_v": 64, "d_model": 512, "d_ff": 2048}  # Vaswani et al., base
+def paper_sizes(num_layers: int, num_heads: int, d_model: int, d_ff: int, **_) -> dict:
+    """A Transformer's sizes in the paper's names."""
+    return {
+        "N (blocks)": num_layers,
+        "h (heads)": num_heads,
+        "d_k = d_v": d_model // num_heads,
+        "d_model": d_model,
+        "d_ff": d_ff,
+    }
+
+
+PAPER = paper_sizes(**PAPER_BASE)  # Vaswani et al., base
 
 BLOCK_INTRO = """**Inside an encoder block.** Each character's vector (the *residual stream*) goes through multi-head
 attention, is *added* to what attention wrote and *layer-normalised*, then through the feed-forward network, added
@@ -126,13 +137,7 @@ def block_inside(model_name: str, text: str, block: float = 0, position: float =
             "mean over the sentence": norms.mean(axis=1).round(3),
         }
     )
-    ours = {
-        "N (blocks)": spec.num_layers,
-        "h (heads)": spec.num_heads,
-        "d_k = d_v": spec.d_model // spec.num_heads,
-        "d_model": spec.d_model,
-        "d_ff": spec.d_ff,
-    }
+    ours = paper_sizes(spec.num_layers, spec.num_heads, spec.d_model, spec.d_ff)
     sizes = pd.DataFrame(
         {"size": list(PAPER), "the paper (base)": list(PAPER.values()), model_name: [ours[k] for k in PAPER]}
     )
