@@ -29,9 +29,9 @@ def machine_description() -> str:
 
 
 def device_description() -> str:
-    """The device the Keras backend trains on, and the backend: ``GPU: NAME, Keras on jax`` or
-    ``CPU (the machine's description), Keras on tensorflow``."""
+    """The device the Keras backend trains on, and the backend (words that read the same in every language):
+    ``GPU: NAME, Keras/jax`` or ``CPU (the machine's description), Keras/tensorflow``."""
     from .backend import name
 
     gpus = _gpu_names()
-    return (f"GPU: {gpus[0]}" if gpus else f"CPU ({machine_description()})") + f", Keras on {name()}"
+    return (f"GPU: {gpus[0]}" if gpus else f"CPU ({machine_description()})") + f", Keras/{name()}"

@@ -14,8 +14,9 @@ import numpy as np
 
 def decode(job: dict) -> dict:
     import s2s_viz
+    from s2s_viz.machine import device_description
 
-    found = {}
+    found = {"device": device_description()}
     for name in job["models"]:
         translator = s2s_viz.load(name)
         texts = [translator.translate(text).text for text in job["sentences"]]

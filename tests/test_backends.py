@@ -66,6 +66,7 @@ def test_every_shipped_translator_writes_the_same_tokens_under_another_backend(b
     sentences = sentences_to_translate() + ["27 November 2026", "March 3, 1999"]  # the dates model's kind of input too
     beam_sentences = sentences if backend == "jax" else sentences[:5]  # PyTorch runs each step eagerly
     other = probe(backend, {"job": "decode", "models": names, "sentences": sentences, "beam_sentences": beam_sentences})
+    assert other["device"].endswith(f"Keras/{backend}")  # what the Train tab says it trains on
     for name in names:
         translator = s2s_viz.load(name)
         assert other[name]["greedy"] == [translator.translate(text).text for text in sentences], name
