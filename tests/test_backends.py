@@ -1,6 +1,7 @@
 """One core on every Keras backend: the shipped checkpoints write the same tokens under JAX (and PyTorch, where it is
 installed) as under TensorFlow, greedy and beam; the digit models classify alike; every training path runs under
-JAX, and a checkpoint trained there decodes the same under TensorFlow.
+JAX (``mirrored`` through ``keras.distribution`` there), and a checkpoint trained there decodes the same under
+TensorFlow.
 
 Each other backend runs in a process of its own (``KERAS_BACKEND`` is read once, when Keras is first imported):
 ``backend_probe.py`` computes there, this process computes under TensorFlow and compares."""
@@ -99,6 +100,8 @@ def test_every_training_path_runs_under_jax_and_its_checkpoint_decodes_the_same_
         "bahdanau": {"model": {"latent_dim": 32, "attention": "additive", "bidirectional": True}},
         "luong": {"model": {"latent_dim": 32, "attention": "general", "attention_order": "luong"}},
         "transformer": {"architecture": "transformer", "model": {"d_model": 32, "num_heads": 4, "d_ff": 64}},
+        # the last: Keras's own data parallelism (keras.distribution) is set for the whole process
+        "mirrored": {"model": {"latent_dim": 32}, "strategy": "mirrored"},
     }
     configs = {label: {"name": label, **small, **settings} for label, settings in configs.items()}
     sentences = ["hello", "attention", "abc", "keras"]
