@@ -249,8 +249,7 @@ FIRST_SENTENCES = {"en-fr": ["I am cold.", "Where is the train station?"], "fr-e
 
 def cold_start(url: str) -> dict:
     """Seconds of the first call of each endpoint on a server that has just finished its warm-up."""
-    from s2s_viz import list_models
-    from s2s_viz.ui.common import default_translator
+    from s2s_viz import default_translator, list_models
 
     client = Client(url, verbose=False)
     default = default_translator()
@@ -377,7 +376,7 @@ def main() -> None:
         if not args.no_views and os.path.exists(CHROMIUM):
             views = views_in_a_browser(url)
         client = Client(url, verbose=False)
-        from s2s_viz.ui.common import default_translator
+        from s2s_viz import default_translator
 
         model = args.model or default_translator()
         for text in SENTENCES:  # warm-up: traces and figure code paths

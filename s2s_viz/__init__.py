@@ -14,7 +14,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from ._version import __version__  # noqa: E402
-from .checkpoints import CheckpointError, ModelInfo, list_models  # noqa: E402
+from .checkpoints import CheckpointError, ModelInfo, default_translator, list_models  # noqa: E402
 
 
 def load(name_or_path):
@@ -78,4 +78,4 @@ def _check_card_describes(model, card: dict, card_path) -> None:
         )
 
 
-__all__ = ["CheckpointError", "ModelInfo", "__version__", "list_models", "load"]
+__all__ = ["CheckpointError", "ModelInfo", "__version__", "default_translator", "list_models", "load"]

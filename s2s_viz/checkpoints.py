@@ -280,6 +280,24 @@ def list_models(kind: str | None = None) -> list[ModelInfo]:
     return [info for info in infos if kind is None or info.kind == kind]
 
 
+def default_translator() -> str | None:
+    """The translator a view opens on: the shipped character-level English -> French one with the best chrF on its
+    card (its views teach decoding one character at a time; the word-level model is one choice away), else the first
+    loadable translator."""
+    loadable = [info for info in list_models(kind="translator") if not info.broken]
+    scored = [
+        (info.card.get("metrics", {}).get("chrf", -1), info.name)
+        for info in loadable
+        if info.origin == "shipped"
+        and info.card.get("direction") == "en-fr"
+        and (info.card.get("source_vocab") or {}).get("level", "char") == "char"
+    ]
+    if scored:
+        return max(scored)[1]
+    shipped_first = sorted(loadable, key=lambda info: info.origin != "shipped")
+    return shipped_first[0].name if shipped_first else None
+
+
 def prune_user_models(max_count: int | None = None, max_bytes: int | None = None, keep: str | None = None) -> list[str]:
     """Delete the oldest user-trained models beyond a count or byte quota (never shipped ones, never ``keep``).
 

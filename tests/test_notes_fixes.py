@@ -48,7 +48,7 @@ def test_the_decoders_tensors_use_the_target_vocabulary_and_length():
 
 
 def test_both_directions_ship_and_the_shipped_attention_is_additive():
-    from s2s_viz.ui.common import default_translator
+    from s2s_viz import default_translator
     from s2s_viz.ui.translate import LUONG_ORDER, attention_note
 
     cards = {info.name: info.card for info in s2s_viz.list_models(kind="translator") if info.origin == "shipped"}

@@ -13,7 +13,6 @@ import s2s_viz
 from s2s_viz import viz
 from s2s_viz.checkpoints import CheckpointError
 
-DEFAULT_TRANSLATOR = "lstm-char-en-fr"
 MAX_TEXT = 100_000
 _lock = threading.Lock()
 log = logging.getLogger("s2s_viz.ui")
@@ -233,22 +232,6 @@ def follow_model(name: str | None, at_layer: float = 0, at_head: float = 0, head
     if int(at_head or 0) > last_head:
         head["value"] = last_head
     return layer, head
-
-
-def default_translator() -> str | None:
-    """The shipped character-level English -> French translator with the best chrF on its card (the app opens on
-    it: its views teach decoding one character at a time; the word-level model is one choice away)."""
-    shipped = [info for info in s2s_viz.list_models(kind="translator") if not info.broken and info.origin == "shipped"]
-    scored = [
-        (info.card.get("metrics", {}).get("chrf", -1), info.name)
-        for info in shipped
-        if info.card.get("direction") == "en-fr"
-        and (info.card.get("source_vocab") or {}).get("level", "char") == "char"
-    ]
-    if scored:
-        return max(scored)[1]
-    names = model_names()
-    return DEFAULT_TRANSLATOR if DEFAULT_TRANSLATOR in names else (names[0] if names else None)
 
 
 def check_text(text, what: str = "text") -> str:

@@ -8,10 +8,10 @@ import functools
 import gradio as gr
 import pandas as pd
 
-from s2s_viz import layouts, viz
+from s2s_viz import default_translator, layouts, viz
 from s2s_viz.data.sources import DataUnavailable
 
-from .common import alive, check_text, default_translator, get_model, model_picker, refuse
+from .common import alive, check_text, get_model, model_picker, refuse
 from .i18n import t
 from .notes import fixes
 from .share import exporter, shareable

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import gradio as gr
 
-from s2s_viz import viz
+from s2s_viz import default_translator, viz
 from s2s_viz.training.config import FORCING_TASKS
 from s2s_viz.translator import InputError
 
-from .common import alive, check_text, default_translator, examples, get_model, model_picker, refuse
+from .common import alive, check_text, examples, get_model, model_picker, refuse
 from .i18n import t
 from .share import exporter, shareable
 

@@ -6,11 +6,11 @@ import gradio as gr
 import pandas as pd
 
 import s2s_viz
-from s2s_viz import viz
+from s2s_viz import default_translator, viz
 from s2s_viz.translator import InputError
 
 from . import states
-from .common import alive, check_text, default_translator, examples, get_model, model_names, model_picker, refuse
+from .common import alive, check_text, examples, get_model, model_names, model_picker, refuse
 from .i18n import t
 from .notes import fixes
 from .share import exporter, shareable

@@ -65,8 +65,10 @@ LENGTHS = ["I am cold.", "Where is the train station?"]
 def warm_up(demo=None, views_only: bool = False) -> dict[str, float]:
     """Each tab's opening computation (``prefill``), then (unless ``views_only``) every other translator; seconds
     each took (a failure is logged, never raised: warming is a courtesy)."""
+    from s2s_viz import default_translator
+
     from . import forcing, mha, translate
-    from .common import default_translator, model_names
+    from .common import model_names
 
     default = default_translator()
     steps = prefill(demo) if demo is not None else []

@@ -53,7 +53,8 @@ def test_translate_draws_a_heatmap(page):
     page.click("#translate-button")
     page.wait_for_function("document.querySelector('#translate-output textarea').value.length > 0", timeout=60_000)
     assert page.input_value("#translate-output textarea")
-    from s2s_viz.ui.common import default_translator, get_model
+    from s2s_viz import default_translator
+    from s2s_viz.ui.common import get_model
 
     if get_model(default_translator()).has_attention:
         page.wait_for_selector("#translate-heatmap .js-plotly-plot .heatmaplayer", timeout=30_000)
