@@ -13,6 +13,11 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+if os.environ["KERAS_BACKEND"] == "jax":
+    from .backend import use_jax_compilation_cache  # noqa: E402
+
+    use_jax_compilation_cache()
+
 from ._version import __version__  # noqa: E402
 from .checkpoints import CheckpointError, ModelInfo, default_translator, list_models  # noqa: E402
 
