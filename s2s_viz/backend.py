@@ -133,8 +133,3 @@ def use_jax_compilation_cache() -> str:
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     return folder
-
-
-def requested() -> str:
-    """The backend asked for in the environment (before Keras is imported), TensorFlow when none is."""
-    return os.environ.get("KERAS_BACKEND", "tensorflow")

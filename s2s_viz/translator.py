@@ -14,6 +14,7 @@ from keras import ops
 from . import backend
 from .data.vocab import CharVocab, Unknown
 from .decoding import FORCED, GREEDY, SAMPLE, TOKENS, StepDecoder
+from .decoding.outputs import padded_columns
 
 DECODING_STRATEGIES = ("greedy", "beam", "sample")
 MAX_BEAM_WIDTH = 16
@@ -311,11 +312,8 @@ class Translator:
             return None
         rows, columns = source.shape[1], decoder_input.shape[1]
         if backend.name() == "jax":
-            limit = getattr(self.model, "max_source_positions", None) or 10**9
-            source = np.pad(source, ((0, 0), (0, max(rows, min(-(-rows // 16) * 16, limit)) - rows)))
-            decoder_input = np.pad(
-                decoder_input, ((0, 0), (0, max(columns, min(-(-columns // 16) * 16, limit)) - columns))
-            )
+            limit = getattr(self.model, "max_source_positions", None)
+            source, decoder_input = padded_columns(source, limit), padded_columns(decoder_input, limit)
         sizes = {"encoder_self": (rows, rows), "decoder_self": (columns, columns), "cross": (columns, rows)}
         return {
             kind: [layer[0][:, : sizes[kind][0], : sizes[kind][1]] for layer in layers]

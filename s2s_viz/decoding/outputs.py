@@ -59,10 +59,16 @@ def bucket(n: int, size: int) -> int:
     return -(-n // size) * size
 
 
+def padded_columns(ids: np.ndarray, position_limit: int | None) -> np.ndarray:
+    """``ids`` ``(B, L)`` padded with 0 to a multiple of 16 columns, within a Transformer's position table."""
+    length = ids.shape[1]
+    columns = max(length, bucket(length, 16) if position_limit is None else min(bucket(length, 16), position_limit))
+    return np.pad(ids, ((0, 0), (0, columns - length)))
+
+
 def padded_rows_and_columns(source_ids: np.ndarray, position_limit: int | None) -> np.ndarray:
     """Fixed shapes for a compiler (XLA): the rows padded to a power of two with copies of the first, the columns
     to a multiple of 16 (within a Transformer's position table) with padding, which the encoder masks."""
-    batch, length = source_ids.shape
-    columns = max(length, bucket(length, 16) if position_limit is None else min(bucket(length, 16), position_limit))
+    batch = source_ids.shape[0]
     rows = np.repeat(source_ids[:1], (1 << (batch - 1).bit_length()) - batch, 0)
-    return np.pad(np.concatenate([source_ids, rows]), ((0, 0), (0, columns - length)))
+    return padded_columns(np.concatenate([source_ids, rows]), position_limit)
