@@ -4,21 +4,12 @@ GRADIO_SERVER_NAME and GRADIO_SERVER_PORT override the address, as Gradio reads 
 """
 
 import logging
-import os
 
 from s2s_viz.ui import build_app
-from s2s_viz.ui.share import launch_options
-from s2s_viz.ui.warm import warm_up_in_background
+from s2s_viz.ui.launch import serve
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 demo = build_app()
 
 if __name__ == "__main__":
-    warm_up_in_background(demo)  # every tab's try-this, computed once the server answers
-    demo.launch(
-        server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"),
-        server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-        max_file_size="10mb",
-        show_error=True,
-        **launch_options(),
-    )
+    serve(demo)

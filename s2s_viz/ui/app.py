@@ -13,7 +13,7 @@ import s2s_viz
 from . import birnn, data, forcing, mha, train, transformer, translate, vit
 from .common import refuse
 from .i18n import english, t
-from .share import Links, on_tab_select, wire_restore
+from .links import Links, on_tab_select, wire_restore
 from .speak import speak_the_readers_language
 
 TITLE = "s2s-viz: a laboratory for sequence models"

@@ -12,8 +12,9 @@ from s2s_viz.translator import InputError
 
 from .common import alive, get_model, model_names, model_picker, refuse
 from .digits_common import digit_input, input_controls
+from .export import exporter
 from .i18n import t
-from .share import exporter, shareable
+from .links import shareable
 
 INTRO = """**An RNN can read an image as a sequence: 28 rows of 28 pixels.** A bidirectional RNN reads it twice,
 top to bottom and bottom to top, and merges what the two directions end with. The heatmaps show each

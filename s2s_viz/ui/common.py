@@ -63,7 +63,7 @@ def alive(
     computation."""
     from gradio.context import Context
 
-    from .share import links
+    from .links import links
 
     registry, tab = links(), _enclosing_tab()
     outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
@@ -171,50 +171,17 @@ def layer_and_head_sliders(
     """
     layer = gr.Slider(0, most_layers - 1, value=0, step=1, label=label_layer)
     head = gr.Slider(head_minimum, most_heads - 1, value=head_minimum, step=1, label=label_head)
-    from .share import follows
+    from .links import follows
 
     follows(model, [layer, head], lambda name, at_layer, at_head: follow_model(name, at_layer, at_head, head_minimum))
     return layer, head
 
 
-# The chosen map's frame in an every-head grid, moved in the browser: one shape relaid out instead of the whole grid
-# sent and drawn again (the Transformer's 12 maps, the ViT's 16) when only the layer or head changes.
-_FRAME_JS = """(layer, head) => {
-  const wanted = (window.__gridFrames ||= {});
-  wanted['GRID'] = [layer, head];
-  const place = (plot) => {
-    const grid = plot && plot.layout && plot.layout.meta;
-    if (!grid || !grid.columns || !window.Plotly) return false;
-    const [row, column] = wanted['GRID'];
-    const inside = row >= 0 && row < grid.rows && column >= 0 && column < grid.columns;
-    const index = row * grid.columns + column + 1, axis = index === 1 ? '' : String(index);
-    const shapes = plot.layout.shapes || [];
-    if (inside ? shapes.length === 1 && shapes[0].xref === `x${axis} domain` : shapes.length === 0) return true;
-    const frame = {type: 'rect', xref: `x${axis} domain`, yref: `y${axis} domain`, x0: 0, x1: 1, y0: 0, y1: 1,
-                   line: LINE};
-    window.Plotly.relayout(plot, {shapes: inside ? [frame] : []});
-    return true;
-  };
-  let tries = 0;
-  const attempt = () => {
-    const plot = document.querySelector('#GRID .js-plotly-plot');
-    const keep = (window.__gridFrameKeepers ||= {});
-    keep['GRID'] ||= () => place(document.querySelector('#GRID .js-plotly-plot'));
-    // a grid drawn after the sliders moved (a link's first computation landing late) takes their frame too
-    if (plot && plot._ev && !plot._ev.listeners('plotly_afterplot').includes(keep['GRID'])) {
-      plot.on('plotly_afterplot', keep['GRID']);
-    }
-    if (!place(plot) && tries++ < 600) requestAnimationFrame(attempt);
-  };
-  attempt();
-  return [];
-}"""
-
-
 def frame_follows(grid: gr.Plot, layer: gr.Slider, head: gr.Slider) -> None:
     """The every-head grid's frame follows the layer and head sliders in the page (see ``viz.attention_grid``),
     also when a grid computed for other sliders lands after they moved."""
-    script = _FRAME_JS.replace("GRID", grid.elem_id).replace("LINE", json.dumps(viz.GRID_FRAME_LINE))
+    where = f"{json.dumps(grid.elem_id)}, {json.dumps(viz.GRID_FRAME_LINE)}"
+    script = f"(layer, head) => window.s2s.frame({where}, layer, head)"
     gr.on([layer.change, head.change, grid.change], None, [layer, head], None, js=script, api_visibility="private")
 
 

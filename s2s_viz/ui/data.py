@@ -12,9 +12,10 @@ from s2s_viz import default_translator, layouts, viz
 from s2s_viz.data.sources import DataUnavailable
 
 from .common import alive, check_text, get_model, model_picker, refuse
+from .export import exporter
 from .i18n import t
+from .links import shareable
 from .notes import fixes
-from .share import exporter, shareable
 
 INTRO = """**What a character-level translator is fed.** The notes lay a pair out as three one-hot tensors of shape
 `[batch, max_length, vocabulary]`: `encoder_input_data` (the source), `decoder_input_data` (the target, starting

@@ -9,8 +9,9 @@ from s2s_viz.training.config import FORCING_TASKS
 from s2s_viz.translator import InputError
 
 from .common import alive, check_text, examples, get_model, model_picker, refuse
+from .export import exporter
 from .i18n import t
-from .share import exporter, shareable
+from .links import shareable
 
 INTRO = """**During training the decoder is usually fed the correct previous character (teacher forcing); when
 translating it must eat its own output (reinjection).** Below, the same model reads the reference in two ways.

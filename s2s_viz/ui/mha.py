@@ -8,9 +8,10 @@ import pandas as pd
 from s2s_viz import explain, viz
 
 from .common import alive, check_text, edits, refuse
+from .export import exporter
 from .i18n import t
+from .links import follows, shareable
 from .notes import fixes
-from .share import exporter, follows, shareable
 
 INTRO = """**Attention lets every character read every other.** Each head projects the characters to queries
 Q, keys K and values V; the score of query i for key j is Q_i · K_j, scaled by 1/√d_k, turned into

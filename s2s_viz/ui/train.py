@@ -17,8 +17,9 @@ from s2s_viz.training import TrainingProcess, TranslatorTrainConfig, recipes, tr
 from s2s_viz.training.recipes import DATA, TRY_THIS, WHAT, WHAT_KEYS, max_training_seconds
 
 from .common import alive, refuse
+from .export import exporter
 from .i18n import t
-from .share import exporter, shareable
+from .links import shareable
 
 INTRO = """**Train a real model here, on this machine.** Pick what to train and on which data, press *Start*
 and watch the loss fall; sample outputs refresh after every epoch. *Stop* ends training at the next batch

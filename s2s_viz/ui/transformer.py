@@ -21,8 +21,9 @@ from .common import (
     model_picker,
     refuse,
 )
+from .export import exporter
 from .i18n import t
-from .share import exporter, follows, shareable
+from .links import follows, shareable
 
 INTRO = """**A Transformer has no recurrence: every position reads every other through attention.** The encoder's
 self-attention mixes the source characters; the decoder's self-attention is *causal* (a position may only

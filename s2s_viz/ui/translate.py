@@ -11,9 +11,10 @@ from s2s_viz.translator import InputError
 
 from . import states
 from .common import alive, check_text, examples, get_model, model_names, model_picker, refuse
+from .export import exporter
 from .i18n import t
+from .links import shareable
 from .notes import fixes
-from .share import exporter, shareable
 
 INTRO = """**A character-level translator writes its output one character at a time.** At each step it turns
 everything it has read into a probability for every character and picks one (greedy), keeps the k best

@@ -9,8 +9,9 @@ from s2s_viz.data.sources import mnist_here
 
 from .common import alive, edits, frame_follows, get_model, layer_and_head_sliders, model_picker, refuse
 from .digits_common import digit_input, input_controls
+from .export import exporter
 from .i18n import t
-from .share import exporter, shareable
+from .links import shareable
 
 INTRO = """**A Vision Transformer reads an image as a sentence of patches.** The image is cut into patches, each
 projected to a vector; a learned *class token* is put in front and learned position embeddings are added. After

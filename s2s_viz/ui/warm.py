@@ -125,7 +125,7 @@ def fetch_assets_once(url: str, names: list[str]) -> int:
 def warm_up_in_background(demo) -> threading.Thread | None:
     """Start the warm-up once ``demo`` answers: call it just before ``launch``. ``S2S_VIZ_WARM_UP=0``: none;
     ``views``: the tabs' views only (the tests' app, which has no one waiting on the other translators)."""
-    from .share import figure_assets, page_assets
+    from .page import figure_assets, page_assets
 
     how = os.environ.get("S2S_VIZ_WARM_UP", "1")
     if how == "0":

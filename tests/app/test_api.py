@@ -393,7 +393,7 @@ def test_after_its_warm_up_the_server_has_every_page_file_compressed(app_url, ap
     import re
     import time
 
-    from s2s_viz.ui.share import figure_assets, page_assets
+    from s2s_viz.ui.page import figure_assets, page_assets
 
     deadline = time.monotonic() + 240
     while "page files compressed ahead" not in app_log.read_text() and time.monotonic() < deadline:
@@ -411,7 +411,7 @@ def test_the_figure_component_is_compressed_once_and_served_whole(app_url):
     import brotli
     import gradio
 
-    from s2s_viz.ui.share import figure_assets
+    from s2s_viz.ui.page import figure_assets
 
     (name,) = figure_assets()
     original = (Path(gradio.__file__).parent / "templates" / "frontend" / "assets" / name).read_bytes()

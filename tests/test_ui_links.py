@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from s2s_viz import viz
+from s2s_viz.ui.export import export_files
 from s2s_viz.ui.i18n import say
-from s2s_viz.ui.share import Links, export_files, parse_value, restore_from_query, shareable
+from s2s_viz.ui.links import Links, parse_value, restore_from_query, shareable
 from s2s_viz.ui.speak import localize, wrap_title
 
 

@@ -1,0 +1,30 @@
+"""Serving the lab: the address, the upload limit, the translations, the page's files, and the warm-up."""
+
+from __future__ import annotations
+
+import os
+
+import gradio as gr
+
+from .assets import app_options
+from .i18n import translations
+from .page import STYLE, head
+from .warm import warm_up_in_background
+
+
+def launch_options() -> dict:
+    """What ``launch`` needs besides the address: the translations, the page's style and script, the middleware."""
+    return {"i18n": translations(), "css_paths": [STYLE], "head": head(), "app_kwargs": app_options()}
+
+
+def serve(demo: gr.Blocks) -> None:
+    """Serve ``demo`` on GRADIO_SERVER_NAME:GRADIO_SERVER_PORT (0.0.0.0:7860 by default), computing every tab's
+    try-this once the server answers."""
+    warm_up_in_background(demo)
+    demo.launch(
+        server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"),
+        server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        max_file_size="10mb",
+        show_error=True,
+        **launch_options(),
+    )

@@ -1,0 +1,37 @@
+"""The page around the views: its script and style (files in ``static/``), and Gradio's own script and style
+files, named by the warm-up (which compresses them once) and preloaded where the first figure needs them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+STATIC = Path(__file__).parent / "static"
+SCRIPT = STATIC / "page.js"
+STYLE = STATIC / "page.css"
+
+
+def head() -> str:
+    """What goes in the page's head: the figure component's preload, then the page's script (inline: it must run
+    before Gradio builds the page, and a separate file would be one more request before the first view)."""
+    return preload_figures() + "<script>\n" + SCRIPT.read_text(encoding="utf-8") + "</script>\n"
+
+
+ASSETS = Path(gr.__file__).parent / "templates" / "frontend" / "assets"
+
+
+def figure_assets() -> list[str]:
+    """The file names of Gradio's figure component (its name carries a hash of its content)."""
+    return sorted(path.name for path in ASSETS.glob("PlotlyPlot-*.js"))
+
+
+def page_assets() -> list[str]:
+    """The file names of every script and style file of Gradio's page."""
+    return sorted(path.name for path in ASSETS.iterdir() if path.suffix in (".js", ".css"))
+
+
+def preload_figures() -> str:
+    """Gradio fetches its figure component (plotly.js inside, 1.1 MB compressed) only when the first figure is built,
+    about two seconds into a page's start; a module preload fetches and parses it from the start, alongside the rest."""
+    return "".join(f'<link rel="modulepreload" href="assets/{name}">' for name in figure_assets())
