@@ -368,7 +368,7 @@ def test_batched_greedy_encodes_in_parts_as_wide_as_their_sources(name, monkeypa
     """A batch is encoded in parts of ENCODE_ROWS rows, each only as wide as its own longest source, and a
     Transformer decodes with a self-attention cache only as long as the steps so far need: the tokens are those of
     one loop over the whole batch at its full width (and full cache)."""
-    import s2s_viz.decoding.compiled_tf as decoding
+    import s2s_viz.decoding.tf_batched as decoding
 
     translator = s2s_viz.load(name)
     prepared = sorted((translator.prepare(text)[0] for text in SENTENCES), key=len)  # as translate_batch sends them

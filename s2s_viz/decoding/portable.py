@@ -1,6 +1,6 @@
 """Decoding with ``keras.ops`` only: the engines that serve JAX and PyTorch (any Keras backend).
 
-The same searches as the TensorFlow engines (``compiled_tf``), on the same two methods of the model
+The same searches as the TensorFlow engines (``compiled_tf`` and its ``tf_*`` files), on the same two methods of the model
 (``encode`` and ``decode_step``):
 
 * greedy, sampling, teacher-forced scoring and token-only batch decoding are **one loop** over the step
@@ -8,7 +8,7 @@ The same searches as the TensorFlow engines (``compiled_tf``), on the same two m
   (``capacity``); JAX compiles the whole loop into one XLA program (``jax.jit``), PyTorch runs it eagerly;
 * beam search keeps ``k`` hypotheses as a batch of ``k`` and does its bookkeeping in Python around one compiled
   step that reorders the states to their parents and returns each hypothesis's ``k + 1`` best continuations (the
-  search ``compiled_tf.StepDecoder.beam_stepwise`` does, against which the compiled one is tested).
+  search ``tf_beam.BeamEngine.beam_stepwise`` does, against which the compiled one is tested).
 
 Sampling draws with the Gumbel-max trick from noise made by numpy from the seed, so the same seed gives the same
 sample on every backend and device.
@@ -136,7 +136,7 @@ class PortableStepDecoder:
         seed: int = 0,
         capacity: int | None = None,
     ) -> DecodeOutput:
-        """Decode a batch (the arguments of ``compiled_tf.StepDecoder.run``)."""
+        """Decode a batch (the arguments of ``tf_loop.LoopEngine.run``)."""
         source_ids = np.asarray(source_ids, dtype=np.int32)
         batch, length = source_ids.shape
         capacity = bucket(max(capacity or 0, max_steps), 16)
