@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from helpers import fra_file
 
-from s2s_viz import layouts
+from s2s_viz.data import layouts
 from s2s_viz.data.pairs import bucket_of
 from s2s_viz.data.vocab import CharVocab, WordVocab
 

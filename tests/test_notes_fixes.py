@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import s2s_viz
-from s2s_viz import explain, layouts
+from s2s_viz import explain
+from s2s_viz.data import layouts
 from s2s_viz.ui.notes import FIXES, KERAS2_STATEFUL, KERAS3_SEQUENTIAL, KERAS3_STATEFUL
 
 

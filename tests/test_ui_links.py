@@ -11,7 +11,7 @@ from s2s_viz import viz
 from s2s_viz.ui.export import export_files
 from s2s_viz.ui.i18n import say
 from s2s_viz.ui.links import Links, parse_value, restore_from_query, shareable
-from s2s_viz.ui.speak import localize, wrap_title
+from s2s_viz.ui.localize import localize, wrap_title
 
 
 @pytest.fixture

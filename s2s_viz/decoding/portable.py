@@ -1,7 +1,7 @@
 """Decoding with ``keras.ops`` only: the engines that serve JAX and PyTorch (any Keras backend).
 
-The same searches as the TensorFlow engines (``compiled_tf`` and its ``tf_*`` files), on the same two methods of the model
-(``encode`` and ``decode_step``):
+The same searches as the TensorFlow engines (``compiled_tf`` and its ``tf_*`` files), on the same two methods of
+the model (``encode`` and ``decode_step``):
 
 * greedy, sampling, teacher-forced scoring and token-only batch decoding are **one loop** over the step
   (``keras.ops.while_loop``), writing each step's numbers into arrays of a fixed number of steps

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 import keras
 from keras import ops
 
-from ..validation import require
+from . import require
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", "none")
 

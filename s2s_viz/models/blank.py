@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 import keras
 from keras import ops
 
-from ..validation import require
+from . import require
 
 
 @dataclass

@@ -45,7 +45,7 @@ from dataclasses import asdict, dataclass
 import keras
 from keras import ops
 
-from ..validation import require
+from . import require
 from .attention import KINDS as ATTENTION_KINDS
 from .attention import SeqAttention
 from .embedding import TokenEmbedding

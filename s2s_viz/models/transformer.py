@@ -26,7 +26,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from ..validation import require
+from . import require
 from .embedding import TokenEmbedding
 from .mha import ScratchMultiHeadAttention
 

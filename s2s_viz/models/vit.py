@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 import keras
 from keras import ops
 
-from ..validation import require
+from . import require
 from .transformer import EncoderBlock
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import checkpoints
-from ..validation import require
+from ..models import require
 from .batches import ArrayBatches
 from .config import FitSettings, compile_classifier
 from .fit import fit_and_save, new_card

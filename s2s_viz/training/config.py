@@ -6,7 +6,7 @@ import contextlib
 from dataclasses import dataclass, field, fields
 
 from .. import checkpoints
-from ..validation import require
+from ..models import require
 
 ARCHITECTURES = ("rnn_seq2seq", "transformer")
 DIGIT_ARCHITECTURES = ("birnn", "vit")

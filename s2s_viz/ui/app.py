@@ -14,7 +14,7 @@ from . import birnn, data, forcing, mha, train, transformer, translate, vit
 from .common import refuse
 from .i18n import english, t
 from .links import Links, on_tab_select, wire_restore
-from .speak import speak_the_readers_language
+from .localize import speak_the_readers_language
 
 TITLE = "s2s-viz: a laboratory for sequence models"
 SUBTITLE = "Real Keras models, trained on real data; every figure is computed from them."

@@ -8,7 +8,8 @@ import functools
 import gradio as gr
 import pandas as pd
 
-from s2s_viz import default_translator, layouts, viz
+from s2s_viz import default_translator, viz
+from s2s_viz.data import layouts
 from s2s_viz.data.sources import DataUnavailable
 
 from .common import alive, check_text, get_model, model_picker, refuse

@@ -9,7 +9,7 @@ import gradio as gr
 from .assets import app_options
 from .i18n import translations
 from .page import STYLE, head
-from .warm import warm_up_in_background
+from .warm_up import warm_up_in_background
 
 
 def launch_options() -> dict:

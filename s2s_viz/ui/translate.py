@@ -9,7 +9,7 @@ import s2s_viz
 from s2s_viz import default_translator, viz
 from s2s_viz.translator import InputError
 
-from . import states
+from . import hidden_states
 from .common import alive, check_text, examples, get_model, model_names, model_picker, refuse
 from .export import exporter
 from .i18n import t
@@ -240,7 +240,7 @@ def build() -> list:
         then=(replay, [state, step], [written, heatmap, steps]),
     )
     step.change(replay, [state, step], [written, heatmap, steps], api_name="replay", show_progress="hidden")
-    states.build(model, text)
+    hidden_states.build(model, text)
     with gr.Accordion(t("label.compare_models", "compare models side by side"), open=False):
         # a model trained after the page loaded is a valid choice too (get_model checks every name)
         chosen = gr.Dropdown(

@@ -197,7 +197,7 @@ def _grid_sent_by_a_head_change(page, grid_id: str) -> bool:
         """(gridId) => {
           const config = window.gradio_config;
           const grid = config.components.find((c) => c.props && c.props.elem_id === gridId).id;
-          const frame = config.dependencies.find((d) => d.js && d.js.includes('#' + gridId)
+          const frame = config.dependencies.find((d) => d.js && d.js.includes('s2s.frame(' + JSON.stringify(gridId))
             && d.targets.some(([id, event]) => id === grid && event === 'change'));
           const head = frame.inputs[1];
           const fromHead = config.dependencies

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data.vocab import END, PAD_ID, START, CharVocab, WordVocab
+from .vocab import END, PAD_ID, START, CharVocab, WordVocab
 
 FLOAT32, INT32 = 4, 4  # bytes per number of each layout
 
@@ -69,7 +69,7 @@ def corpus_layouts(path: str, direction: str = "en-fr") -> dict:
     one-hot float32 ``[pairs, max_length, vocabulary]`` for the encoder input, the decoder input and its target,
     against int32 ids ``[pairs, max_length]``; and why words are not one-hot encoded (vocabulary sizes and bytes
     per sentence at each level)."""
-    from .data.pairs import read_pairs
+    from .pairs import read_pairs
 
     pairs = read_pairs(Path(path), split="all", direction=direction)
     sources, targets = pairs.sources, pairs.targets

@@ -28,7 +28,7 @@ def prefill(demo) -> list:
     """
     from pydantic import BaseModel
 
-    from .speak import _localized
+    from .localize import _localized
 
     registry = getattr(demo, "s2s_links", None)
     if registry is None:
