@@ -8,7 +8,9 @@ print([m.name for m in s2s_viz.list_models()])
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -64,6 +66,33 @@ def load(name_or_path):
     raise CheckpointError(f"{card_path}: unknown model kind {card['kind']!r}")
 
 
+_loading = threading.Lock()
+
+
+@functools.lru_cache(maxsize=16)
+def _load_cached(name: str, stamp: str):
+    return load(name)
+
+
+def loaded(name: str, kind: str = "translator"):
+    """The model ``name`` of ``kind``, loaded once and kept (16 at most; loaded again when its checkpoint changes):
+    what every view and request reads. ``CheckpointError`` says why a name cannot be used (none, unknown, broken,
+    another kind), naming the models there are."""
+    if not name:
+        raise CheckpointError("choose a model first")
+    infos = {info.name: info for info in list_models()}
+    info = infos.get(name)
+    if info is None:
+        raise CheckpointError(f"unknown model {str(name)[:80]!r}; available: {', '.join(sorted(infos)) or 'none'}")
+    if info.broken:
+        raise CheckpointError(f"model {name!r} cannot be loaded: {info.broken}")
+    if info.kind != kind:
+        raise CheckpointError(f"model {name!r} is a {info.kind} model, not a {kind} model")
+    stamp = (info.card or {}).get("weights_sha256", "") or (info.card or {}).get("created", "")
+    with _loading:
+        return _load_cached(name, stamp)
+
+
 def _check_card_describes(model, card: dict, card_path) -> None:
     """Refuse a card whose model settings are not the saved model's: the card would lie about it."""
     from dataclasses import asdict
@@ -83,4 +112,4 @@ def _check_card_describes(model, card: dict, card_path) -> None:
         )
 
 
-__all__ = ["CheckpointError", "ModelInfo", "__version__", "default_translator", "list_models", "load"]
+__all__ = ["CheckpointError", "ModelInfo", "__version__", "default_translator", "list_models", "load", "loaded"]

@@ -133,3 +133,21 @@ def mha_walkthrough(
             np.abs(np.asarray(probabilities) - np.asarray(expected_probabilities)).max()
         ),
     }
+
+
+def residual_norms(translator, text: str, block: int) -> tuple[list[str], list[str], np.ndarray]:
+    """The residual stream through a Transformer translator's encoder block ``block`` for ``text``: the stages'
+    names, the source's tokens, and the length |x| of each token's vector at each stage ``(stages, S)``.
+    ``ValueError`` (``InputError`` for the text) says why it cannot be computed."""
+    model = translator.model
+    if not hasattr(model, "encoder_stages"):
+        raise ValueError(f"{translator.card.get('name', 'this model')} is not a Transformer")
+    layers = model.spec.num_layers
+    if not 0 <= block < layers:
+        raise ValueError(
+            f"block must be in 0..{layers - 1} for {translator.card.get('name', 'this model')}, got {block}"
+        )
+    ids, _, _ = translator.prepare(text)
+    stages = model.encoder_stages(np.array([ids], dtype=np.int32), block)  # [(name, (1, S, d_model))]
+    norms = np.stack([np.linalg.norm(np.asarray(value)[0], axis=-1) for _, value in stages])  # (stages, S)
+    return [name for name, _ in stages], [translator.source_vocab.token(i) for i in ids], norms

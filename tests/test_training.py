@@ -314,15 +314,15 @@ def test_every_run_of_the_forcing_experiment_is_scored_both_ways(tmp_path):
     assert reinjected["forced_val_loss"] != pytest.approx(reinjected["val_loss"], rel=1e-3)
 
 
-def test_the_forcing_conclusion_is_computed_from_the_numbers():
-    from s2s_viz.ui.forcing import forcing_conclusion
+def test_the_forcing_verdict_is_computed_from_the_numbers():
+    from s2s_viz.training.forcing import forcing_verdict
 
     def run(seconds, loss, exact):
         return [{"epoch_s": seconds, "forced_val_loss": loss, "free_exact": exact, "free_chrf": exact / 2}]
 
-    said = forcing_conclusion({"teacher forcing": run(2.0, 0.4, 80.0), "reinjection": run(6.0, 0.9, 30.0)})
+    said = forcing_verdict({"teacher forcing": run(2.0, 0.4, 80.0), "reinjection": run(6.0, 0.9, 30.0)})
     assert "teacher forcing wrote as well or better on its own (80% vs 30% exact)" in said and "0.33x" in said
-    said = forcing_conclusion({"teacher forcing": run(2.0, 0.4, 20.0), "reinjection": run(5.0, 0.9, 60.0)})
+    said = forcing_verdict({"teacher forcing": run(2.0, 0.4, 20.0), "reinjection": run(5.0, 0.9, 60.0)})
     assert "reinjection wrote better on its own (60% vs 20% exact), at 2.5x the time per epoch" in said
 
 

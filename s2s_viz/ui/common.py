@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-import threading
 
 import gradio as gr
 
@@ -14,7 +12,6 @@ from s2s_viz import viz
 from s2s_viz.checkpoints import CheckpointError
 
 MAX_TEXT = 100_000
-_lock = threading.Lock()
 log = logging.getLogger("s2s_viz.ui")
 
 
@@ -27,27 +24,10 @@ def refuse(message: str) -> gr.Error:
     return gr.Error(say(str(message)), print_exception=False)
 
 
-@functools.lru_cache(maxsize=16)
-def _load(name: str, stamp: str):
-    return s2s_viz.load(name)
-
-
 def get_model(name: str, kind: str = "translator"):
-    """A loaded model by name, cached (reloaded if its checkpoint changed); a clear ``gr.Error`` otherwise."""
-    if not name:
-        raise refuse("choose a model first")
-    infos = {info.name: info for info in s2s_viz.list_models()}
-    info = infos.get(name)
-    if info is None:
-        raise refuse(f"unknown model {str(name)[:80]!r}; available: {', '.join(sorted(infos)) or 'none'}")
-    if info.broken:
-        raise refuse(f"model {name!r} cannot be loaded: {info.broken}")
-    if info.kind != kind:
-        raise refuse(f"model {name!r} is a {info.kind} model, not a {kind} model")
-    stamp = (info.card or {}).get("weights_sha256", "") or (info.card or {}).get("created", "")
+    """A loaded model by name (``s2s_viz.loaded``: cached), or the reason it cannot be used, refused."""
     try:
-        with _lock:
-            return _load(name, stamp)
+        return s2s_viz.loaded(name, kind)
     except CheckpointError as error:
         raise refuse(str(error)) from error
 

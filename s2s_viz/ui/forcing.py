@@ -64,70 +64,29 @@ FEEDBACK = {
 }
 
 
-def forcing_conclusion(results: dict[str, list[dict]]) -> str:
-    """One sentence from the measured numbers: seconds per epoch, and both scores of the last epoch, per run."""
-    finished = {label: events for label, events in results.items() if events}
-    if len(finished) < 2:
-        return "Not enough runs finished to compare."
-    parts, last = [], {}
-    for label, events in finished.items():
-        end = events[-1]
-        seconds = sum(e["epoch_s"] for e in events) / len(events)
-        last[label] = (seconds, end["forced_val_loss"], end["free_exact"], end["free_chrf"])
-        parts.append(
-            f"{label}: {seconds:.1f} s an epoch, teacher-forced loss {end['forced_val_loss']:.3f}, "
-            f"free-running exact {end['free_exact']:.0f}% (chrF {end['free_chrf']:.1f})"
-        )
-    (forced_label, forced), (free_label, free) = list(last.items())[:2]
-    slower = free[0] / max(forced[0], 1e-9)
-    if forced[2] >= free[2]:
-        verdict = (
-            f"teacher forcing wrote as well or better on its own ({forced[2]:.0f}% vs {free[2]:.0f}% exact) "
-            f"in {1 / slower:.2f}x the time per epoch"
-        )
-    else:
-        verdict = (
-            f"reinjection wrote better on its own ({free[2]:.0f}% vs {forced[2]:.0f}% exact), "
-            f"at {slower:.1f}x the time per epoch"
-        )
-    epochs = len(next(iter(finished.values())))
-    return f"After {epochs} epoch(s): " + "; ".join(parts) + f". Here {verdict}."
-
-
 def forcing_experiment(task: str = "toy:dates", epochs: float = 3, include_mix: bool = False, feedback: str = "soft"):
     """Train the same small model by teacher forcing and by reinjection; stream both runs' two scores."""
     from s2s_viz import checkpoints
-    from s2s_viz.training import TrainingProcess, forcing_experiment_configs, train_translator
+    from s2s_viz.training import TrainingError
+    from s2s_viz.training.forcing import forcing_verdict, run_forcing_experiment
 
-    try:
-        runs = forcing_experiment_configs(task, int(epochs), include_mix, feedback)
-    except ValueError as error:
-        raise refuse(str(error)) from error
     title = "Teacher forcing vs reinjection: same model, data and seed; every run scored both ways"
     series: dict[str, tuple[list, list]] = {}
-    results: dict[str, list[dict]] = {label: [] for label, _ in runs}
-    for label, config in runs:
-        run = TrainingProcess(train_translator, config, checkpoints.user_dir())
-        try:
-            for event in run.iter_events():
-                if event["type"] == "epoch":
-                    results[label].append(event)
-                    for key, metric, scale in (
-                        ("forced_val_loss", "teacher-forced validation loss", 1.0),
-                        ("free_exact", "free-running exact match (accuracy)", 0.01),
-                    ):
-                        xs, ys = series.setdefault(f"{label}: {metric}", ([], []))
-                        xs.append(event["epoch"])
-                        ys.append(event[key] * scale)
-                    yield (
-                        viz.live_curves(series, title),
-                        f"{label}: epoch {event['epoch']} done in {event['epoch_s']:.1f} s",
-                    )
-                elif event["type"] == "error":
-                    raise refuse(event["message"])
-        finally:
-            run.close()
-    yield viz.live_curves(series, title), f"Reinjection fed back {FEEDBACK[feedback]}. " + forcing_conclusion(results)
+    results: dict[str, list[dict]] = {}
+    try:
+        for label, event in run_forcing_experiment(checkpoints.user_dir(), task, epochs, include_mix, feedback):
+            results.setdefault(label, []).append(event)
+            for key, metric, scale in (
+                ("forced_val_loss", "teacher-forced validation loss", 1.0),
+                ("free_exact", "free-running exact match (accuracy)", 0.01),
+            ):
+                xs, ys = series.setdefault(f"{label}: {metric}", ([], []))
+                xs.append(event["epoch"])
+                ys.append(event[key] * scale)
+            yield viz.live_curves(series, title), f"{label}: epoch {event['epoch']} done in {event['epoch_s']:.1f} s"
+    except (ValueError, TrainingError) as error:
+        raise refuse(str(error)) from error
+    yield viz.live_curves(series, title), f"Reinjection fed back {FEEDBACK[feedback]}. " + forcing_verdict(results)
 
 
 def build() -> list:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import gradio as gr
-import numpy as np
 import pandas as pd
 
-from s2s_viz import viz
+from s2s_viz import explain, viz
 from s2s_viz.models.transformer import PAPER_BASE, sinusoidal_encoding
 from s2s_viz.translator import InputError
 
@@ -112,21 +111,13 @@ def block_inside(model_name: str, text: str, block: float = 0, position: float =
     this model's."""
     text = check_text(text)
     translator = get_model(model_name)
-    if not hasattr(translator.model, "encoder_stages"):
-        raise refuse(f"{model_name} is not a Transformer")
     try:
-        ids, _, _ = translator.prepare(text)
-    except InputError as error:
+        names, tokens, norms = explain.residual_norms(translator, text, int(block))
+    except ValueError as error:  # InputError too
         raise refuse(str(error)) from error
     spec, block, position = translator.model.spec, int(block), int(position)
-    if not 0 <= block < spec.num_layers:
-        raise refuse(f"block must be in 0..{spec.num_layers - 1} for {model_name}, got {block}")
-    tokens = [translator.source_vocab.token(i) for i in ids]
     if not 0 <= position < len(tokens):
         raise refuse(f"character must be in 0..{len(tokens) - 1} for this sentence, got {position}")
-    stages = translator.model.encoder_stages(np.array([ids], dtype=np.int32), block)
-    names = [name for name, _ in stages]
-    norms = np.stack([np.linalg.norm(np.asarray(value)[0], axis=-1) for _, value in stages])  # (stages, S)
     short = [SHORT_STAGE.get(name, name) for name in names]  # the figure numbers them: 0:input, 1:MHA, ...
     figure = viz.matrix_heatmap(
         norms, f"encoder block {block}: |x| of each character at each stage", "character", "stage", tokens, short

@@ -1,0 +1,62 @@
+"""The teacher forcing vs reinjection experiment, run and judged: the same small model trained both ways (and,
+optionally, by scheduled sampling), each run in a child process after the other, every epoch scored the same two
+ways (``forcing_experiment_configs``), and one sentence of verdict computed from the measured numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from .config import forcing_experiment_configs
+from .fit import TrainingError
+from .progress import TrainingProcess
+from .translators import train_translator
+
+
+def run_forcing_experiment(
+    directory: str | Path, task: str = "toy:dates", epochs: int = 3, include_mix: bool = False, feedback: str = "soft"
+) -> Iterator[tuple[str, dict]]:
+    """Train every run of the experiment into ``directory``, one after the other; yields ``(run label, epoch
+    event)`` as each epoch ends. ``ValueError`` for impossible settings, ``TrainingError`` if a run fails."""
+    runs = forcing_experiment_configs(task, int(epochs), include_mix, feedback)
+    for label, config in runs:
+        run = TrainingProcess(train_translator, config, directory)
+        try:
+            for event in run.iter_events():
+                if event["type"] == "epoch":
+                    yield label, event
+                elif event["type"] == "error":
+                    raise TrainingError(event["message"])
+        finally:
+            run.close()
+
+
+def forcing_verdict(results: dict[str, list[dict]]) -> str:
+    """One sentence from the measured numbers: seconds per epoch, and both scores of the last epoch, per run
+    (``results``: each run's epoch events, teacher forcing first, then reinjection)."""
+    finished = {label: events for label, events in results.items() if events}
+    if len(finished) < 2:
+        return "Not enough runs finished to compare."
+    parts, last = [], {}
+    for label, events in finished.items():
+        end = events[-1]
+        seconds = sum(e["epoch_s"] for e in events) / len(events)
+        last[label] = (seconds, end["forced_val_loss"], end["free_exact"], end["free_chrf"])
+        parts.append(
+            f"{label}: {seconds:.1f} s an epoch, teacher-forced loss {end['forced_val_loss']:.3f}, "
+            f"free-running exact {end['free_exact']:.0f}% (chrF {end['free_chrf']:.1f})"
+        )
+    (_, forced), (_, free) = list(last.items())[:2]
+    slower = free[0] / max(forced[0], 1e-9)
+    if forced[2] >= free[2]:
+        verdict = (
+            f"teacher forcing wrote as well or better on its own ({forced[2]:.0f}% vs {free[2]:.0f}% exact) "
+            f"in {1 / slower:.2f}x the time per epoch"
+        )
+    else:
+        verdict = (
+            f"reinjection wrote better on its own ({free[2]:.0f}% vs {forced[2]:.0f}% exact), "
+            f"at {slower:.1f}x the time per epoch"
+        )
+    epochs = len(next(iter(finished.values())))
+    return f"After {epochs} epoch(s): " + "; ".join(parts) + f". Here {verdict}."
