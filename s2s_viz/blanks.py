@@ -13,7 +13,7 @@ import numpy as np
 
 from . import backend
 from .data.vocab import CharVocab
-from .translator import InputError
+from .translation import InputError
 
 BLANK = "_"
 

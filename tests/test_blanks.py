@@ -10,7 +10,7 @@ import pytest
 from helpers import needs_fra
 
 from s2s_viz.blanks import BLANK, BlankFill, blank_rows, blank_vocab
-from s2s_viz.translator import InputError
+from s2s_viz.translation import InputError
 
 SENTENCES = ["Tom is a good doctor.", "I am hungry.", "We won!", "Go away."]
 

@@ -9,7 +9,7 @@ from helpers import fra_file, needs_fra
 import s2s_viz
 from s2s_viz.decoding import TOP_K
 from s2s_viz.training import TranslatorTrainConfig, train_translator
-from s2s_viz.translator import InputError
+from s2s_viz.translation import InputError
 
 
 @needs_fra

@@ -168,7 +168,8 @@ def train_translator(
         nonlocal sampler
         if not sample_sources:
             return {}
-        from ..translator import InputError, Translator
+        from ..translation import InputError
+        from ..translator import Translator
 
         # one translator for the whole training (its decoder reads the live weights); the plain graph loop,
         # since compiling XLA programs for three sample sentences would cost more than it saves

@@ -8,7 +8,7 @@ import pandas as pd
 from s2s_viz import viz
 from s2s_viz.blanks import BLANK
 from s2s_viz.data.sources import mnist_here
-from s2s_viz.translator import InputError
+from s2s_viz.translation import InputError
 
 from .common import alive, get_model, model_names, model_picker, refuse
 from .digits_common import digit_input, input_controls

@@ -6,7 +6,7 @@ import gradio as gr
 
 from s2s_viz import default_translator, viz
 from s2s_viz.training.config import FORCING_TASKS
-from s2s_viz.translator import InputError
+from s2s_viz.translation import InputError
 
 from .common import alive, check_text, examples, get_model, model_picker, refuse
 from .export import exporter

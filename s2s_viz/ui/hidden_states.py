@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from s2s_viz import viz
-from s2s_viz.translator import InputError
+from s2s_viz.translation import InputError
 
 from .common import check_text, get_model, refuse
 from .i18n import t

@@ -7,7 +7,7 @@ import pandas as pd
 
 from s2s_viz import explain, viz
 from s2s_viz.models.transformer import PAPER_BASE, sinusoidal_encoding
-from s2s_viz.translator import InputError
+from s2s_viz.translation import InputError
 
 from .common import (
     alive,

@@ -7,7 +7,7 @@ import pandas as pd
 
 import s2s_viz
 from s2s_viz import default_translator, viz
-from s2s_viz.translator import InputError
+from s2s_viz.translation import InputError
 
 from . import hidden_states
 from .common import alive, check_text, examples, get_model, model_names, model_picker, refuse

@@ -1,0 +1,59 @@
+"""Plotly figure builders: numbers in, figure out. No Gradio here, and no maths beyond layout.
+
+``attention``: heatmaps and grids of attention maps; ``decoding``: the steps, the beam, forcing, training curves;
+``digits``: digit classifiers' and blank fillers' figures.
+"""
+
+from .attention import (
+    COLOUR_SCALE,
+    GRID_FRAME_LINE,
+    attention_grid,
+    attention_heatmap,
+    attention_table,
+    matrix_heatmap,
+    no_attention,
+    show_token,
+)
+from .decoding import (
+    BEAM_COLUMNS,
+    beam_table,
+    forcing_figure,
+    forcing_table,
+    highlight_row,
+    live_curves,
+    steps_table,
+)
+from .digits import (
+    BLANK_COLOURS,
+    blank_guesses,
+    blank_positions,
+    digit_overlay,
+    digit_verdict,
+    probability_bars,
+    similarity_grid,
+)
+
+__all__ = [
+    "BEAM_COLUMNS",
+    "BLANK_COLOURS",
+    "COLOUR_SCALE",
+    "GRID_FRAME_LINE",
+    "attention_grid",
+    "attention_heatmap",
+    "attention_table",
+    "beam_table",
+    "blank_guesses",
+    "blank_positions",
+    "digit_overlay",
+    "digit_verdict",
+    "forcing_figure",
+    "forcing_table",
+    "highlight_row",
+    "live_curves",
+    "matrix_heatmap",
+    "no_attention",
+    "probability_bars",
+    "show_token",
+    "similarity_grid",
+    "steps_table",
+]
