@@ -1,4 +1,4 @@
-"""Quality figures as ``shared/eval/PROTOCOL.md`` fixes them: chrF and BLEU (sacrebleu, corpus level, default
+"""Quality figures as ``docs/evaluation.md`` fixes them: chrF and BLEU (sacrebleu, corpus level, default
 settings), exact match against any reference, and the loss per real target character (teacher forced, padding
 left out)."""
 

@@ -137,3 +137,49 @@ def test_toy_test_pairs_are_never_training_pairs():
     train = set(toy.make_pairs("dates", 5000, seed=1).targets)
     test = toy.make_pairs("dates", 300, seed=12345, split="test").targets
     assert test and not train & set(test)
+
+
+def test_a_failed_download_leaves_no_file_and_no_folder_and_says_what_to_do(tmp_path, monkeypatch):
+    from s2s_viz.data import sources
+
+    monkeypatch.setenv("S2S_VIZ_DATA", str(tmp_path / "empty"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
+    monkeypatch.setattr(sources, "MNIST_URL", (tmp_path / "nowhere" / "mnist.npz").as_uri())  # fails at once
+    with pytest.raises(sources.DataUnavailable) as raised:
+        sources.mnist_path()
+    message = str(raised.value)
+    assert "S2S_VIZ_DATA" in message and message.endswith("work without any download.")
+    assert sorted(path.name for path in tmp_path.iterdir()) == []  # no keras-home/datasets left behind
+
+
+def test_a_checkout_finds_the_data_beside_it_without_the_variable(monkeypatch):
+    from s2s_viz.data import sources
+
+    monkeypatch.delenv("S2S_VIZ_DATA", raising=False)
+    beside = sources.BESIDE_CHECKOUT / "mnist" / "mnist.npz"
+    assert beside in sources._candidates("mnist/mnist.npz", ["mnist.npz"])
+    if beside.is_file():
+        assert sources.mnist_here() and sources.mnist_path() == beside
+
+
+def test_the_shipped_test_digits_are_mnists_first_thirty():
+    from s2s_viz.data.digits import SAMPLE_DIGITS, load_mnist
+    from s2s_viz.data.sources import mnist_here
+
+    with np.load(SAMPLE_DIGITS) as shipped:
+        images, labels = shipped["x_test"], shipped["y_test"]
+    assert images.shape == (30, 28, 28) and images.dtype == np.uint8 and SAMPLE_DIGITS.stat().st_size < 8_000
+    assert labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    if mnist_here():
+        mnist = load_mnist()
+        np.testing.assert_array_equal(images, mnist["x_test"][:30])
+        np.testing.assert_array_equal(labels, mnist["y_test"][:30])
+
+
+def test_without_mnist_the_test_digits_are_the_shipped_ones(tmp_path, monkeypatch):
+    from s2s_viz.data.digits import test_digits
+
+    monkeypatch.setenv("S2S_VIZ_DATA", str(tmp_path))  # a data folder without MNIST
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
+    images, labels, whole = test_digits()
+    assert not whole and len(images) == len(labels) == 30 and labels[0] == 7

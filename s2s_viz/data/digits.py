@@ -33,6 +33,21 @@ def load_mnist(path: str | Path | None = None) -> dict[str, np.ndarray]:
     return arrays
 
 
+SAMPLE_DIGITS = Path(__file__).with_name("sample_digits.npz")  # MNIST's first 30 test images (sample_digits.md)
+
+
+def test_digits() -> tuple[np.ndarray, np.ndarray, bool]:
+    """MNIST's test images and labels: all 10,000 when MNIST is on this machine (without downloading it), else the
+    30 shipped with the package (the same first 30). The flag says whether they are the whole test set."""
+    from .sources import mnist_here
+
+    if mnist_here():
+        data = load_mnist()
+        return data["x_test"], data["y_test"], True
+    with np.load(SAMPLE_DIGITS) as data:
+        return data["x_test"], data["y_test"], False
+
+
 def split_validation(x: np.ndarray, y: np.ndarray, size: int = VALIDATION_SIZE, seed: int = 0):
     """Hold the last ``size`` of a fixed permutation of the training set out for validation."""
     order = np.random.default_rng(seed).permutation(len(x))

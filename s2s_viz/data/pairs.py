@@ -1,4 +1,4 @@
-"""Sentence pairs in the Tatoeba/Anki format, normalised and split as ``shared/eval/PROTOCOL.md`` fixes.
+"""Sentence pairs in the Tatoeba/Anki format, normalised and split as ``docs/evaluation.md`` says.
 
 A line is ``english<TAB>french[<TAB>attribution]``. We read the file as bytes, one line at a time, so a file of
 any size is streamed rather than read whole, a line that is not UTF-8 is reported rather than fatal, and a BOM
@@ -38,7 +38,7 @@ class DataError(ValueError):
 
 
 def normalize(text: str) -> str:
-    """Unicode NFC, the protocol's special spaces made plain, and stripped (PROTOCOL.md step 2)."""
+    """Unicode NFC, the protocol's special spaces made plain, and stripped (docs/evaluation.md, normalising)."""
     return unicodedata.normalize("NFC", text).translate(_SPACE_TABLE).strip()
 
 
@@ -171,7 +171,7 @@ def read_pairs(
 
 @dataclass
 class TestSet:
-    """Distinct sources of a test split, each with all its references (PROTOCOL.md step 4)."""
+    """Distinct sources of a test split, each with all its references (docs/evaluation.md, test-short)."""
 
     sources: list[str]
     references: list[list[str]]

@@ -1,6 +1,7 @@
 """Where data comes from, in order: an explicit path, ``$S2S_VIZ_DATA``, the Keras cache, a download.
 
-``$S2S_VIZ_DATA`` is a folder laid out like the project's ``shared/data``: ``fra-eng/fra.txt`` and
+``$S2S_VIZ_DATA`` is a folder laid out like the project's ``shared/data`` (a source checkout also looks in
+``../shared/data`` beside it, as the tests do): ``fra-eng/fra.txt`` and
 ``mnist/mnist.npz``. Downloads go to the Keras cache (``~/.keras/datasets``) with a short timeout; when
 everything fails the error says exactly what to do. The toy tasks (``s2s_viz.data.toy``) need none of this.
 """
@@ -28,20 +29,40 @@ def keras_cache() -> Path:
     return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
 
 
+# A source checkout's neighbour: the folder the tests and CI read when it exists (``../shared/data``)
+BESIDE_CHECKOUT = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
 def _candidates(relative: str, cache_names: list[str]) -> list[Path]:
     found = []
     if os.environ.get(DATA_ENV):
         found.append(Path(os.environ[DATA_ENV]) / relative)
+    elif (Path(__file__).resolve().parents[2] / "pyproject.toml").is_file():  # a source checkout, not an install
+        found.append(BESIDE_CHECKOUT / relative)
     found += [keras_cache() / name for name in cache_names]
     return found
 
 
 def _download(url: str, destination: Path) -> None:
+    """``url`` into ``destination``, whole or not at all: a failed download leaves no file and no folder it made."""
+    made = [folder for folder in (destination.parent, *destination.parent.parents) if not folder.exists()]
     destination.parent.mkdir(parents=True, exist_ok=True)
-    with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
-        with tempfile.NamedTemporaryFile(dir=destination.parent, delete=False) as handle:
-            shutil.copyfileobj(response, handle)
-    os.replace(handle.name, destination)
+    partial = None
+    try:
+        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+            with tempfile.NamedTemporaryFile(dir=destination.parent, delete=False) as handle:
+                partial = Path(handle.name)
+                shutil.copyfileobj(response, handle)
+        os.replace(partial, destination)
+    except BaseException:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        for folder in made:  # deepest first
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
 
 
 def _find(relative: str, cache_names: list[str], url: str, explicit: str | Path | None, unpack=None) -> Path:

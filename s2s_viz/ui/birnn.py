@@ -7,7 +7,6 @@ import pandas as pd
 
 from s2s_viz import viz
 from s2s_viz.blanks import BLANK
-from s2s_viz.data.sources import mnist_here
 from s2s_viz.translation import InputError
 
 from .common import alive, get_model, model_names, model_picker, refuse
@@ -156,14 +155,13 @@ def build() -> list:
         [probabilities, overlay, forward, backward, merges],
         api_name="classify_digit",
     )
-    if mnist_here():  # opens on test image 0; another test image or input choice redraws at once
-        alive(
-            classify_digit,
-            [model, sketch, upload, test_index, source],
-            [probabilities, overlay, forward, backward, merges],
-            live=(test_index,),
-            set_by_page=(source,),
-        )
+    alive(  # opens on test image 0; another test image or input choice redraws at once
+        classify_digit,
+        [model, sketch, upload, test_index, source],
+        [probabilities, overlay, forward, backward, merges],
+        live=(test_index,),
+        set_by_page=(source,),
+    )
     blank_controls, blank_figures = blank_section()
     shareable("birnn", model=model, input=source, index=test_index, **blank_controls)
     exporter(

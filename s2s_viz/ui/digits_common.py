@@ -7,17 +7,12 @@ import functools
 import gradio as gr
 from PIL import UnidentifiedImageError
 
-from s2s_viz.data.digits import ImageError, load_mnist, to_mnist
-from s2s_viz.data.sources import DataUnavailable, mnist_here
+from s2s_viz.data.digits import ImageError, test_digits, to_mnist
 
 from .common import refuse
 from .i18n import t
 
-
-@functools.lru_cache(maxsize=1)
-def _test_images():
-    data = load_mnist()
-    return data["x_test"], data["y_test"]
+_test_images = functools.lru_cache(maxsize=1)(test_digits)
 
 
 def picture_upload(**kwargs) -> gr.Image:
@@ -43,13 +38,13 @@ def digit_input(sketch, upload, test_index, source: str):
     """The 28x28 input and a caption; ``gr.Error`` with what to do when there is nothing to classify."""
     try:
         if source == "test image":
-            try:
-                images, labels = _test_images()
-            except DataUnavailable as error:
-                raise refuse(f"MNIST is not available here: {error}") from error
+            images, labels, whole = _test_images()
             index = int(test_index or 0)
             if not 0 <= index < len(images):
-                raise refuse(f"test image index must be in 0..{len(images) - 1}")
+                without = (
+                    "" if whole else " (MNIST is not on this server: only its first 30 test images ship with the app)"
+                )
+                raise refuse(f"test image index must be in 0..{len(images) - 1}{without}")
             return images[index] / 255.0, f"MNIST test image {index} (label {labels[index]})"
         if source == "upload":
             return to_mnist(upload), "your picture, made MNIST-like"
@@ -65,7 +60,7 @@ def input_controls(prefix: str):
                 (t(f"choice.{key}", name), name)
                 for key, name in (("draw", "draw"), ("upload", "upload"), ("test_image", "test image"))
             ],
-            value="test image" if mnist_here() else "draw",  # the tab opens on a computed test digit when it can
+            value="test image",  # the tab opens on a computed test digit
             label=t("label.input", "input"),
             elem_id=f"{prefix}-source",
         )

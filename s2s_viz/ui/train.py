@@ -138,7 +138,9 @@ def train(*form_and_session):
                 status = f"**{ended}**{why}. Model `{config.name}` is saved and listed in every tab."
                 download = _downloadable(event.get("checkpoint"))
             elif kind_of_event == "error":
-                status = f"**Training failed:** {event['message']}. The last completed epoch, if any, is kept."
+                status = f"**Training failed:** {event['message'].rstrip('. ')}."
+                if series["validation loss"][0] or series["validation accuracy"][0]:  # an epoch ended: it is kept
+                    status += " The last completed epoch is kept."
             now = time.monotonic()
             if kind_of_event != "batch" or now - last_yield >= 1.0:
                 last_yield = now

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gradio as gr
 
 from s2s_viz import viz
-from s2s_viz.data.sources import mnist_here
 
 from .common import alive, edits, frame_follows, get_model, layer_and_head_sliders, model_picker, refuse
 from .digits_common import digit_input, input_controls
@@ -127,8 +126,8 @@ def build() -> list:
         api_name="vit_attention",
     )
     inputs = [model, sketch, upload, test_index, source, layer, head, fusion, discard]
-    if mnist_here():  # opens on test image 0; another test image redraws at once
-        alive(vit_attention, inputs, outputs, live=(test_index,), set_by_page=(source,))
+    # opens on test image 0; another test image redraws at once
+    alive(vit_attention, inputs, outputs, live=(test_index,), set_by_page=(source,))
     # block, head and rollout settings redraw only the figures they change
     for controls, fn, changed in (
         ((layer, head), vit_block, attention),
