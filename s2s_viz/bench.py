@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import time
@@ -38,10 +39,15 @@ def median(values) -> float:
     return statistics.median(values)
 
 
+SAVE_ENV = "S2S_VIZ_BENCH_SAVE"  # set by ``s2s-viz bench --save``
+
+
 def write_result(
     name: str, payload: dict, folder: str | Path = "benchmarks/results", command: str | None = None
 ) -> Path:
-    """Write ``folder/NAME.json`` with the machine, the command and the time, and print it."""
+    """Write ``NAME.json`` with the machine, the command and the time, and print it: into ``folder`` (the tracked
+    results the README quotes) when ``s2s-viz bench --save`` asked for it, else into ``folder/latest`` (ignored by
+    git), so that a run to look at a figure changes no tracked file."""
     from ._version import __version__
     from .backend import versions
 
@@ -53,7 +59,9 @@ def write_result(
         "versions": {"s2s_viz": __version__, **versions()},
         **payload,
     }
-    path = Path(folder) / f"{name}.json"
+    path = (
+        Path(folder) / f"{name}.json" if os.environ.get(SAVE_ENV) == "1" else Path(folder) / "latest" / f"{name}.json"
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(record, indent=2, ensure_ascii=False, default=float)  # numpy scalars too
     path.write_text(text)

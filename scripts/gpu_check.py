@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -134,8 +135,9 @@ def measure(part: Path, sections: tuple[str, ...] = SECTIONS) -> int:
 
 
 def merge(parts: list[Path]) -> int:
-    from s2s_viz.bench import write_result
+    from s2s_viz.bench import SAVE_ENV, write_result
 
+    os.environ.setdefault(SAVE_ENV, "1")  # the device's results are what the GPU run is for: kept where git sees them
     backends = {}
     for part in parts:
         found = json.loads(part.read_text())

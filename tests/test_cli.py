@@ -117,3 +117,21 @@ def test_a_word_level_model_trains_from_the_command_line_and_names_unknown_words
     assert "Tom" in card["source_vocab"]["tokens"]
     result = s2s_viz.load(str(tmp_path / "words.keras")).translate("I see Zorglub.")
     assert "out-of-vocabulary words 'Zorglub' at word positions 2" in result.notice and "<unk>" in result.notice
+
+
+def test_bench_writes_the_tracked_results_only_when_asked(tmp_path, capsys, monkeypatch):
+    """``s2s-viz bench NAME`` leaves benchmarks/results/ alone (its figures go to results/latest/, ignored by git);
+    ``--save`` writes over the tracked file the README quotes."""
+    folder = tmp_path / "benchmarks"
+    folder.mkdir()
+    results = tmp_path / "results"
+    (folder / "bench_tiny.py").write_text(
+        "import sys\nfrom s2s_viz.bench import write_result\n"
+        f"write_result('tiny', {{'argv': sys.argv[1:]}}, folder={str(results)!r})\n"
+    )
+    monkeypatch.setenv("S2S_VIZ_BENCH_SAVE", "0")  # restored after the test: --save sets it in this process
+    code, _, _ = in_process(capsys, monkeypatch, "bench", "--benchmarks-dir", str(folder), "tiny", "--runs", "2")
+    assert code == 0 and not (results / "tiny.json").exists()
+    assert json.loads((results / "latest" / "tiny.json").read_text())["argv"] == ["--runs", "2"]
+    code, _, _ = in_process(capsys, monkeypatch, "bench", "--benchmarks-dir", str(folder), "tiny", "--save")
+    assert code == 0 and json.loads((results / "tiny.json").read_text())["argv"] == []

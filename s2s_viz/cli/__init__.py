@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from .._version import __version__
+from ..bench import SAVE_ENV
 from .data_stats import cmd_data_stats
 from .models import cmd_evaluate, cmd_list, cmd_translate
 from .train import _train_settings, cmd_train
@@ -24,7 +25,10 @@ def cmd_bench(args) -> int:
             file=sys.stderr,
         )
         return 2
-    sys.argv = [str(folder / f"bench_{args.name}.py"), *args.rest]
+    rest = [arg for arg in args.rest if arg != "--save"]
+    if args.save or len(rest) < len(args.rest):  # the figures replace the tracked ones the README quotes
+        os.environ[SAVE_ENV] = "1"
+    sys.argv = [str(folder / f"bench_{args.name}.py"), *rest]
     runpy.run_path(sys.argv[0], run_name="__main__")
     return 0
 
@@ -101,8 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--update-card", action="store_true", help="write the figures into the model's card")
     evaluate.set_defaults(func=cmd_evaluate)
 
-    bench = commands.add_parser("bench", help="run a benchmark from benchmarks/ (results written with the machine)")
+    bench = commands.add_parser(
+        "bench",
+        help="run a benchmark from benchmarks/ (results written with the machine to benchmarks/results/latest/; "
+        "--save: to benchmarks/results/, the figures the README quotes)",
+    )
     bench.add_argument("name")
+    bench.add_argument("--save", action="store_true", help="write the results over the tracked ones")
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.add_argument("--benchmarks-dir", default=os.environ.get("S2S_VIZ_BENCHMARKS", "benchmarks"))
     bench.set_defaults(func=cmd_bench)
