@@ -1,4 +1,5 @@
-"""Multi-worker training on loopback: the README's command on 1, 2 and 3 worker processes of this machine.
+"""Multi-worker training on loopback: the command docs/distributed.md gives, on 1, 2 and 3 worker processes of this
+machine.
 
 Each run trains the same model on the same data with the same global batch: once as one ordinary process (the
 baseline, ``--strategy none``), then as 2 and 3 workers of a ``MultiWorkerMirroredStrategy`` cluster on

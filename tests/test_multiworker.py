@@ -1,4 +1,4 @@
-"""Multi-worker training on loopback: real worker processes, started as the README says, on free local ports.
+"""Multi-worker training on loopback: real worker processes, started as docs/distributed.md says, on free local ports.
 
 Every process here is bounded in time and killed if it overstays; each test stops by itself.
 """

@@ -86,3 +86,15 @@ def test_the_readme_trains_the_notes_attention_from_the_command_line(tmp_path, c
 def test_every_picture_the_readme_shows_is_in_the_repository():
     pictures = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", README)
     assert pictures and all((Path(__file__).resolve().parent.parent / picture).is_file() for picture in pictures)
+
+
+def test_every_file_the_readme_and_docs_link_is_in_the_repository():
+    """No link to a file the repository does not hold (README.md, docs/*.md, benchmarks/README.md)."""
+    root = Path(__file__).resolve().parent.parent
+    pages = [root / "README.md", root / "benchmarks" / "README.md", *sorted((root / "docs").glob("*.md"))]
+    missing = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
+            if "://" not in target and not (page.parent / target).exists():
+                missing.append(f"{page.relative_to(root)} -> {target}")
+    assert not missing, missing
