@@ -173,3 +173,25 @@ def digit_options(architecture: str, backward_cell, merge_mode, directions, patc
         options = {"merge_mode": merge_mode, "bidirectional": directions != "forward only"}
         return {**options, **({"backward_cell": backward_cell} if backward_cell not in (None, "same") else {})}
     return {"patch_size": int(patch_size), "norm_first": True}  # the ViT paper's pre-LN blocks
+
+
+# What a translator under training is asked to translate after every epoch, per data set.
+SAMPLE_SOURCES = {
+    "toy:dates": ["27 November 2026", "March 3, 1999", "01/02/2003"],
+    "toy:reverse": ["hello", "attention"],
+    "toy:copy": ["hello", "attention"],
+    "fra": ["I am cold.", "Go away!", "We won."],
+}
+
+
+def size_estimate(config) -> tuple[int, int] | None:
+    """A translator's estimated weights and training memory in bytes, from its settings alone (nothing is built);
+    ``None`` for a digit model."""
+    from .translators import estimate_parameters, estimate_training_bytes
+
+    if not isinstance(config, TranslatorTrainConfig):
+        return None
+    vocab = 110  # about the character vocabularies of fra.txt and the toy tasks
+    parameters = estimate_parameters(config, vocab, vocab)
+    width = max(config.model.get("latent_dim", 0), config.model.get("d_model", 0), vocab)
+    return parameters, estimate_training_bytes(parameters, config.batch_size, config.max_target_length + 2, width)

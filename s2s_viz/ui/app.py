@@ -11,6 +11,7 @@ import gradio as gr
 import s2s_viz
 
 from . import birnn, data, forcing, mha, train, transformer, translate, vit
+from .api import name_the_api
 from .common import refuse
 from .i18n import english, t
 from .links import Links, on_tab_select, wire_restore
@@ -96,5 +97,6 @@ def build_app() -> gr.Blocks:
     refuse_in_one_line(demo)
     without_reset_buttons(demo)
     speak_the_readers_language(demo)
+    name_the_api(demo)
     demo.queue(default_concurrency_limit=int(os.environ.get("S2S_VIZ_CONCURRENCY", "8")), max_size=64)
     return demo

@@ -142,9 +142,9 @@ def build() -> list:
     sketch, upload, test_index, source = input_controls("birnn")
     button = gr.Button(t("button.classify", "Classify"), variant="primary")
     with gr.Row():
-        probabilities, overlay = gr.Plot(), gr.Plot()
+        probabilities, overlay = gr.Plot(elem_id="birnn-probabilities"), gr.Plot(elem_id="birnn-input")
     with gr.Row():
-        forward, backward = gr.Plot(), gr.Plot()
+        forward, backward = gr.Plot(elem_id="birnn-forward"), gr.Plot(elem_id="birnn-backward")
     merges = gr.Dataframe(
         label=t("label.merge_modes_applied_to_the_two_final_outputs", "merge modes applied to the two final outputs"),
         interactive=False,

@@ -148,12 +148,12 @@ def build() -> list:
         )
         seed = gr.Number(value=0, precision=0, label=t("label.seed", "seed"), minimum=0, maximum=10**6)
     button = gr.Button(t("button.compute", "Compute"), variant="primary")
-    verdict = gr.Markdown()
+    verdict = gr.Markdown(elem_id="mha-verdict")
     with gr.Row():
-        raw, scaled = gr.Plot(), gr.Plot()
+        raw, scaled = gr.Plot(elem_id="mha-scores"), gr.Plot(elem_id="mha-scaled")
     with gr.Row():
-        probabilities, weighted = gr.Plot(), gr.Plot()
-    shapes = gr.Dataframe(interactive=False)
+        probabilities, weighted = gr.Plot(elem_id="mha-softmax"), gr.Plot(elem_id="mha-weighted-values")
+    shapes = gr.Dataframe(interactive=False, elem_id="mha-shapes")
     button.click(
         mha,
         [text, heads, key_dim, head, causal, seed, value_dim],

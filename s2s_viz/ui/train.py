@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -13,7 +14,7 @@ import pandas as pd
 from s2s_viz import checkpoints, viz
 from s2s_viz.machine import device_description
 from s2s_viz.models.birnn import MERGE_MODES
-from s2s_viz.training import TrainingProcess, TranslatorTrainConfig, recipes, train_digits, train_translator
+from s2s_viz.training import TrainingProcess, recipes, train_digits, train_translator
 from s2s_viz.training.recipes import DATA, TRY_THIS, WHAT, WHAT_KEYS, max_training_seconds
 
 from .common import alive, refuse
@@ -26,13 +27,6 @@ and watch the loss fall; sample outputs refresh after every epoch. *Stop* ends t
 and keeps the last completed epoch. The finished model appears at once in the other tabs' model lists and
 can be downloaded. *Try this:* an attention model on `toy:dates` for 3 epochs (about 25 s on a CPU, after which it
 writes 99% of held-out dates exactly), then open the Translate tab and type `27 November 2026`."""
-
-SAMPLES = {
-    "toy:dates": ["27 November 2026", "March 3, 1999", "01/02/2003"],
-    "toy:reverse": ["hello", "attention"],
-    "toy:copy": ["hello", "attention"],
-}
-FRA_SAMPLES = ["I am cold.", "Go away!", "We won."]
 
 
 def make_config(*form):
@@ -61,29 +55,25 @@ def _samples_table(samples) -> pd.DataFrame:
 
 def size_line(config) -> str:
     """The model's estimated size and training memory, from its settings (a translator's), before anything is built."""
-    from s2s_viz.training.translators import estimate_parameters, estimate_training_bytes
-
-    if not isinstance(config, TranslatorTrainConfig):
+    estimate = recipes.size_estimate(config)
+    if estimate is None:
         return ""
-    vocab = 110  # about the character vocabularies of fra.txt and the toy tasks
-    parameters = estimate_parameters(config, vocab, vocab)
-    width = max(config.model.get("latent_dim", 0), config.model.get("d_model", 0), vocab)
-    needed = estimate_training_bytes(parameters, config.batch_size, config.max_target_length + 2, width)
+    parameters, needed = estimate
     return f"About {parameters / 1e6:.1f} M weights; training needs about {needed / 2**30:.2f} GiB (limit 6 GiB)."
 
 
-def train(*form_and_session):
-    """Stream a training: status, curves, samples, sample attention, the checkpoint to download.
-
-    ``form_and_session``: the form's fields in ``make_config``'s order (as the page sends them), then the session.
-    """
-    *form, session = form_and_session
-    what = form[0]
-    kind, config = make_config(*form)
+def train(
+    what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs,
+    backward_cell, merge_mode, directions, patch_size, session,
+):  # fmt: skip
+    """Stream a training: status, curves, samples, sample attention, the checkpoint to download. The form's fields
+    are ``recipes.make_config``'s (the API names them so); ``session`` is the visitor's own state."""
+    form = (what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs)
+    kind, config = make_config(*form, backward_cell, merge_mode, directions, patch_size)
     if kind == "digits":
         run = TrainingProcess(train_digits, config, checkpoints.user_dir())
     else:
-        sample_sources = FRA_SAMPLES if config.data == "fra" else SAMPLES.get(config.data, [])
+        sample_sources = recipes.SAMPLE_SOURCES.get(config.data, [])
         run = TrainingProcess(train_translator, config, checkpoints.user_dir(), sample_sources=sample_sources)
     session["run"] = run
     device = device_description()
@@ -281,32 +271,21 @@ def build(pickers) -> None:
     attention = gr.Plot(label=t("label.sample_attention", "sample attention"))
     download = gr.File(label=t("label.download_the_checkpoint_keras", "download the checkpoint (.keras)"))
     session = gr.State({})
+    form = [what, data, name, epochs, batch_size, learning_rate, size, layers, ratio, pairs, *digit_controls]
     event = start.click(
         train,
-        [what, data, name, epochs, batch_size, learning_rate, size, layers, ratio, pairs, *digit_controls, session],
+        [*form, session],
         [status, curves, samples, attention, download],
         api_name="train",
         concurrency_limit=int(os.environ.get("S2S_VIZ_TRAININGS", "1")),
         concurrency_id="train",
     )
     alive(preview, [what, data], [curves, samples], live=(what, data))
-    event.then(lambda: refreshed_pickers(pickers), None, [component for component, _, _ in pickers])
+    pickers_shown = [component for component, _, _ in pickers]
+    event.then(functools.partial(refreshed_pickers, pickers), None, pickers_shown, api_visibility="private")
     # Stop also cancels a training still waiting in the queue (it would otherwise start after "Nothing is training")
     stop_button.click(stop, session, status, api_name="stop_training", cancels=[event])
-    shareable(
-        "train",
-        what=what,
-        data=data,
-        epochs=epochs,
-        batch=batch_size,
-        learning_rate=learning_rate,
-        size=size,
-        layers=layers,
-        ratio=ratio,
-        pairs=pairs,
-        backward=backward_cell,
-        merge=merge_mode,
-        directions=directions,
-        patch=patch_size,
-    )
+    linked = ("what", "data", "epochs", "batch", "learning_rate", "size", "layers", "ratio", "pairs", "backward")
+    linked += ("merge", "directions", "patch")
+    shareable("train", **dict(zip(linked, [control for control in form if control is not name], strict=True)))
     exporter("train", curves=curves, samples=samples, attention=attention)

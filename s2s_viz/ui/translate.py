@@ -202,7 +202,7 @@ def build() -> list:
     examples(EXAMPLES, [text])
     button = gr.Button(t("translate.button", "Translate"), variant="primary", elem_id="translate-button")
     output = gr.Textbox(label=t("label.translation", "translation"), interactive=False, elem_id="translate-output")
-    notice = gr.Markdown()
+    notice = gr.Markdown(elem_id="translate-notice")
     step = gr.Slider(
         0, 1, value=0, step=1, label=t("label.replay_decoding_step", "replay: decoding step"), elem_id="translate-step"
     )
@@ -221,7 +221,7 @@ def build() -> list:
         elem_id="translate-beam",
     )
     with gr.Accordion(t("label.attention_table", "attention as a table"), open=False):
-        attention_table = gr.Dataframe(interactive=False)
+        attention_table = gr.Dataframe(interactive=False, elem_id="translate-attention-table")
     state = gr.State({})
     translated = button.click(
         translate,

@@ -113,11 +113,11 @@ def build() -> list:
         )
     button = gr.Button(t("button.explain", "Classify and explain"), variant="primary", elem_id="vit-button")
     with gr.Row():
-        probabilities, grid = gr.Plot(elem_id="vit-probabilities"), gr.Plot()
+        probabilities, grid = gr.Plot(elem_id="vit-probabilities"), gr.Plot(elem_id="vit-patches")
     with gr.Row():
-        attention, rollout = gr.Plot(), gr.Plot()
+        attention, rollout = gr.Plot(elem_id="vit-attention"), gr.Plot(elem_id="vit-rollout")
     every_head = gr.Plot(elem_id="vit-grid")
-    similarity = gr.Plot()
+    similarity = gr.Plot(elem_id="vit-position-similarity")
     outputs = [probabilities, grid, attention, rollout, similarity, every_head]
     button.click(
         vit_attention,

@@ -425,3 +425,29 @@ def test_the_figure_component_is_compressed_once_and_served_whole(app_url):
     plain = urllib.request.Request(f"{app_url.rstrip('/')}/assets/{name}", headers={"Accept-Encoding": "identity"})
     with urllib.request.urlopen(plain, timeout=60) as response:
         assert response.read() == original and response.headers.get("Content-Encoding") is None
+
+
+def test_the_api_reads_as_words(client):
+    """Every public endpoint under its own name, every parameter and value named (checked against view_api())."""
+    import re
+
+    endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    expected = {"/translate", "/replay", "/trace_states", "/compare", "/lay_out", "/corpus_cost", "/compare_forcing"}
+    expected |= {"/forcing_experiment", "/mha", "/transformer_attention", "/transformer_block", "/positional_encoding"}
+    expected |= {"/classify_digit", "/fill_blank", "/vit_attention", "/train", "/stop_training"}
+    assert set(endpoints) == expected
+    unnamed = re.compile(r"^(param|parameter|value)_\d+$|__i18n__|^$")
+    for name, endpoint in endpoints.items():
+        for parameter in endpoint["parameters"]:
+            assert not unnamed.search(parameter["parameter_name"]), (name, parameter)
+            assert not unnamed.search(str(parameter["label"])), (name, parameter)
+        for value in endpoint["returns"]:
+            assert not unnamed.search(str(value["label"])), (name, value)
+    train = [parameter["parameter_name"] for parameter in endpoints["/train"]["parameters"]]
+    assert train[:3] == ["what", "data", "name"] and train[-1] == "patch_size"
+    assert [value["label"] for value in endpoints["/replay"]["returns"]][0] == "written so far"
+    assert [value["label"] for value in endpoints["/translate"]["returns"]][:2] == ["translation", "notice"]
+    # /replay is the public one (a private event of the page runs the same function under another name)
+    translation = client.predict(TRANSLATOR, "I am cold.", "greedy", 4, 1.0, 0, api_name="/translate")[0]
+    written = client.predict(3, api_name="/replay")[0]
+    assert written == translation[:4], (written, translation)  # steps 0-3: the first four characters
