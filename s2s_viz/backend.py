@@ -133,3 +133,34 @@ def use_jax_compilation_cache() -> str:
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     return folder
+
+
+def start_quietly() -> None:
+    """Import Keras and its backend now, with TensorFlow's start-up lines printed once each: its C++ libraries each
+    print the same lines while they load (oneDNN, absl). Called first by the app, the command line and a training's
+    child process; elsewhere Keras is imported as usual."""
+    import re
+    import sys
+    import tempfile
+
+    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow" or "keras" in sys.modules:
+        import keras  # noqa: F401
+
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            import keras  # noqa: F401  (imports TensorFlow)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            printed = caught.read().decode("utf-8", errors="replace")
+    seen = set()
+    for line in printed.splitlines():
+        said = re.sub(r"^[IWEF]\d{4} [\d:.]+\s+\d+ ", "", line)  # the same line from another library: its time differs
+        if said not in seen:
+            seen.add(said)
+            print(line, file=sys.stderr)

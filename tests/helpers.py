@@ -24,3 +24,20 @@ def fra_file() -> Path | None:
 
 needs_fra = pytest.mark.skipif(fra_file() is None, reason="needs fra.txt under S2S_VIZ_DATA")
 needs_mnist = pytest.mark.skipif(data_file("mnist/mnist.npz") is None, reason="needs mnist.npz under S2S_VIZ_DATA")
+
+
+def wait_until(condition, timeout: float, what: str = "the condition", every: float = 0.1):
+    """Return ``condition()``'s first true value, asking again every ``every`` seconds; fail after ``timeout``
+    saying what never happened. (The one place the tests pause: between two looks at a condition.)"""
+    import threading
+    import time
+
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while True:
+        found = condition()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"after {timeout:g} s, still waiting for {what}")
+        pause.wait(every)

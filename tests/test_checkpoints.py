@@ -123,7 +123,7 @@ def test_kill_during_save_keeps_the_previous_checkpoint(saved):
     """kill -9 a process in the middle of saving: the old checkpoint still loads, no partial file is listed."""
     script = textwrap.dedent(
         f"""
-        import os, sys, time
+        import os, sys
         import s2s_viz
         from s2s_viz import checkpoints
         translator = s2s_viz.load("mine")
@@ -131,14 +131,16 @@ def test_kill_during_save_keeps_the_previous_checkpoint(saved):
         def slow_save(path, *args, **kwargs):
             original(path, *args, **kwargs)
             print("saving", flush=True)
-            time.sleep(60)
+            sys.stdin.read()  # until the test kills this process
         translator.model.save = slow_save
         card = {{k: v for k, v in translator.card.items() if k != "unknown_fields"}}
         checkpoints.save(translator.model, card, {str(saved)!r}, "mine")
         """
     )
     before = (saved / "mine.keras").read_bytes(), s2s_viz.load("mine").translate("abcd")
-    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=os.environ.copy())
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=os.environ.copy()
+    )
     assert process.stdout.readline().strip() == b"saving"
     process.send_signal(signal.SIGKILL)
     process.wait()

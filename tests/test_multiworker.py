@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import needs_mnist
+from helpers import needs_mnist, wait_until
 
 from s2s_viz.bench import free_ports
 
@@ -158,11 +158,12 @@ def test_a_lost_worker_is_survived(undisturbed, tmp_path):
     deadline = time.monotonic() + DEADLINE_S
     try:
         card = outputs[0] / "mw-attention.json"
-        while time.monotonic() < deadline:
-            if card.exists() and json.loads(card.read_text())["training"]["epochs_completed"] >= 1:
-                break
-            time.sleep(0.2)
-        time.sleep(0.5)  # into epoch 2
+        wait_until(
+            lambda: card.exists() and json.loads(card.read_text())["training"]["epochs_completed"] >= 1,
+            deadline - time.monotonic(),
+            "the chief's first epoch",
+        )
+        wait_until(lambda: "epoch 2 batch" in worker.log(), deadline - time.monotonic(), "worker 1 in epoch 2", 0.05)
         before = chief.log()  # read before the kill: the chief may notice the lost worker at once
         worker.kill()
         assert "restarting worker to resume" not in before

@@ -131,11 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.func is not cmd_bench:  # a benchmark imports what it measures itself
+        from ..backend import start_quietly
+
+        start_quietly()
     from ..checkpoints import CheckpointError
     from ..data import DataError, DataUnavailable
     from ..training import TrainingError
 
-    args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except TrainingError:  # the trainer's error event has printed its one line

@@ -1,6 +1,6 @@
 """A training in a process of its own, started by ``TrainingProcess``: the app's translations keep their CPU.
 
-    python -m s2s_viz.training.child EVENTS_FD
+    python -c COMMAND EVENTS_FD   (or python -m s2s_viz.training.child EVENTS_FD)
 
 Reads one pickled job from stdin: ``(trainer, args, kwargs, threads, niceness)``. Writes each event, pickled, to
 the file descriptor ``EVENTS_FD`` (stdout stays free for whatever a library prints). A line ``stop`` on stdin, or
@@ -58,8 +58,16 @@ def main() -> int:
     return 0
 
 
-if __name__ == "__main__":
+def run() -> None:
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)  # not sys.exit: the stop listener is still blocked reading stdin, and shutdown would wait on it
+
+
+# How ``TrainingProcess`` starts this: TensorFlow's start-up lines once (``start_quietly``), before this package
+# (whose ``__init__`` imports Keras) is imported.
+COMMAND = "from s2s_viz.backend import start_quietly; start_quietly(); from s2s_viz.training.child import run; run()"
+
+if __name__ == "__main__":
+    run()

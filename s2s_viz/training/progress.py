@@ -219,11 +219,13 @@ class TrainingProcess(_Events):
         import subprocess
         import sys
 
+        from . import child
+
         threads = int(os.environ.get("S2S_VIZ_TRAIN_THREADS", max(1, (os.cpu_count() or 2) // 2)))
         niceness = int(os.environ.get("S2S_VIZ_TRAIN_NICENESS", "10"))
         read_fd, write_fd = os.pipe()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "s2s_viz.training.child", str(write_fd)],
+            [sys.executable, "-c", child.COMMAND, str(write_fd)],
             stdin=subprocess.PIPE,
             pass_fds=(write_fd,),
             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")},

@@ -6,11 +6,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from helpers import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,16 +56,21 @@ def app_url(tmp_path_factory, app_user_models, app_log):
             [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
         )
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while True:
+
+    def answers() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app stopped: {log.read_text()[-3000:]}")
         try:
             urllib.request.urlopen(url, timeout=2)
-            break
+            return True
         except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"the app did not start: {log.read_text()[-3000:]}") from None
-            time.sleep(0.5)
+            return False
+
+    try:
+        wait_until(answers, 120, "the app to answer", every=0.5)
+    except (AssertionError, RuntimeError):
+        process.kill()
+        raise
     yield url
     process.terminate()
     try:

@@ -7,6 +7,7 @@ import json
 import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
+from helpers import wait_until
 from PIL import Image, ImageDraw
 
 TRANSLATOR = "attention-char-en-fr"  # the default translator; it translates the README's sentence right
@@ -86,10 +87,31 @@ def test_compare_forcing(client):
     assert "Free-running output" in summary and len(table["data"]) == len("J'ai froid.") + 1
 
 
-def test_mha_matches_keras(client):
-    *_, shapes, verdict = client.predict("attention", 2, 8, 0, False, 0, api_name="/mha")
-    difference = float(verdict.split("**")[1])
-    assert difference < 1e-5
+def test_the_mha_tabs_probabilities_are_keras_own(client):
+    """The tab's softmax figure for head 1 against keras.layers.MultiHeadAttention computed here, on the inputs the tab
+    describes (each character a vector seeded by it, plus the sinusoidal encoding; Keras's weights from the seed)."""
+    import keras
+    import numpy as np
+
+    from s2s_viz.models.transformer import sinusoidal_encoding
+
+    text, heads, key_dim, seed = "attention", 2, 8, 0
+    *_, probabilities, _, _, _ = client.predict(text, heads, key_dim, 1, False, seed, api_name="/mha")
+    z = plotly(probabilities)["data"][0]["z"]  # plotly's typed array: dtype, base64 bytes, shape
+    if isinstance(z, dict):
+        import base64
+
+        rows, columns = (int(size) for size in str(z["shape"]).split(","))
+        z = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(rows, columns)
+    shown = np.asarray(z, dtype="float64")
+    d_model = heads * key_dim
+    vectors = np.stack([np.random.default_rng(ord(char) + 7919 * seed).normal(size=d_model) for char in text])
+    x = (vectors + sinusoidal_encoding(len(text), d_model))[None].astype("float32")
+    keras.utils.set_random_seed(seed)
+    layer = keras.layers.MultiHeadAttention(num_heads=heads, key_dim=key_dim, value_dim=key_dim)
+    layer.build((1, None, d_model), (1, None, d_model))
+    _, scores = layer(x, x, return_attention_scores=True)  # (1, heads, T, T)
+    np.testing.assert_allclose(shown, np.asarray(scores)[0, 1], atol=1e-3)
 
 
 def draw_seven(path):
@@ -231,10 +253,7 @@ def test_leaving_a_training_frees_the_slot(client):
     long_job = client.submit(
         "translator: LSTM seq2seq", "toy:reverse", "left-behind", 50, 32, 0.005, 16, 1, 1.0, 3000, api_name="/train"
     )
-    deadline = time.monotonic() + 60
-    while not long_job.outputs() and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert long_job.outputs(), "the training never reported"
+    wait_until(long_job.outputs, 60, "the training's first report")
     long_job.cancel()  # the client goes away, as when a tab is closed
     started = time.monotonic()
     short_job = client.submit(
@@ -313,8 +332,7 @@ def test_a_refused_request_logs_one_line_not_a_traceback(client, app_log):
     marker = f"no such model {time.monotonic_ns()}"
     with pytest.raises(AppError, match="unknown model"):
         client.predict(marker, "Hi.", "greedy", 4, 1.0, 0, api_name="/translate")
-    time.sleep(0.5)
-    log = app_log.read_text()
+    log = wait_until(lambda: marker in app_log.read_text() and app_log.read_text(), 30, "the refusal's log line")
     assert len([line for line in log.splitlines() if marker in line]) == 1
     assert "gradio.exceptions.Error" not in log  # no refusal anywhere in the run printed Gradio's traceback
 
@@ -365,12 +383,9 @@ def test_after_its_warm_up_the_server_sends_every_tab_with_its_view_drawn(app_ur
     """The warm-up computes each tab's view with the page's defaults and keeps its first figure in the page the server
     sends, so a tab opens drawn; the tab's own computation (the reader's language, a link's settings) follows."""
     import json
-    import time
     import urllib.request
 
-    deadline = time.monotonic() + 240
-    while "warm-up done" not in app_log.read_text() and time.monotonic() < deadline:
-        time.sleep(1)
+    wait_until(lambda: "warm-up done" in app_log.read_text(), 240, "the warm-up", every=0.5)
     config = json.loads(urllib.request.urlopen(app_url + "config", timeout=30).read())
     drawn = {
         component["props"].get("elem_id")
@@ -391,13 +406,10 @@ def test_after_its_warm_up_the_server_sends_every_tab_with_its_view_drawn(app_ur
 def test_after_its_warm_up_the_server_has_every_page_file_compressed(app_url, app_log):
     """The first reader of a tab whose components no page had asked for must not wait for their compression."""
     import re
-    import time
 
     from s2s_viz.ui.page import figure_assets, page_assets
 
-    deadline = time.monotonic() + 240
-    while "page files compressed ahead" not in app_log.read_text() and time.monotonic() < deadline:
-        time.sleep(1)
+    wait_until(lambda: "page files compressed ahead" in app_log.read_text(), 240, "the compression", every=0.5)
     packed, asked = map(int, re.search(r"compressed ahead: (\d+) of (\d+)", app_log.read_text()).groups())
     assert packed == asked == len(page_assets()) - len(figure_assets()) > 500
 

@@ -155,11 +155,10 @@ def test_no_raw_translation_key_reaches_any_tab(browser, app_url):
         page = browser.new_page(locale=locale, viewport={"width": 1400, "height": 900})
         page.goto(app_url, wait_until="load", timeout=60_000)
         page.wait_for_selector("#translate-button", timeout=60_000)
-        tabs = page.get_by_role("tab")
-        for index in range(tabs.count()):
-            tabs.nth(index).click()
-            page.wait_for_timeout(300)
-            assert "__i18n__" not in page.inner_text("body"), (locale, index)
+        for key in ("translate", "data", "forcing", "mha", "transformer", "birnn", "vit", "train"):
+            page.locator(f"#tab-{key}-button").click()
+            page.locator(f"#tab-{key} .prose").first.wait_for(state="visible", timeout=30_000)  # its intro, built
+            assert "__i18n__" not in page.inner_text("body"), (locale, key)
         page.close()
 
 
@@ -208,6 +207,13 @@ def _grid_sent_by_a_head_change(page, grid_id: str) -> bool:
     )
 
 
+def _a_late_grid_takes_the_frame(page, grid: str, axis: str) -> None:
+    """A grid drawn after the sliders moved (a computation for older values landing late) is drawn unframed, as the
+    server sends every grid; the page frames it for the sliders' values as it lands."""
+    page.evaluate(f"window.Plotly.react({grid}, {grid}.data, {{...{grid}.layout, shapes: []}})")
+    page.wait_for_function(f"{grid}.layout.shapes?.length === 1 && {grid}.layout.shapes[0].xref === '{axis}'")
+
+
 def _title(page, selector: str) -> str:
     return page.evaluate(f"document.querySelector('{selector} .js-plotly-plot').layout.title.text")
 
@@ -215,19 +221,18 @@ def _title(page, selector: str) -> str:
 def test_a_link_whose_sliders_are_built_late_is_computed_only_with_all_its_values(browser, app_url):
     """A link's values reach the page in one answer and are set one control at a time; a control not built yet
     fires its change as it is set, with the controls after it still at their defaults. Here the sliders' code
-    arrives two seconds late (a loaded machine): no map may be computed with the link's kind and the default
-    layer and head, and the last one shown is the link's."""
+    starts two seconds late (a loaded machine): no map may be computed with the link's kind and the default layer
+    and head, and the last one shown is the link's."""
     import re
 
     assets = Path(gr.__file__).parent / "templates" / "frontend" / "assets"
     slider = next(p.name for p in assets.glob("Index-*.js") if 'data-testid="range-input"' in p.read_text())
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
 
-    def late(route, request):
-        import time
-
-        time.sleep(2)
-        route.continue_()
+    def late(route, request):  # the module itself waits 2 s in the page (top-level await) before it runs
+        code = route.fetch().text()
+        held = "await new Promise((resolve) => setTimeout(resolve, 2000));\n"
+        route.fulfill(status=200, headers={"content-type": "text/javascript"}, body=held + code)
 
     page.route(re.compile(re.escape(slider)), late)
     page.goto(app_url + "?tab=transformer&kind=encoder+self-attention&layer=2&head=3", timeout=60_000)
@@ -282,8 +287,7 @@ def test_a_deep_link_restores_and_computes_a_transformer_view(browser, app_url):
     )
     # the grid's frame moved in the page, to layer 2, head 2; the grid itself was not sent and drawn again
     page.wait_for_function(f"{grid}.layout.shapes[0].xref === 'x11 domain'", timeout=10_000)
-    page.wait_for_timeout(1000)
-    assert page.evaluate(f"{grid}.layout.shapes[0].xref") == "x11 domain"  # a late grid takes the frame too
+    _a_late_grid_takes_the_frame(page, grid, "x11 domain")
     # the figures drawn before the address changed still find their clip paths and colour-bar gradients (plotly
     # writes them as url('<page address>#id'): a stale address leaves every heatmap blank)
     references = page.evaluate(
@@ -397,7 +401,6 @@ def test_a_phone_shows_every_tab_without_sideways_scrolling(browser, app_url):
                 "document.querySelector('#birnn-blank-guesses .js-plotly-plot').data.map(t => t.name)"
             )
             assert legend == ["仅前向", "双向"]
-        page.wait_for_timeout(300)
         assert "__i18n__" not in page.inner_text("body"), tab
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, tab
         # no figure title runs past its figure, and no label is squeezed to one character a line
@@ -431,7 +434,7 @@ def test_ticking_the_causal_mask_redraws_what_it_changes_only(browser, app_url):
     assert page.evaluate(f"{plots}[1].data[1].hovertemplate").startswith("masked")
     assert page.evaluate(f"{plots}[0].data.__unchanged") == 1  # the raw scores do not depend on the mask
     # Gradio replaces each of the three changed figures by a new one: the outgoing ones are not drawn as well
-    page.wait_for_timeout(300)
+    page.wait_for_function("window.s2sOutgoingSkipped >= 3", timeout=30_000)
     assert page.evaluate("window.s2sOutgoingSkipped") == 3
     assert page.evaluate(f"Array.from({plots}).every(p => p.isConnected && p.querySelector('.hm, image'))")
     page.close()
@@ -446,8 +449,7 @@ def test_the_vit_grids_frame_follows_the_head_slider_without_redrawing_the_grid(
     page.locator("#tab-vit input[aria-label^='range slider for head']").focus()
     page.keyboard.press("ArrowRight")
     page.wait_for_function(f"{grid}.layout.shapes[0].xref === 'x8 domain'", timeout=30_000)
-    page.wait_for_timeout(1000)
-    assert page.evaluate(f"{grid}.layout.shapes[0].xref") == "x8 domain"  # a late grid takes the new frame too
+    _a_late_grid_takes_the_frame(page, grid, "x8 domain")
     page.keyboard.press("Home")  # head -1: the mean of heads, no single map framed
     page.wait_for_function(f"{grid}.layout.shapes.length === 0", timeout=30_000)
     page.close()

@@ -44,8 +44,10 @@ def test_file_routes_refuse(app_url, route, path):
     assert b"root:" not in body and b"import" not in body
 
 
-def test_the_app_still_answers(app_url):
-    assert status_of(app_url)[0] == 200
+def test_the_app_still_translates_after_the_attempts(client):
+    """After every refused file request above, the app still does its work: a real translation, right."""
+    text = client.predict("attention-char-en-fr", "I am cold.", "greedy", 4, 1.0, 0, api_name="/translate")[0]
+    assert text == "J'ai froid."
 
 
 def test_uploads_over_the_limit_are_refused(client, tmp_path):
