@@ -29,7 +29,7 @@ from pathlib import Path
 from ._version import __version__
 from .machine import machine_description
 
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # whole names only (fullmatch): no trailing newline
 REQUIRED_CARD_FIELDS = ("name", "kind", "architecture")
 KNOWN_CARD_FIELDS = {
     "name",
@@ -66,7 +66,7 @@ def user_dir() -> Path:
 
 
 def check_name(name: str) -> str:
-    if not isinstance(name, str) or not NAME_PATTERN.match(name) or ".." in name:
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name) or ".." in name:
         shown = repr(name)[:80]
         raise CheckpointError(
             f"invalid model name {shown}: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
@@ -258,7 +258,7 @@ def list_models(kind: str | None = None) -> list[ModelInfo]:
             continue
         for card_path in sorted(directory.glob("*.json")):
             name = card_path.stem
-            if not NAME_PATTERN.match(name):
+            if not NAME_PATTERN.fullmatch(name):
                 continue
             weights = card_path.with_suffix(".keras")
             try:

@@ -100,7 +100,9 @@ def test_foreign_class_is_refused(tmp_path, saved):
         s2s_viz.load(str(target))
 
 
-@pytest.mark.parametrize("name", ["../etc/passwd", "/etc/passwd", "a\x00b", "x" * 300, "", ".hidden", "a/b"])
+@pytest.mark.parametrize(
+    "name", ["../etc/passwd", "/etc/passwd", "a\x00b", "x" * 300, "", ".hidden", "a/b", "my-model\n", "my\tmodel"]
+)
 def test_unsafe_names_are_refused(name):
     with pytest.raises(CheckpointError, match="invalid model name|NUL"):
         s2s_viz.load(name)
