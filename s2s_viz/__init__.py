@@ -70,8 +70,8 @@ _loading = threading.Lock()
 
 
 @functools.lru_cache(maxsize=16)
-def _load_cached(name: str, stamp: str):
-    return load(name)
+def _load_cached(path: str, stamp: str):
+    return load(path)
 
 
 def loaded(name: str, kind: str = "translator"):
@@ -90,7 +90,7 @@ def loaded(name: str, kind: str = "translator"):
         raise CheckpointError(f"model {name!r} is a {info.kind} model, not a {kind} model")
     stamp = (info.card or {}).get("weights_sha256", "") or (info.card or {}).get("created", "")
     with _loading:
-        return _load_cached(name, stamp)
+        return _load_cached(info.path, stamp)
 
 
 def _check_card_describes(model, card: dict, card_path) -> None:

@@ -15,6 +15,7 @@ Keras's nor ours), and Keras loads it in safe mode: no code from a file ever run
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import os
@@ -63,6 +64,29 @@ def shipped_dir() -> Path:
 
 def user_dir() -> Path:
     return Path(os.environ.get("S2S_VIZ_USER_MODELS", Path.home() / ".cache" / "s2s-viz" / "models"))
+
+
+# A visitor of the app (one browser, named by a random id): the models it trains live in a folder of its own and are
+# listed for it alone, beside the shipped models and the user folder's. The CLI and the Python API have no visitor:
+# they read and write the user folder itself.
+VISITOR: contextvars.ContextVar[str | None] = contextvars.ContextVar("s2s_viz_visitor", default=None)
+VISITOR_PATTERN = re.compile(r"[0-9a-f]{32}")
+
+
+def own_dir() -> Path:
+    """Where a model trained now is saved: the current visitor's folder, or the user folder without a visitor."""
+    visitor = VISITOR.get()
+    if visitor is None:
+        return user_dir()
+    if not VISITOR_PATTERN.fullmatch(visitor):
+        raise CheckpointError("invalid visitor id")
+    return user_dir() / "visitors" / visitor
+
+
+def _model_dirs() -> list[tuple[str, Path]]:
+    """Where models are found, in the order a later one shadows an earlier one of the same name."""
+    found = [("shipped", shipped_dir()), ("user", user_dir())]
+    return found + [("yours", own_dir())] if VISITOR.get() else found
 
 
 def check_name(name: str) -> str:
@@ -211,7 +235,7 @@ def resolve(name_or_path: str | Path) -> tuple[Path, Path]:
     if candidate.suffix in (".keras", ".json") and candidate.exists():
         return candidate.with_suffix(".keras"), candidate.with_suffix(".json")
     check_name(text)
-    for directory in (user_dir(), shipped_dir()):
+    for _, directory in reversed(_model_dirs()):
         weights = directory / f"{text}.keras"
         if weights.is_file():
             return weights, directory / f"{text}.json"
@@ -245,15 +269,16 @@ class ModelInfo:
     kind: str
     architecture: str
     path: str
-    origin: str  # "shipped" or "user"
+    origin: str  # "shipped", "user" (the user folder: the CLI's, the server's) or "yours" (the visitor's own)
     broken: str | None = None  # why it cannot be loaded, if so
     card: dict | None = None
 
 
 def list_models(kind: str | None = None) -> list[ModelInfo]:
-    """Every model in the shipped and user folders; unreadable ones are listed as broken, with why."""
+    """Every model in the shipped and user folders (and the current visitor's); unreadable ones are listed as broken,
+    with why."""
     found: dict[str, ModelInfo] = {}
-    for origin, directory in (("shipped", shipped_dir()), ("user", user_dir())):
+    for origin, directory in _model_dirs():
         if not directory.is_dir():
             continue
         for card_path in sorted(directory.glob("*.json")):
@@ -298,8 +323,12 @@ def default_translator() -> str | None:
     return shipped_first[0].name if shipped_first else None
 
 
-def prune_user_models(max_count: int | None = None, max_bytes: int | None = None, keep: str | None = None) -> list[str]:
-    """Delete the oldest user-trained models beyond a count or byte quota (never shipped ones, never ``keep``).
+def prune_user_models(
+    max_count: int | None = None, max_bytes: int | None = None, keep: str | None = None, directory: Path | None = None
+) -> list[str]:
+    """Delete the oldest user-trained models of ``directory`` (the current visitor's or the user folder) beyond a
+    count or byte quota (never shipped ones, never ``keep``); then, across all visitors, the oldest beyond
+    ``S2S_VIZ_VISITOR_MODEL_BYTES`` (2 GB) in all.
 
     Limits default to ``S2S_VIZ_USER_MODEL_LIMIT`` (20) and ``S2S_VIZ_USER_MODEL_BYTES`` (500 MB).
     Returns the names removed.
@@ -308,10 +337,25 @@ def prune_user_models(max_count: int | None = None, max_bytes: int | None = None
     max_bytes = (
         max_bytes if max_bytes is not None else int(os.environ.get("S2S_VIZ_USER_MODEL_BYTES", str(500 * 2**20)))
     )
-    directory = user_dir()
+    directory = Path(directory) if directory is not None else own_dir()
     if not directory.is_dir() or directory.resolve() == shipped_dir().resolve():
         return []
-    models = sorted(directory.glob("*.keras"), key=lambda p: p.stat().st_mtime, reverse=True)
+    removed = _prune(sorted(directory.glob("*.keras"), key=_newest_first), max_count, max_bytes, keep)
+    visitors = user_dir() / "visitors"
+    if visitors.is_dir():
+        every = sorted(visitors.glob("*/*.keras"), key=_newest_first)
+        removed += _prune(every, len(every), int(os.environ.get("S2S_VIZ_VISITOR_MODEL_BYTES", str(2 * 2**30))), keep)
+    return removed
+
+
+def _newest_first(path: Path) -> float:
+    try:
+        return -path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _prune(models: list[Path], max_count: int, max_bytes: int, keep: str | None) -> list[str]:
     removed, total = [], 0
     for index, weights in enumerate(models):
         size = weights.stat().st_size + (

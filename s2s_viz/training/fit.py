@@ -165,6 +165,8 @@ def fit_and_save(
         state.update(saved_at=time.monotonic(), pending=None)
         if cluster.is_chief:
             state["path"] = path
+            if write_dir.resolve().is_relative_to(checkpoints.user_dir().resolve()):  # the quotas, as it is saved
+                checkpoints.prune_user_models(keep=card["name"], directory=write_dir)
 
     def save_epoch(epoch: int, elapsed: float, epoch_history: dict) -> Path | None:
         """Every completed epoch is kept: written at once when the last write is SAVE_EVERY_S old (or it is the

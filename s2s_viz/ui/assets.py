@@ -83,4 +83,6 @@ def app_options() -> dict:
     """``launch(app_kwargs=...)``: the middleware, inside Gradio's compressor."""
     from starlette.middleware import Middleware
 
-    return {"middleware": [Middleware(CompressedAssets)]}
+    from .visitors import VisitorCookie
+
+    return {"middleware": [Middleware(CompressedAssets), Middleware(VisitorCookie)]}

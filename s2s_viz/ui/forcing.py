@@ -74,7 +74,7 @@ def forcing_experiment(task: str = "toy:dates", epochs: float = 3, include_mix: 
     series: dict[str, tuple[list, list]] = {}
     results: dict[str, list[dict]] = {}
     try:
-        for label, event in run_forcing_experiment(checkpoints.user_dir(), task, epochs, include_mix, feedback):
+        for label, event in run_forcing_experiment(checkpoints.own_dir(), task, epochs, include_mix, feedback):
             results.setdefault(label, []).append(event)
             for key, metric, scale in (
                 ("forced_val_loss", "teacher-forced validation loss", 1.0),

@@ -15,6 +15,21 @@ from helpers import wait_until
 ROOT = Path(__file__).resolve().parents[2]
 
 
+APP_PIDS: dict[str, int] = {}  # the app's URL -> its server process
+
+
+@pytest.fixture(scope="session")
+def app_rss(app_url):
+    """The running app's resident memory in bytes, read now (from /proc)."""
+
+    def read() -> int:
+        with open(f"/proc/{APP_PIDS[app_url]}/status") as status:
+            kilobytes = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+        return kilobytes * 1024
+
+    return read
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -71,6 +86,7 @@ def app_url(tmp_path_factory, app_user_models, app_log):
     except (AssertionError, RuntimeError):
         process.kill()
         raise
+    APP_PIDS[url] = process.pid
     yield url
     process.terminate()
     try:

@@ -1,0 +1,83 @@
+"""A class on one server: each visitor (a browser, or a gradio_client Client) has its own models."""
+
+from __future__ import annotations
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+from helpers import wait_until
+
+TRAIN = ("translator: LSTM seq2seq", "toy:reverse", "my-model", 1, 64, 0.005, 16, 1, 1.0, 300)
+
+
+def _train(client: Client, data: str) -> str:
+    job = client.submit(TRAIN[0], data, *TRAIN[2:], api_name="/train")
+    list(job)
+    return job.outputs()[-1][0]
+
+
+def test_two_visitors_train_the_same_name_and_each_keeps_their_own(app_url, app_user_models):
+    first, second, newcomer = (Client(app_url, verbose=False) for _ in range(3))
+    assert "Finished" in _train(first, "toy:reverse")
+    assert "Finished" in _train(second, "toy:copy")
+    saved = sorted(app_user_models.glob("visitors/*/my-model.json"))
+    assert len(saved) == 2  # two folders, one model each: neither replaced the other
+    assert not (app_user_models / "my-model.json").exists()
+    import json
+
+    assert {json.loads(path.read_text())["direction"] for path in saved} == {"toy:reverse", "toy:copy"}
+    for client in (first, second):  # each reads their own
+        assert client.predict("my-model", "abc", "greedy", 4, 1.0, 0, api_name="/translate")[0] is not None
+    with pytest.raises(AppError, match="unknown model 'my-model'"):  # and nobody else sees either
+        newcomer.predict("my-model", "abc", "greedy", 4, 1.0, 0, api_name="/translate")
+
+
+def test_a_huge_picture_is_refused_before_it_is_decoded_on_every_path(client, tmp_path, app_rss):
+    """A 12000x12000 picture (a small PNG: one colour) sent as an upload, and as each part of a sketch: refused by
+    its size, read from its header; the server's memory does not grow by the 576 MB decoding it would take."""
+    from gradio_client import handle_file
+    from PIL import Image
+
+    path = tmp_path / "huge.png"
+    Image.new("RGBA", (12000, 12000), (255, 255, 255, 255)).save(path)
+    before = app_rss()
+    with pytest.raises(AppError, match="12000x12000; the limit is"):
+        client.predict("birnn-mnist", None, handle_file(str(path)), 0, "upload", api_name="/classify_digit")
+    sketch = {"background": handle_file(str(path)), "layers": [handle_file(str(path))], "composite": None}
+    with pytest.raises(AppError, match="12000x12000; the limit is"):
+        client.predict("birnn-mnist", sketch, None, 0, "draw", api_name="/classify_digit")
+    sketch = {"background": None, "layers": [], "composite": handle_file(str(path))}
+    with pytest.raises(AppError, match="12000x12000; the limit is"):
+        client.predict("vit-mnist", sketch, None, 0, "draw", 0, -1, "mean", 0.0, api_name="/vit_attention")
+    assert app_rss() - before < 100 * 2**20
+
+
+def test_one_training_per_visitor_and_a_full_queue_never_blocks_the_others(app_url):
+    """A visitor who presses Train again while theirs waits or runs is told so; one who sends a flood of requests
+    is held to their own bound; meanwhile another visitor translates, and the first one's Stop answers."""
+    import time
+
+    greedy, other = Client(app_url, verbose=False), Client(app_url, verbose=False)
+    long = ("translator: LSTM seq2seq", "toy:reverse", "long-one", 50, 32, 0.005, 16, 1, 1.0, 3000)
+    first = greedy.submit(*long, api_name="/train")
+    wait_until(first.outputs, 120, "the first training's first report")  # it has joined, and runs
+    second = greedy.submit(*long[:2], "long-two", *long[3:], api_name="/train")
+    with pytest.raises(Exception, match="already have a training waiting or running"):
+        second.result(timeout=60)
+    models = ["attention-char-en-fr", "transformer-char-en-fr", "lstm-char-en-fr"]
+    sentence = "The students open the page all at once."
+    flood = [greedy.submit(models, sentence, "beam", 8, 1.0, 0, api_name="/compare") for _ in range(40)]
+    started = time.monotonic()
+    assert other.predict("attention-char-en-fr", "I am cold.", "greedy", 4, 1.0, 0, api_name="/translate")[0]
+    assert time.monotonic() - started < 30
+    refused = 0
+    for job in flood:
+        try:
+            job.result(timeout=120)
+        except Exception as error:  # noqa: BLE001
+            refused += "requests waiting already" in str(error)
+    assert refused > 0  # the flood met its own bound, not the class's
+    started = time.monotonic()
+    assert greedy.predict(api_name="/stop_training")  # the owner's Stop gets through at once
+    assert time.monotonic() - started < 5
+    first.cancel()
