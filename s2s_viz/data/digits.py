@@ -16,7 +16,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .sources import mnist_path
 
 MAX_SIDE = 256  # big pictures are shrunk to this first: memory stays bounded and time short
-MAX_PIXELS = 64_000_000  # refuse decompression bombs before decoding
+MAX_PIXELS = 4096 * 4096  # refuse bigger pictures (and decompression bombs) before decoding: at most 64 MB decoded
 VALIDATION_SIZE = 5000
 
 
@@ -52,6 +52,18 @@ def split_validation(x: np.ndarray, y: np.ndarray, size: int = VALIDATION_SIZE, 
     """Hold the last ``size`` of a fixed permutation of the training set out for validation."""
     order = np.random.default_rng(seed).permutation(len(x))
     return (x[order[:-size]], y[order[:-size]]), (x[order[-size:]], y[order[-size:]])
+
+
+def check_picture_file(path: str | Path) -> None:
+    """``ImageError`` unless the file is a picture within ``MAX_PIXELS``, read from its header alone (nothing is
+    decoded): what every picture a visitor sends is held to before anything decodes it."""
+    try:
+        with Image.open(path) as picture:
+            width, height = picture.size
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise ImageError(f"not a readable image ({error.__class__.__name__}); use a PNG or JPEG") from error
+    if width * height > MAX_PIXELS:
+        raise ImageError(f"the picture is {width}x{height}; the limit is {MAX_PIXELS:,} pixels")
 
 
 def _to_pil(image) -> Image.Image:

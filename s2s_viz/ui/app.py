@@ -13,9 +13,11 @@ import s2s_viz
 from . import birnn, data, forcing, mha, train, transformer, translate, vit
 from .api import name_the_api
 from .common import refuse
+from .fair import share_the_queue_fairly
 from .i18n import english, t
 from .links import Links, on_tab_select, wire_restore
 from .localize import speak_the_readers_language
+from .visitors import each_visitor_apart
 
 TITLE = "s2s-viz: a laboratory for sequence models"
 SUBTITLE = "Real Keras models, trained on real data; every figure is computed from them."
@@ -76,7 +78,8 @@ def _refusing(block, preprocess):
 
 
 def build_app() -> gr.Blocks:
-    with gr.Blocks(title=TITLE) as demo:
+    # Gradio's own copies of the files it serves (uploads, exports, downloads): removed an hour after they were made
+    with gr.Blocks(title=TITLE, delete_cache=(600, 3600)) as demo:
         gr.Markdown(t("title", f"# {TITLE}"))
         with gr.Row(equal_height=True):
             gr.Markdown(t("subtitle", SUBTITLE))
@@ -98,5 +101,7 @@ def build_app() -> gr.Blocks:
     without_reset_buttons(demo)
     speak_the_readers_language(demo)
     name_the_api(demo)
-    demo.queue(default_concurrency_limit=int(os.environ.get("S2S_VIZ_CONCURRENCY", "8")), max_size=64)
+    each_visitor_apart(demo)
+    demo.queue(default_concurrency_limit=int(os.environ.get("S2S_VIZ_CONCURRENCY", "8")))
+    share_the_queue_fairly(demo, never_refused={"stop_training"})
     return demo

@@ -7,7 +7,7 @@ import functools
 import gradio as gr
 from PIL import UnidentifiedImageError
 
-from s2s_viz.data.digits import ImageError, test_digits, to_mnist
+from s2s_viz.data.digits import ImageError, check_picture_file, test_digits, to_mnist
 
 from .common import refuse
 from .i18n import t
@@ -25,6 +25,7 @@ def picture_upload(**kwargs) -> gr.Image:
     gradio_preprocess = upload.preprocess
 
     def preprocess(payload):
+        _held_to_the_limit(payload)
         try:
             return gradio_preprocess(payload)
         except (UnidentifiedImageError, OSError, ValueError):
@@ -32,6 +33,40 @@ def picture_upload(**kwargs) -> gr.Image:
 
     upload.preprocess = preprocess
     return upload
+
+
+def _held_to_the_limit(payload) -> None:
+    """Every file of a picture's payload (an upload; a sketch's background, layers and composite) within the core's
+    pixel limit, read from each file's header before Gradio decodes any of them."""
+    if payload is None:
+        return
+    files = [payload] if getattr(payload, "path", None) else []
+    for part in ("background", "composite"):
+        files.append(getattr(payload, part, None))
+    files += list(getattr(payload, "layers", None) or [])
+    for file in files:
+        path = getattr(file, "path", None)
+        if not path:
+            continue
+        try:
+            check_picture_file(path)
+        except ImageError as error:
+            if "not a readable image" in str(error) and file is payload:
+                continue  # an unreadable upload reaches the core, which names what is wrong with it
+            raise refuse(str(error)) from None
+
+
+def bounded_sketchpad(**kwargs) -> gr.Sketchpad:
+    """A sketchpad whose layers are held to the pixel limit before Gradio decodes them."""
+    sketch = gr.Sketchpad(**kwargs)
+    gradio_preprocess = sketch.preprocess
+
+    def preprocess(payload):
+        _held_to_the_limit(payload)
+        return gradio_preprocess(payload)
+
+    sketch.preprocess = preprocess
+    return sketch
 
 
 def digit_input(sketch, upload, test_index, source: str):
@@ -73,7 +108,7 @@ def input_controls(prefix: str):
         )
     with gr.Row():
         # the page script picks the brush (elem class digit-sketch): a stroke draws at once
-        sketch = gr.Sketchpad(
+        sketch = bounded_sketchpad(
             label=t("label.draw_a_digit", "draw a digit"),
             type="numpy",
             canvas_size=(280, 280),

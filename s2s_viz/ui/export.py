@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import gradio as gr
 import pandas as pd
 import plotly.io
 
 from .i18n import say, t
+from .tempfiles import fresh_folder
 
 
 def export_files(names: list[str], *values) -> list[str]:
     """Each figure as a standalone HTML file (plotly.js inside: it opens offline) and each table as CSV."""
-    folder = Path(tempfile.mkdtemp(prefix="s2s-viz-export-"))
+    folder = fresh_folder("export-")
     written = []
     for name, value in zip(names, values):
         if value is None:

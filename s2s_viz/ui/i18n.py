@@ -102,6 +102,12 @@ def language() -> str:
     return "zh-CN" if accepted.startswith("zh") else "en"
 
 
+def as_text(text: str) -> str:
+    """A visitor's text (a link's value, a name, a sentence) for a Markdown output: every character Markdown or HTML
+    would read as markup is escaped, so no link, image or tag from it reaches the page."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~&:/])", r"\\\1", str(text))
+
+
 def say(text: str, lang: str | None = None) -> str:
     """``text`` in the request's language: each known English phrase replaced by its Chinese. What stands between
     backticks (a model's name, a sentence, code) is never translated."""

@@ -16,7 +16,7 @@ import gradio as gr
 
 import s2s_viz
 
-from .i18n import say, t
+from .i18n import as_text, say, t
 
 
 class Links:
@@ -150,7 +150,7 @@ def restore_from_query(registry: Links, query: dict[str, str], known_tabs: list[
     query.pop("__theme", None)
     selected = gr.update()
     if tab is not None and tab not in known_tabs:
-        ignored.append(say(f"tab={tab[:40]!r}: there is no such tab"))
+        ignored.append(say(f"tab={as_text(repr(tab[:40]))}: there is no such tab"))
         tab = None
     if tab is not None:
         selected = gr.Tabs(selected=tab)
@@ -158,12 +158,14 @@ def restore_from_query(registry: Links, query: dict[str, str], known_tabs: list[
     for name, raw in query.items():
         component = controls.get(name)
         if component is None:
-            ignored.append(say(f"{name[:40]}: no such setting" + (f" on the {tab} tab" if tab else " without a tab")))
+            ignored.append(
+                say(f"{as_text(name[:40])}: no such setting" + (f" on the {tab} tab" if tab else " without a tab"))
+            )
             continue
         try:
             value = parse_value(component, raw)
         except ValueError as error:
-            ignored.append(say(f"{name}={raw[:40]!r}: {error}"))
+            ignored.append(say(f"{name}={as_text(repr(raw[:40]))}: {as_text(str(error))}"))
             continue
         # a value the page already has is left alone: setting it fires the control's change event, whose computation
         # of the view (deferred behind the page's first one) could land after the reader's next move and undo it

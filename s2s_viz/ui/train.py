@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import tempfile
 import time
 
 import gradio as gr
@@ -21,6 +20,7 @@ from .common import alive, refuse
 from .export import exporter
 from .i18n import t
 from .links import shareable
+from .tempfiles import fresh_folder
 
 INTRO = """**Train a real model here, on this machine.** Pick what to train and on which data, press *Start*
 and watch the loss fall; sample outputs refresh after every epoch. *Stop* ends training at the next batch
@@ -40,7 +40,7 @@ def make_config(*form):
 def _downloadable(path) -> str | None:
     if not path:
         return None
-    folder = tempfile.mkdtemp(prefix="s2s-viz-download-")
+    folder = fresh_folder("download-")
     return shutil.copy(path, folder)
 
 
@@ -71,10 +71,10 @@ def train(
     form = (what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs)
     kind, config = make_config(*form, backward_cell, merge_mode, directions, patch_size)
     if kind == "digits":
-        run = TrainingProcess(train_digits, config, checkpoints.user_dir())
+        run = TrainingProcess(train_digits, config, checkpoints.own_dir())
     else:
         sample_sources = recipes.SAMPLE_SOURCES.get(config.data, [])
-        run = TrainingProcess(train_translator, config, checkpoints.user_dir(), sample_sources=sample_sources)
+        run = TrainingProcess(train_translator, config, checkpoints.own_dir(), sample_sources=sample_sources)
     session["run"] = run
     device = device_description()
     series: dict[str, tuple[list, list]] = {
@@ -126,6 +126,8 @@ def train(
                 why = f" ({event['reason']})" if event.get("reason") else ""
                 ended = "Stopped" if kind_of_event == "stopped" else "Finished"
                 status = f"**{ended}**{why}. Model `{config.name}` is saved and listed in every tab."
+                if not event.get("checkpoint"):  # stopped before the first epoch ended
+                    status = f"**{ended}**{why} before the first epoch ended: no model was saved."
                 download = _downloadable(event.get("checkpoint"))
             elif kind_of_event == "error":
                 status = f"**Training failed:** {event['message'].rstrip('. ')}."
@@ -138,7 +140,6 @@ def train(
     finally:
         run.close()  # the client left, or training ended: either way the slot is freed
         session.pop("run", None)
-    checkpoints.prune_user_models(keep=config.name)
     yield status, viz.live_curves(series, f"{config.name}: {what}"), samples, attention, download
 
 
@@ -160,7 +161,7 @@ def stop(session: dict):
 
 
 def refreshed_pickers(pickers):
-    """New choices for every model picker in the app (after a training)."""
+    """New choices for every model picker in the app: after a training, and as a page opens (the visitor's own)."""
     from .common import model_names
 
     return [gr.update(choices=model_names(kind, architecture)) for _, kind, architecture in pickers]
@@ -282,7 +283,9 @@ def build(pickers) -> None:
     )
     alive(preview, [what, data], [curves, samples], live=(what, data))
     pickers_shown = [component for component, _, _ in pickers]
-    event.then(functools.partial(refreshed_pickers, pickers), None, pickers_shown, api_visibility="private")
+    refresh = functools.partial(refreshed_pickers, pickers)
+    event.then(refresh, None, pickers_shown, api_visibility="private")
+    Context.root_block.load(refresh, None, pickers_shown, api_visibility="private")  # this visitor's own models too
     # Stop also cancels a training still waiting in the queue (it would otherwise start after "Nothing is training")
     stop_button.click(stop, session, status, api_name="stop_training", cancels=[event])
     linked = ("what", "data", "epochs", "batch", "learning_rate", "size", "layers", "ratio", "pairs", "backward")
