@@ -132,12 +132,15 @@ def http_load(url: str, model: str, clients: int, per_client: int) -> tuple[list
         return times, errors
 
     async def run():
-        limits = httpx.Limits(max_connections=2 * clients)
-        async with httpx.AsyncClient(timeout=60, limits=limits) as http:
-            await asyncio.gather(*(one_client(http, i, 1) for i in range(clients)))  # warm-up: sessions opened
+        # one HTTP client per simulated student: each keeps its own cookies, so each is a visitor of its own
+        https = [httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=2)) for _ in range(clients)]
+        try:
+            await asyncio.gather(*(one_client(https[i], i, 1) for i in range(clients)))  # warm-up: sessions opened
             started = time.perf_counter()
-            results = await asyncio.gather(*(one_client(http, i) for i in range(clients)))
+            results = await asyncio.gather(*(one_client(https[i], i) for i in range(clients)))
             return results, time.perf_counter() - started
+        finally:
+            await asyncio.gather(*(http.aclose() for http in https))
 
     results, seconds = asyncio.run(run())
     return [t for times, _ in results for t in times], sum(errors for _, errors in results), seconds

@@ -50,6 +50,7 @@ KNOWN_CARD_FIELDS = {
     "command",
     "labels",
     "notes",
+    "published_by",
 }
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
 
@@ -83,10 +84,61 @@ def own_dir() -> Path:
     return user_dir() / "visitors" / visitor
 
 
+def class_dir() -> Path:
+    """The models visitors published to the whole class: listed for everyone, changed by their trainer alone."""
+    return user_dir() / "class"
+
+
 def _model_dirs() -> list[tuple[str, Path]]:
     """Where models are found, in the order a later one shadows an earlier one of the same name."""
-    found = [("shipped", shipped_dir()), ("user", user_dir())]
+    found = [("shipped", shipped_dir()), ("user", user_dir()), ("class", class_dir())]
     return found + [("yours", own_dir())] if VISITOR.get() else found
+
+
+def _trainer_mark() -> str:
+    """What a published card records of its trainer: a hash of the visitor's id (the id itself stays private)."""
+    return hashlib.sha256(f"s2s-viz trainer {VISITOR.get()}".encode()).hexdigest()[:16]
+
+
+def publish(name: str) -> Path:
+    """Copy the current visitor's model ``name`` to the class's models (``class_dir``), marked as theirs."""
+    import shutil
+
+    check_name(name)
+    if VISITOR.get() is None:
+        raise CheckpointError("only a visitor of the app publishes to the class")
+    weights, card_path = own_dir() / f"{name}.keras", own_dir() / f"{name}.json"
+    if not weights.is_file() or not card_path.is_file():
+        raise CheckpointError(f"you have no model named {name!r} to publish")
+    published = class_dir() / f"{name}.json"
+    if published.is_file() and read_card(published).get("published_by") != _trainer_mark():
+        raise CheckpointError(f"the class already has a model named {name!r}: train yours under another name")
+    if (shipped_dir() / f"{name}.keras").is_file():
+        raise CheckpointError(f"{name!r} is a shipped model")
+    class_dir().mkdir(parents=True, exist_ok=True)
+    _atomic_write_bytes(class_dir() / f"{name}.keras", lambda path: shutil.copyfile(weights, path))
+    card = {**read_card(card_path), "published_by": _trainer_mark()}
+    _atomic_write_bytes(published, lambda path: path.write_text(json.dumps(card, indent=2, ensure_ascii=False)))
+    return class_dir() / f"{name}.keras"
+
+
+def delete(name: str) -> list[str]:
+    """Delete the current visitor's model ``name``, and its published copy if they published it; returns where from.
+    Another visitor's model, a published one of another trainer and a shipped one are out of reach."""
+    check_name(name)
+    if VISITOR.get() is None:
+        raise CheckpointError("only a visitor of the app deletes models here")
+    removed = []
+    for origin, folder in (("yours", own_dir()), ("class", class_dir())):
+        card = folder / f"{name}.json"
+        if not card.is_file() or (origin == "class" and read_card(card).get("published_by") != _trainer_mark()):
+            continue
+        (folder / f"{name}.keras").unlink(missing_ok=True)
+        card.unlink(missing_ok=True)
+        removed.append(origin)
+    if not removed:
+        raise CheckpointError(f"you have no model named {name!r}")
+    return removed
 
 
 def check_name(name: str) -> str:
@@ -269,7 +321,7 @@ class ModelInfo:
     kind: str
     architecture: str
     path: str
-    origin: str  # "shipped", "user" (the user folder: the CLI's, the server's) or "yours" (the visitor's own)
+    origin: str  # "shipped", "user" (the user folder: the CLI's, the server's), "class" (published), "yours"
     broken: str | None = None  # why it cannot be loaded, if so
     card: dict | None = None
 
@@ -343,7 +395,7 @@ def prune_user_models(
     removed = _prune(sorted(directory.glob("*.keras"), key=_newest_first), max_count, max_bytes, keep)
     visitors = user_dir() / "visitors"
     if visitors.is_dir():
-        every = sorted(visitors.glob("*/*.keras"), key=_newest_first)
+        every = sorted([*visitors.glob("*/*.keras"), *class_dir().glob("*.keras")], key=_newest_first)
         removed += _prune(every, len(every), int(os.environ.get("S2S_VIZ_VISITOR_MODEL_BYTES", str(2 * 2**30))), keep)
     return removed
 

@@ -369,6 +369,7 @@ def test_batched_greedy_encodes_in_parts_as_wide_as_their_sources(name, monkeypa
     Transformer decodes with a self-attention cache only as long as the steps so far need: the tokens are those of
     one loop over the whole batch at its full width (and full cache)."""
     import s2s_viz.decoding.tf_batched as decoding
+    from s2s_viz.decoding import TOKENS
 
     translator = s2s_viz.load(name)
     prepared = sorted((translator.prepare(text)[0] for text in SENTENCES), key=len)  # as translate_batch sends them
@@ -392,7 +393,7 @@ def test_batched_greedy_encodes_in_parts_as_wide_as_their_sources(name, monkeypa
     monkeypatch.setattr(decoder, "_encode_batch", encoding)
     monkeypatch.setattr(decoder, "_segment", decoding_segment)
     fast = decoder.run_tokens(source, translator.max_steps)
-    whole = decoder.run(source, translator.max_steps, decoding.TOKENS)
+    whole = decoder.run(source, translator.max_steps, TOKENS)
     np.testing.assert_array_equal(fast.tokens, whole.tokens)
     np.testing.assert_array_equal(fast.lengths, whole.lengths)
     assert len(widths) == 4 and min(widths) < max(widths) <= 32, widths  # 20 rows padded to 32: 4 parts

@@ -65,7 +65,8 @@ def sentences_to_translate() -> list[str]:
 def test_every_shipped_translator_writes_the_same_tokens_under_another_backend(backend):
     names = shipped_translators()
     sentences = sentences_to_translate() + ["27 November 2026", "March 3, 1999"]  # the dates model's kind of input too
-    beam_sentences = sentences if backend == "jax" else sentences[:5]  # PyTorch runs each step eagerly
+    # beam search keeps its bookkeeping in Python off TensorFlow: a few sentences and a date check it (PyTorch: fewer)
+    beam_sentences = sentences[:6] + sentences[-1:] if backend == "jax" else sentences[:5]
     other = probe(backend, {"job": "decode", "models": names, "sentences": sentences, "beam_sentences": beam_sentences})
     assert other["device"].endswith(f"Keras/{backend}")  # what the Train tab says it trains on
     for name in names:
@@ -91,7 +92,7 @@ def test_the_digit_models_classify_alike_under_another_backend(backend):
 
 @pytest.mark.skipif(not importlib.util.find_spec("jax"), reason="jax is not installed")
 def test_every_training_path_runs_under_jax_and_its_checkpoint_decodes_the_same_under_tensorflow(tmp_path):
-    small = {"data": "toy:reverse", "toy_count": 600, "validation_pairs": 64, "epochs": 2, "batch_size": 64}
+    small = {"data": "toy:reverse", "toy_count": 320, "validation_pairs": 64, "epochs": 2, "batch_size": 64}
     small.update(max_source_length=10, max_target_length=10, learning_rate=0.01)
     configs = {
         "teacher-forcing": {"model": {"latent_dim": 32}},

@@ -80,9 +80,10 @@ def _compress(body: bytes, encoding: str) -> bytes:
 
 
 def app_options() -> dict:
-    """``launch(app_kwargs=...)``: the middleware, inside Gradio's compressor."""
+    """``launch(app_kwargs=...)``: the middleware (bounded bodies, compressed assets, the visitor's cookie)."""
     from starlette.middleware import Middleware
 
+    from .bounds import BoundedBodies
     from .visitors import VisitorCookie
 
-    return {"middleware": [Middleware(CompressedAssets), Middleware(VisitorCookie)]}
+    return {"middleware": [Middleware(BoundedBodies), Middleware(CompressedAssets), Middleware(VisitorCookie)]}

@@ -76,9 +76,7 @@ def digit_input(sketch, upload, test_index, source: str):
             images, labels, whole = _test_images()
             index = int(test_index or 0)
             if not 0 <= index < len(images):
-                without = (
-                    "" if whole else " (MNIST is not on this server: only its first 30 test images ship with the app)"
-                )
+                without = "" if whole else " (MNIST is not on this server: the app ships its first 30 test images)"
                 raise refuse(f"test image index must be in 0..{len(images) - 1}{without}")
             return images[index] / 255.0, f"MNIST test image {index} (label {labels[index]})"
         if source == "upload":

@@ -16,6 +16,7 @@ from s2s_viz.models.birnn import MERGE_MODES
 from s2s_viz.training import TrainingProcess, recipes, train_digits, train_translator
 from s2s_viz.training.recipes import DATA, TRY_THIS, WHAT, WHAT_KEYS, max_training_seconds
 
+from . import own_models
 from .common import alive, refuse
 from .export import exporter
 from .i18n import t
@@ -286,6 +287,8 @@ def build(pickers) -> None:
     refresh = functools.partial(refreshed_pickers, pickers)
     event.then(refresh, None, pickers_shown, api_visibility="private")
     Context.root_block.load(refresh, None, pickers_shown, api_visibility="private")  # this visitor's own models too
+    mine = own_models.build(refresh, pickers_shown)
+    event.then(own_models.own_models_shown, None, mine, api_visibility="private")
     # Stop also cancels a training still waiting in the queue (it would otherwise start after "Nothing is training")
     stop_button.click(stop, session, status, api_name="stop_training", cancels=[event])
     linked = ("what", "data", "epochs", "batch", "learning_rate", "size", "layers", "ratio", "pairs", "backward")

@@ -81,3 +81,22 @@ def test_one_training_per_visitor_and_a_full_queue_never_blocks_the_others(app_u
     assert greedy.predict(api_name="/stop_training")  # the owner's Stop gets through at once
     assert time.monotonic() - started < 5
     first.cancel()
+
+
+def test_a_published_model_is_everyones_to_use_and_its_trainers_alone_to_delete(app_url):
+    trainer, classmate = Client(app_url, verbose=False), Client(app_url, verbose=False)
+    job = trainer.submit(TRAIN[0], "toy:reverse", "shared-model", *TRAIN[3:], api_name="/train")
+    list(job)
+    assert "Finished" in job.outputs()[-1][0]
+    with pytest.raises(AppError, match="unknown model 'shared-model'"):
+        classmate.predict("shared-model", "abc", "greedy", 4, 1.0, 0, api_name="/translate")
+    assert "is published" in trainer.predict("shared-model", api_name="/publish_model")
+    written = trainer.predict("shared-model", "abc", "greedy", 4, 1.0, 0, api_name="/translate")[0]
+    assert classmate.predict("shared-model", "abc", "greedy", 4, 1.0, 0, api_name="/translate")[0] == written
+    with pytest.raises(AppError, match="you have no model named 'shared-model'"):  # read-only to the others
+        classmate.predict("shared-model", api_name="/delete_model")
+    said, _ = trainer.predict("shared-model", api_name="/delete_model")
+    assert "with its published copy" in said
+    for client in (trainer, classmate):
+        with pytest.raises(AppError, match="unknown model 'shared-model'"):
+            client.predict("shared-model", "abc", "greedy", 4, 1.0, 0, api_name="/translate")
