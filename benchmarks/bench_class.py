@@ -77,7 +77,7 @@ def students(url: str, model: str, count: int, seconds: float, think: float, see
                 try:
                     times.append(await one_request(http, url, endpoint, data))
                 except Exception as error:  # noqa: BLE001 - every failure is counted and one is shown
-                    errors.append(f"{endpoint}: {str(error)[:200]}")
+                    errors.append(f"{endpoint}: {error!r}"[:300])
                 await asyncio.sleep(think * rng.uniform(0.75, 1.25))
 
     async def run():
@@ -117,7 +117,8 @@ def trainers(url: str, count: int) -> dict:
         job = jobs[index]
         while seen[index] is None and time.monotonic() - started < 600:
             status = job.status()
-            if status.rank is not None or job.outputs() or job.done():
+            started_or_placed = status.rank is not None or status.code.name in ("PROCESSING", "ITERATING")
+            if started_or_placed or job.outputs() or job.done():
                 seen[index] = time.monotonic() - started
             else:
                 threading.Event().wait(0.05)

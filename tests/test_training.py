@@ -389,7 +389,7 @@ def test_bfloat16_training_learns_and_saves_float32_weights_the_app_runs_in_floa
     model = {"latent_dim": 16, "bidirectional": True, "attention": "additive", "attention_order": order}
     events = []
     result = train_translator(
-        small_config(precision="bfloat16", model=model, score_both_ways=True),
+        small_config(precision="bfloat16", model=model, score_both_ways=True, toy_count=320),
         tmp_path,
         on_event=events.append,
         sample_sources=["abc"],

@@ -2,7 +2,7 @@
 
 Gradio's queue holds every waiting request of every visitor, up to one bound for all: a visitor who sent many
 trainings filled it, and every endpoint of every visitor then answered "Queue is full" (their Stop too). Here each
-request is counted against its visitor before it joins the queue: at most ``S2S_VIZ_PENDING_PER_VISITOR`` (24: a
+request is counted against its visitor before it joins the queue: at most ``S2S_VIZ_PENDING_PER_VISITOR`` (32: a
 page opening fires a dozen at once) waiting or running per visitor, at most one training waiting or running per
 visitor, and at most ``S2S_VIZ_QUEUE_SIZE`` (256) in all; a Stop is never refused. Nothing already queued is lost.
 
@@ -29,7 +29,7 @@ def share_the_queue_fairly(demo: gr.Blocks, never_refused: set[str]) -> None:
     the stop of a training, that always get through)."""
     queue = demo._queue
     most_in_all = int(os.environ.get("S2S_VIZ_QUEUE_SIZE", "256"))
-    most_each = int(os.environ.get("S2S_VIZ_PENDING_PER_VISITOR", "24"))
+    most_each = int(os.environ.get("S2S_VIZ_PENDING_PER_VISITOR", "32"))
     queue.max_size = None  # counted here instead, where a Stop can be let through
     joining = queue.push
 
