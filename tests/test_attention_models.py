@@ -302,7 +302,9 @@ def test_inside_a_shipped_transformer_block_and_the_papers_sizes():
     figure, table, sizes = block_inside("transformer-char-en-fr", "I am cold.", 1, 2)
     assert len(table) == 7 and table.columns[1] == "|x| of 'a' (2)"
     assert figure.data[0].z.shape == (7, len("I am cold."))
-    assert sizes.set_index("size").loc["d_model", "the paper (base)"] == 512
+    spec = s2s_viz.load("transformer-char-en-fr").model.spec  # the model's column is the loaded model's own
+    shown = sizes.set_index("size")["transformer-char-en-fr"]
+    assert (shown["d_model"], shown["d_ff"]) == (spec.d_model, spec.d_ff) and shown["d_model"] != 512
     with pytest.raises(type(refuse("x")), match="block must be in 0..2"):
         block_inside("transformer-char-en-fr", "I am cold.", 5, 0)
     with pytest.raises(type(refuse("x")), match="character must be in 0..9"):
@@ -310,6 +312,9 @@ def test_inside_a_shipped_transformer_block_and_the_papers_sizes():
     paper = next(name for name in WHAT if "paper" in name)
     _, config = make_config(paper, "toy:dates", "paper-size", 1, 64, 0.001, 128, 2, 1.0, 1000)
     assert config.model == PAPER_TRANSFORMER  # the form's size and layers do not shrink it
+    from s2s_viz.training import estimate_parameters
+
+    assert estimate_parameters(config, 100, 100) > 40_000_000  # the base model's tens of millions of weights
 
 
 SENTENCES = [
