@@ -110,6 +110,8 @@ def make_config(
     ``ValueError`` (``CheckpointError`` for a bad name) with a sentence that says what to change."""
     if what not in WHAT:
         raise ValueError(f"choose what to train: one of {', '.join(WHAT)}")
+    if data not in DATA:
+        raise ValueError(f"choose the data to train on: one of {', '.join(DATA)}")
     kind, architecture, model = WHAT[what]
     model = dict(model)
     level = model.pop("level", "char")

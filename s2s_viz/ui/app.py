@@ -62,17 +62,32 @@ def without_reset_buttons(demo: gr.Blocks) -> None:
 
 def _refusing(block, preprocess):
     numeric = isinstance(block, (gr.Number, gr.Slider))
+    choosing = isinstance(block, (gr.Radio, gr.Dropdown))
+    several = getattr(block, "multiselect", False)
 
     @functools.wraps(preprocess)
     def checked(payload):
+        name = english(block.label) or "this field"
+        shown = str(payload)[:40]
+        # a value of the wrong kind is refused before Gradio turns it into another (a list into its text)
+        if isinstance(block, gr.Textbox) and payload is not None and not isinstance(payload, str):
+            raise refuse(f"{name} needs text, got {type(payload).__name__}")
+        if choosing and payload is not None:
+            if several and not isinstance(payload, list):
+                raise refuse(f"{name} needs a list of choices, got {type(payload).__name__}")
+            if not several and not isinstance(payload, (str, int, float)):
+                raise refuse(f"{name} needs one choice, got {type(payload).__name__}")
         try:
             return preprocess(payload)
         except gr.Error as error:
+            if choosing and "not in the list of choices" in error.message:
+                allowed = ", ".join(str(choice[1] if isinstance(choice, tuple) else choice) for choice in block.choices)
+                raise refuse(f"{name}: {shown!r} is not one of {allowed[:300]}") from None
             raise refuse(error.message) from None
         except (TypeError, ValueError):
             if not numeric:
                 raise
-            raise refuse(f"{english(block.label) or 'this field'} needs a number, got {str(payload)[:40]!r}") from None
+            raise refuse(f"{name} needs a number, got {shown!r}") from None
 
     return checked
 

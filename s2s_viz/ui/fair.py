@@ -5,6 +5,7 @@ trainings filled it, and every endpoint of every visitor then answered "Queue is
 request is counted against its visitor before it joins the queue: at most ``S2S_VIZ_PENDING_PER_VISITOR`` (32: a
 page opening fires a dozen at once) waiting or running per visitor, at most one training waiting or running per
 visitor, and at most ``S2S_VIZ_QUEUE_SIZE`` (256) in all; a Stop is never refused. Nothing already queued is lost.
+Within a line, visitors take turns: one visitor's backlog does not hold up another visitor's single request.
 
 A refused request still joins (Gradio's answer to a request it does not take loses the reason on the way to the
 page and to ``gradio_client``), but in a line of its own that nothing waits in, where its function answers at once
@@ -46,9 +47,24 @@ def share_the_queue_fairly(demo: gr.Blocks, never_refused: set[str]) -> None:
         joined, event_id, state = await joining(body, request, username)
         if refusal and joined:
             _answer_at_once(queue, event_id, refusal)
+        elif joined and fn.concurrency_id in queue.event_queue_per_concurrency_id:
+            _take_turns(queue.event_queue_per_concurrency_id[fn.concurrency_id])
         return joined, event_id, state
 
     queue.push = push
+
+
+def _take_turns(line) -> None:
+    """Visitors take turns in a line: each one's first waiting request before anyone's second, and so on (in the
+    order they came, within a turn), so one visitor's backlog does not hold up another's single request. (No await
+    here: the line is not touched by anything else meanwhile.)"""
+    turns: dict[str | None, int] = {}
+    ranked = []
+    for arrival, event in enumerate(line.queue):
+        visitor = visitor_from(event.request, event.session_hash)
+        turns[visitor] = turns.get(visitor, -1) + 1
+        ranked.append((turns[visitor], arrival, event))
+    line.queue[:] = [event for _, _, event in sorted(ranked, key=lambda item: item[:2])]
 
 
 def _answer_at_once(queue, event_id: str, refusal: str) -> None:

@@ -89,6 +89,10 @@ def _as_visitor(fn):
                     item = next(running)
                 except StopIteration:
                     return
+                except gr.Error:
+                    raise
+                except Exception as error:  # noqa: BLE001 - see _unexpected
+                    raise _unexpected(fn, error) from error
                 finally:
                     VISITOR.reset(token)
                 yield item
@@ -101,6 +105,10 @@ def _as_visitor(fn):
         token = VISITOR.set(current_visitor())
         try:
             return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except Exception as error:  # noqa: BLE001 - see _unexpected
+            raise _unexpected(fn, error) from error
         finally:
             VISITOR.reset(token)
 
@@ -114,3 +122,14 @@ def _refused_as_it_joined() -> None:
     refusal = refusal_for_this_event()
     if refusal:
         raise refuse(refusal)
+
+
+def _unexpected(fn, error: Exception) -> Exception:
+    """What is not a refusal (a fault of ours, or a value no check caught) is logged with its traceback on the
+    server and answered with a sentence: no exception text or server path reaches the visitor."""
+    import logging
+
+    from .common import refuse
+
+    logging.getLogger("s2s_viz.ui").exception("unexpected %s in %s", type(error).__name__, fn.__name__)
+    return refuse(f"this request could not be answered ({type(error).__name__}); the server has logged it")

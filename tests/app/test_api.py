@@ -465,3 +465,26 @@ def test_the_api_reads_as_words(client):
     translation = client.predict(TRANSLATOR, "I am cold.", "greedy", 4, 1.0, 0, api_name="/translate")[0]
     written = client.predict(3, api_name="/replay")[0]
     assert written == translation[:4], (written, translation)  # steps 0-3: the first four characters
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "data", "said"),
+    [
+        ("/translate", [["x"], "Hi.", "greedy", 4, 1.0, 0], "needs one choice, got list"),
+        ("/translate", [TRANSLATOR, ["a"], "greedy", 4, 1.0, 0], "needs text, got list"),
+        ("/translate", [TRANSLATOR, {"a": 1}, "greedy", 4, 1.0, 0], "needs text, got dict"),
+        ("/translate", [TRANSLATOR, "Hi.", "nope", 4, 1.0, 0], "'nope' is not one of greedy, beam, sample"),
+        ("/compare", [TRANSLATOR, "Hi.", "greedy", 4, 1.0, 0], "needs a list of choices, got str"),
+        (
+            "/train",
+            ["translator: LSTM seq2seq", None, "x", 1, 64, 0.005, 16, 1, 1.0, 300, "same", "concat", "both", "7"],
+            "choose the data to train on",
+        ),
+    ],
+)
+def test_values_of_the_wrong_kind_get_the_apps_own_sentence(client, endpoint, data, said):
+    with pytest.raises(AppError) as refused:
+        client.predict(*data, api_name=endpoint)
+    message = str(refused.value)
+    assert said in message, message
+    assert not any(python in message for python in ("unhashable", "NoneType", "<class", "Traceback", "/tmp/"))

@@ -69,7 +69,7 @@ def test_one_training_per_visitor_and_a_full_queue_never_blocks_the_others(app_u
     flood = [greedy.submit(models, sentence, "beam", 8, 1.0, 0, api_name="/compare") for _ in range(60)]
     started = time.monotonic()
     assert other.predict("attention-char-en-fr", "I am cold.", "greedy", 4, 1.0, 0, api_name="/translate")[0]
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 15  # its turn comes before the flood's backlog
     refused = 0
     for job in flood:
         try:
