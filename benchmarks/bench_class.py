@@ -34,7 +34,7 @@ from s2s_viz.bench import free_ports, write_result  # noqa: E402
 
 SENTENCES = ["I am cold.", "Go away!", "We won.", "Tom is happy.", "Where is the station?", "It's raining."]
 FORCING = [("Tom is wise.", "Tom est raisonnable."), ("I'm alive.", "Je suis en vie.")]
-LONG_TRAINING = ("translator: LSTM seq2seq", "toy:reverse", "class-bench-long", 50, 32, 0.005, 16, 1, 1.0, 3000)
+LONG_TRAINING = ("translator: LSTM seq2seq", "toy:reverse", "class-bench-long", 50, 32, 0.005, 64, 1, 1.0, 20000)
 
 
 def actions(rng: random.Random, model: str):

@@ -58,7 +58,8 @@ class CompressedAssets:
                 return
             body = b"".join(message.get("body", b"") for message in messages[1:])
             packed = await anyio.to_thread.run_sync(_compress, body, encoding)
-            dropped = {b"content-length", b"content-encoding", b"transfer-encoding", b"vary"}
+            # a cookie set for one reader is never served from the cache to another
+            dropped = {b"content-length", b"content-encoding", b"transfer-encoding", b"vary", b"set-cookie"}
             headers = [(key, value) for key, value in start["headers"] if key.lower() not in dropped]
             headers += [
                 (b"content-encoding", encoding.encode()),

@@ -26,7 +26,9 @@ class VisitorCookie:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or VISITOR_PATTERN.fullmatch(_cookie(scope) or ""):
+        # the page's script and style files are the same for everyone (and cached as such): no cookie with them
+        static = "/assets/" in scope.get("path", "")
+        if scope["type"] != "http" or static or VISITOR_PATTERN.fullmatch(_cookie(scope) or ""):
             await self.app(scope, receive, send)
             return
         visitor = secrets.token_hex(16)

@@ -100,3 +100,18 @@ def test_a_published_model_is_everyones_to_use_and_its_trainers_alone_to_delete(
     for client in (trainer, classmate):
         with pytest.raises(AppError, match="unknown model 'shared-model'"):
             client.predict("shared-model", "abc", "greedy", 4, 1.0, 0, api_name="/translate")
+
+
+def test_every_new_browser_gets_its_own_visitor_and_no_shared_file_carries_one(app_url, app_log):
+    """The page gives each new reader a cookie of their own; the page's script files (compressed once and served to
+    everyone from memory after the warm-up) carry none, or every reader would be handed one reader's id."""
+    import urllib.request
+
+    from s2s_viz.ui.page import figure_assets
+
+    wait_until(lambda: "page files compressed ahead" in app_log.read_text(), 240, "the compression", every=0.5)
+    cookies = [urllib.request.urlopen(app_url, timeout=30).headers.get("set-cookie", "") for _ in range(2)]
+    assert all(cookie.startswith("s2s_visitor=") for cookie in cookies) and cookies[0] != cookies[1]
+    request = urllib.request.Request(app_url + "assets/" + figure_assets()[0], headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert answer.headers.get("content-encoding") == "gzip" and answer.headers.get("set-cookie") is None
