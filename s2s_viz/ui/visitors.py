@@ -5,6 +5,7 @@ visitor's trainings in its own folder and lists them for it alone."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import inspect
@@ -78,6 +79,9 @@ def each_visitor_apart(demo: gr.Blocks) -> None:
             block_fn.fn = _as_visitor(block_fn.fn)
 
 
+_DONE = object()
+
+
 def _as_visitor(fn):
     if inspect.isgeneratorfunction(fn):
 
@@ -86,17 +90,10 @@ def _as_visitor(fn):
             _refused_as_it_joined()
             running = fn(*args, **kwargs)
             while True:
-                token = VISITOR.set(current_visitor())  # each step may run in another worker thread
-                try:
-                    item = next(running)
-                except StopIteration:
+                with _answering(fn):  # each step may run in another worker thread
+                    item = next(running, _DONE)
+                if item is _DONE:
                     return
-                except gr.Error:
-                    raise
-                except Exception as error:  # noqa: BLE001 - see _unexpected
-                    raise _unexpected(fn, error) from error
-                finally:
-                    VISITOR.reset(token)
                 yield item
 
         return streamed
@@ -104,17 +101,24 @@ def _as_visitor(fn):
     @functools.wraps(fn)
     def answered(*args, **kwargs):
         _refused_as_it_joined()
-        token = VISITOR.set(current_visitor())
-        try:
+        with _answering(fn):
             return fn(*args, **kwargs)
-        except gr.Error:
-            raise
-        except Exception as error:  # noqa: BLE001 - see _unexpected
-            raise _unexpected(fn, error) from error
-        finally:
-            VISITOR.reset(token)
 
     return answered
+
+
+@contextlib.contextmanager
+def _answering(fn):
+    """Run a step of ``fn`` as the request's visitor; what is not a refusal becomes one (``_unexpected``)."""
+    token = VISITOR.set(current_visitor())
+    try:
+        yield
+    except gr.Error:
+        raise
+    except Exception as error:  # noqa: BLE001 - see _unexpected
+        raise _unexpected(fn, error) from error
+    finally:
+        VISITOR.reset(token)
 
 
 def _refused_as_it_joined() -> None:
