@@ -122,6 +122,24 @@ def publish(name: str) -> Path:
     return class_dir() / f"{name}.keras"
 
 
+def copy_model(weights: str | Path, directory: str | Path, name: str) -> Path:
+    """Copy the saved model ``weights`` (``.keras``, with its card beside it) into ``directory`` as ``name``: the card
+    names it so; the weights, and so their hash, stay the same. The folder's quotas hold after it (as after a save)."""
+    import shutil
+
+    check_name(name)
+    source, directory = Path(weights), Path(directory)
+    card = read_card(source.with_suffix(".json"))
+    card.pop("unknown_fields", None)
+    card["name"] = name
+    target = directory / f"{name}.keras"
+    _atomic_write_bytes(target, lambda path: shutil.copyfile(source, path))
+    text = json.dumps(card, indent=2, ensure_ascii=False)
+    _atomic_write_bytes(target.with_suffix(".json"), lambda path: path.write_text(text, encoding="utf-8"))
+    prune_user_models(keep=name, directory=directory)
+    return target
+
+
 def delete(name: str) -> list[str]:
     """Delete the current visitor's model ``name``, and its published copy if they published it; returns where from.
     Another visitor's model, a published one of another trainer and a shipped one are out of reach."""
@@ -264,8 +282,19 @@ def _check_keras_file(path: Path) -> None:
             )
 
 
+_CARDS: dict[str, tuple[tuple, dict]] = {}  # path -> (its file's identity, the parsed card); as many as cards on disk
+
+
 def read_card(path: Path) -> dict:
+    """The card at ``path`` (a copy: callers may change it). Parsed once per version of the file (the pickers and
+    every request list the models; a save replaces the file, so its inode and time change)."""
+    path = Path(path)
     try:
+        stat = path.stat()
+        identity = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        known = _CARDS.get(str(path))
+        if known is not None and known[0] == identity:
+            return dict(known[1])
         card = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise CheckpointError(f"{path}: unreadable card ({error})") from error
@@ -275,7 +304,10 @@ def read_card(path: Path) -> dict:
     if missing:
         raise CheckpointError(f"{path}: the card lacks {', '.join(missing)}")
     card["unknown_fields"] = sorted(set(card) - KNOWN_CARD_FIELDS - {"unknown_fields"})
-    return card
+    if len(_CARDS) > 4096:  # folders emptied and refilled many times: start again rather than grow
+        _CARDS.clear()
+    _CARDS[str(path)] = (identity, card)
+    return dict(card)
 
 
 def resolve(name_or_path: str | Path) -> tuple[Path, Path]:

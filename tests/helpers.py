@@ -41,3 +41,22 @@ def wait_until(condition, timeout: float, what: str = "the condition", every: fl
         if time.monotonic() > deadline:
             raise AssertionError(f"after {timeout:g} s, still waiting for {what}")
         pause.wait(every)
+
+
+def small_config(**overrides):
+    """A translator's training settings of a second or two: the copy task, a small LSTM."""
+    from s2s_viz.training import TranslatorTrainConfig
+
+    settings = dict(
+        name="small",
+        data="toy:copy",
+        toy_count=640,
+        validation_pairs=64,
+        epochs=2,
+        batch_size=64,
+        learning_rate=0.01,
+        max_source_length=12,
+        max_target_length=12,
+        model={"latent_dim": 16},
+    )
+    return TranslatorTrainConfig(**{**settings, **overrides})

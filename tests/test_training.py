@@ -10,25 +10,10 @@ import warnings
 import keras
 import numpy as np
 import pytest
+from helpers import small_config
 
 import s2s_viz
 from s2s_viz.training import BucketBatches, TrainingError, TranslatorTrainConfig, train_translator
-
-
-def small_config(**overrides) -> TranslatorTrainConfig:
-    settings = dict(
-        name="small",
-        data="toy:copy",
-        toy_count=640,
-        validation_pairs=64,
-        epochs=2,
-        batch_size=64,
-        learning_rate=0.01,
-        max_source_length=12,
-        max_target_length=12,
-        model={"latent_dim": 16},
-    )
-    return TranslatorTrainConfig(**{**settings, **overrides})
 
 
 def test_batches_are_reshuffled_every_epoch_and_cover_every_pair():

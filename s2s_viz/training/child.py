@@ -43,10 +43,18 @@ def main() -> int:
 
     threading.Thread(target=listen, name="s2s-viz-stop-listener", daemon=True).start()
 
+    gone = []  # the app closed its end: nobody to report to; the training stops at its next batch
+
     def emit(event: dict) -> None:
         with lock:
-            pickle.dump(event, events, protocol=pickle.HIGHEST_PROTOCOL)
-            events.flush()
+            if gone:
+                return
+            try:
+                pickle.dump(event, events, protocol=pickle.HIGHEST_PROTOCOL)
+                events.flush()
+            except (BrokenPipeError, OSError):
+                gone.append(True)
+                stop.set()
 
     try:
         trainer(*args, on_event=emit, stop=stop, **kwargs)
@@ -54,7 +62,10 @@ def main() -> int:
         emit({"type": "error", "message": f"{error.__class__.__name__}: {error}"})
     finally:
         emit({"type": "finished"})
-        events.close()
+        try:
+            events.close()
+        except OSError:
+            pass  # the app has gone
     return 0
 
 

@@ -20,7 +20,7 @@ import gradio as gr
 
 from .visitors import visitor_from
 
-TRAINING = "train"  # the concurrency id every training shares (the Train tab's and the forcing experiment's)
+TRAININGS = {"train", "forcing-experiment"}  # the concurrency ids of the Train tab's trainings and the experiment
 REFUSED = "s2s-refused"  # the line a refused request is moved to: no limit, so it is answered at once
 _refusals: dict[str, str] = {}  # event id -> the refusal its function raises
 
@@ -97,7 +97,7 @@ def _refusal(queue, fn, visitor: str | None, most_each: int, most_in_all: int) -
     if visitor is None:
         return None
     mine = [event for event in waiting + running if visitor_from(event.request, event.session_hash) == visitor]
-    if fn.concurrency_id == TRAINING and any(event.fn.concurrency_id == TRAINING for event in mine):
+    if fn.concurrency_id in TRAININGS and any(event.fn.concurrency_id in TRAININGS for event in mine):
         return "you already have a training waiting or running: stop it, or wait for it to end, before the next"
     if len(mine) >= most_each:
         return f"you have {len(mine)} requests waiting already: wait for them to finish"

@@ -125,7 +125,7 @@ def build() -> list:
             [experiment_curves, experiment_status],
             api_name="forcing_experiment",
             concurrency_limit=1,
-            concurrency_id="train",
+            concurrency_id="forcing-experiment",
         )
     shareable("forcing", model=model, source=source, reference=reference)
     exporter("forcing", forcing=figure, steps=table, experiment=experiment_curves)

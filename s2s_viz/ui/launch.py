@@ -9,12 +9,25 @@ import gradio as gr
 from .assets import app_options
 from .i18n import translations
 from .page import STYLE, head
+from .train import FOLLOWERS
 from .warm_up import warm_up_in_background
+
+# Gradio keeps each page's session (about 0.5 MB here: a copy of every component's settings) until this many newer
+# ones push it out; its default, 10,000, would let API calls that name no session take gigabytes.
+SESSIONS = int(os.environ.get("S2S_VIZ_SESSIONS", "400"))
 
 
 def launch_options() -> dict:
-    """What ``launch`` needs besides the address: the translations, the page's style and script, the middleware."""
-    return {"i18n": translations(), "css_paths": [STYLE], "head": head(), "app_kwargs": app_options()}
+    """What ``launch`` needs besides the address: the translations, the page's style and script, the middleware, the
+    bound on sessions kept."""
+    return {
+        "i18n": translations(),
+        "css_paths": [STYLE],
+        "head": head(),
+        "app_kwargs": app_options(),
+        "state_session_capacity": SESSIONS,
+        "max_threads": 40 + FOLLOWERS,  # Gradio's 40, and one for each training that waits in the line
+    }
 
 
 def serve(demo: gr.Blocks) -> None:

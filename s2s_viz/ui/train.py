@@ -13,7 +13,7 @@ import pandas as pd
 from s2s_viz import checkpoints, viz
 from s2s_viz.machine import device_description
 from s2s_viz.models.birnn import MERGE_MODES
-from s2s_viz.training import TrainingProcess, recipes, train_digits, train_translator
+from s2s_viz.training import TrainingProcess, line, recipes, train_digits, train_translator
 from s2s_viz.training.recipes import DATA, TRY_THIS, WHAT, WHAT_KEYS, max_training_seconds
 
 from . import own_models
@@ -22,6 +22,11 @@ from .export import exporter
 from .i18n import t
 from .links import shareable
 from .tempfiles import fresh_folder
+
+# the server's trainings: S2S_VIZ_TRAININGS at once (1); the same settings asked by several visitors train once
+LINE = line.TrainingLine(int(os.environ.get("S2S_VIZ_TRAININGS", "1")), default_estimate_s=max_training_seconds())
+# visitors whose trainings wait in LINE (each holds a thread while it waits); more wait in Gradio's queue
+FOLLOWERS = int(os.environ.get("S2S_VIZ_TRAINING_FOLLOWERS", "32"))
 
 INTRO = """**Train a real model here, on this machine.** Pick what to train and on which data, press *Start*
 and watch the loss fall; sample outputs refresh after every epoch. *Stop* ends training at the next batch
@@ -71,11 +76,14 @@ def train(
     are ``recipes.make_config``'s (the API names them so); ``session`` is the visitor's own state."""
     form = (what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs)
     kind, config = make_config(*form, backward_cell, merge_mode, directions, patch_size)
-    if kind == "digits":
-        run = TrainingProcess(train_digits, config, checkpoints.own_dir())
-    else:
-        sample_sources = recipes.SAMPLE_SOURCES.get(config.data, [])
-        run = TrainingProcess(train_translator, config, checkpoints.own_dir(), sample_sources=sample_sources)
+    run = LINE.follow(
+        line.key_of(kind, config),
+        functools.partial(_start, kind, config),
+        checkpoints.own_dir(),
+        config.name,
+        kind=f"{kind}:{config.architecture}",
+        work=line.work_of(config),
+    )
     session["run"] = run
     device = device_description()
     series: dict[str, tuple[list, list]] = {
@@ -87,9 +95,18 @@ def train(
     status, samples, attention, download = f"Starting on {device}… {size_line(config)}", pd.DataFrame(), None, None
     last_yield = 0.0
     try:
-        for event in run.iter_events():
+        for event in run.events():
             kind_of_event = event["type"]
-            if kind_of_event == "batch":
+            if kind_of_event == "quiet":  # nothing new: no update, but the page's Stop or leaving is heard
+                yield (gr.skip(),) * 5
+                continue
+            if kind_of_event == "waiting":
+                status = waiting_line(event, LINE.shared_by(run))
+            elif kind_of_event == "starting":
+                status = f"Starting on {device}… {size_line(config)}"
+                if LINE.shared_by(run) > 1:
+                    status += f" {together(LINE.shared_by(run))}"
+            elif kind_of_event == "batch":
                 x = event["epoch"] - 1 + event["batch"] / event["steps_per_epoch"]
                 # the mean over the batches since the last point: it runs on across epochs (Keras's own running
                 # mean starts afresh each epoch, which would draw a drop at every epoch boundary)
@@ -123,13 +140,17 @@ def train(
                         title=f"attention after epoch {event['epoch']}: {first['source']}",
                     )
                 status = f"**Epoch {event['epoch']} done** in {event['elapsed_s']:.0f} s on {device}; checkpoint saved."
+                if LINE.shared_by(run) > 1:
+                    status += f" {together(LINE.shared_by(run))}"
             elif kind_of_event in ("done", "stopped"):
                 why = f" ({event['reason']})" if event.get("reason") else ""
                 ended = "Stopped" if kind_of_event == "stopped" else "Finished"
                 status = f"**{ended}**{why}. Model `{config.name}` is saved and listed in every tab."
                 if not event.get("checkpoint"):  # stopped before the first epoch ended
                     status = f"**{ended}**{why} before the first epoch ended: no model was saved."
-                download = _downloadable(event.get("checkpoint"))
+                elif run.copy is None:
+                    status = f"**{ended}**{why}, but {run.copy_error or 'your copy of the model was not written'}."
+                download = _downloadable(run.copy)
             elif kind_of_event == "error":
                 status = f"**Training failed:** {event['message'].rstrip('. ')}."
                 if series["validation loss"][0] or series["validation accuracy"][0]:  # an epoch ended: it is kept
@@ -139,9 +160,31 @@ def train(
                 last_yield = now
                 yield status, viz.live_curves(series, f"{config.name}: {what}"), samples, attention, download
     finally:
-        run.close()  # the client left, or training ended: either way the slot is freed
+        run.stop()  # the page left, or training ended: the run goes on only for those who still follow it
         session.pop("run", None)
     yield status, viz.live_curves(series, f"{config.name}: {what}"), samples, attention, download
+
+
+def _start(kind: str, config, folder):
+    """The training of ``config`` in a process of its own, saving into ``folder`` (the line's; each follower gets a
+    copy in its own folder)."""
+    if kind == "digits":
+        return TrainingProcess(train_digits, config, folder)
+    return TrainingProcess(train_translator, config, folder, sample_sources=recipes.SAMPLE_SOURCES.get(config.data, []))
+
+
+def waiting_line(event: dict, shared_by: int) -> str:
+    """A waiting training's status: its place, and when it should start."""
+    ahead = event["ahead"]
+    line_text = f"**Waiting:** {ahead} training{'s' if ahead != 1 else ''} ahead of yours"
+    minutes = event["starts_in_s"] / 60
+    when = "in under a minute" if minutes < 1 else f"in about {minutes:.0f} min"
+    text = f"{line_text}; yours should start {when} (from the times this server measured)."
+    return text + (f" {together(shared_by)}" if shared_by > 1 else "")
+
+
+def together(shared_by: int) -> str:
+    return f"{shared_by} visitors asked for these same settings: one run trains for all, and each gets a copy."
 
 
 def preview(what: str, data: str):
@@ -157,7 +200,9 @@ def stop(session: dict):
     run = (session or {}).get("run")
     if run is None:
         return "Nothing is training."
-    run.stop.set()
+    run.stop()
+    if run.last_checkpoint() is None:
+        return "Stopping before the first epoch ended: no model is saved."
     return "Stopping at the next batch; the last completed epoch is kept."
 
 
@@ -175,8 +220,9 @@ def whole_number(value: int, low: int, high: int, label, elem_id: str) -> gr.Num
 
 def device_line() -> str:
     return (
-        f"Device: **{device_description()}**. One training runs at a time on this server; others wait in the "
-        f"queue. Each training is limited to {max_training_seconds():.0f} s."
+        f"Device: **{device_description()}**. {LINE.slots} training{'s run' if LINE.slots > 1 else ' runs'} at a "
+        f"time on this server; others wait in line, and the same settings asked by several visitors train once. "
+        f"Each training is limited to {max_training_seconds():.0f} s."
     )
 
 
@@ -279,7 +325,7 @@ def build(pickers) -> None:
         [*form, session],
         [status, curves, samples, attention, download],
         api_name="train",
-        concurrency_limit=int(os.environ.get("S2S_VIZ_TRAININGS", "1")),
+        concurrency_limit=FOLLOWERS,
         concurrency_id="train",
     )
     alive(preview, [what, data], [curves, samples], live=(what, data))

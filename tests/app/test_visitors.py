@@ -115,3 +115,30 @@ def test_every_new_browser_gets_its_own_visitor_and_no_shared_file_carries_one(a
     request = urllib.request.Request(app_url + "assets/" + figure_assets()[0], headers={"Accept-Encoding": "gzip"})
     with urllib.request.urlopen(request, timeout=30) as answer:
         assert answer.headers.get("content-encoding") == "gzip" and answer.headers.get("set-cookie") is None
+
+
+def test_the_same_training_asked_by_two_visitors_runs_once_and_a_third_is_told_its_place(app_url, app_user_models):
+    """Two visitors press Train with the same settings (their own names): one run trains for both, each gets a copy
+    in their own folder. A third, with other settings, waits: told how many trainings are ahead and when it starts."""
+    import json
+
+    first, second, third = (Client(app_url, verbose=False) for _ in range(3))
+    same = ("translator: LSTM seq2seq", "toy:copy", 2, 32, 0.005, 16, 1, 1.0, 2000)
+    job = first.submit(*same[:2], "ours-first", *same[2:], api_name="/train")
+    wait_until(job.outputs, 120, "the first visitor's training running")
+    joined = second.submit(*same[:2], "ours-second", *same[2:], api_name="/train")
+    other = third.submit("translator: LSTM seq2seq", "toy:reverse", "theirs", 1, 64, 0.004, 8, 1, 1.0, 100,
+                         api_name="/train")  # fmt: skip
+    wait_until(other.outputs, 60, "the third visitor's first line")
+    assert "Waiting:** 1 training ahead of yours; yours should start" in other.outputs()[0][0]
+    for running in (job, joined, other):
+        running.result(timeout=300)
+    said = [output[0] for output in joined.outputs()]
+    assert any("2 visitors asked for these same settings" in line for line in said), said
+    assert "Finished" in said[-1] and "Finished" in job.outputs()[-1][0] and "Finished" in other.outputs()[-1][0]
+    cards = [json.loads(next(app_user_models.glob(f"visitors/*/{name}.json")).read_text())
+             for name in ("ours-first", "ours-second")]  # fmt: skip
+    assert [card["name"] for card in cards] == ["ours-first", "ours-second"]
+    assert cards[0]["weights_sha256"] == cards[1]["weights_sha256"] and cards[0]["created"] == cards[1]["created"]
+    for client, name in ((first, "ours-first"), (second, "ours-second")):
+        assert client.predict(name, "abc", "greedy", 4, 1.0, 0, api_name="/translate")[0] is not None
