@@ -8,7 +8,7 @@ print([m.name for m in s2s_viz.list_models()])
 
 from __future__ import annotations
 
-import functools
+import collections
 import os
 import threading
 
@@ -67,11 +67,26 @@ def load(name_or_path):
 
 
 _loading = threading.Lock()
+# the models kept loaded: the most recently used first out last; at most 16, and at most S2S_VIZ_LOADED_BYTES of
+# checkpoint files (1 GiB; the weights in memory take about as much), so a class's own models cannot fill the memory
+_LOADED: collections.OrderedDict = collections.OrderedDict()  # (path, stamp) -> (model, bytes)
 
 
-@functools.lru_cache(maxsize=16)
 def _load_cached(path: str, stamp: str):
-    return load(path)
+    key = (path, stamp)
+    if key in _LOADED:
+        _LOADED.move_to_end(key)
+        return _LOADED[key][0]
+    model = load(path)
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        size = 0
+    _LOADED[key] = (model, size)
+    most = int(os.environ.get("S2S_VIZ_LOADED_BYTES", str(2**30)))
+    while len(_LOADED) > 1 and (len(_LOADED) > 16 or sum(size for _, size in _LOADED.values()) > most):
+        _LOADED.popitem(last=False)
+    return model
 
 
 def loaded(name: str, kind: str = "translator"):

@@ -177,3 +177,17 @@ def test_a_card_whose_model_settings_differ_from_the_weights_is_refused(tmp_path
     (tmp_path / "liar.json").write_text(json.dumps(card))
     with pytest.raises(CheckpointError, match=r"does not describe its model \(latent_dim: card 128, weights 256\)"):
         s2s_viz.load(str(tmp_path / "liar.keras"))
+
+
+def test_the_models_kept_loaded_are_bounded_in_bytes(monkeypatch):
+    """A model asked again is the one kept; past the byte bound the least recently used is let go."""
+    import s2s_viz
+
+    monkeypatch.setattr(s2s_viz, "_LOADED", type(s2s_viz._LOADED)())
+    monkeypatch.setenv("S2S_VIZ_LOADED_BYTES", str(1_000_000))  # both dates and blank models fit; a third does not
+    dates = s2s_viz.loaded("attention-dates")
+    assert s2s_viz.loaded("attention-dates") is dates
+    blank = s2s_viz.loaded("blank-bi-en", "blank")
+    assert s2s_viz.loaded("attention-dates") is dates and len(s2s_viz._LOADED) == 2
+    s2s_viz.loaded("blank-forward-en", "blank")  # the least recently used (the blank one) goes
+    assert len(s2s_viz._LOADED) == 2 and s2s_viz.loaded("blank-bi-en", "blank") is not blank
