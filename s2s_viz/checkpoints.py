@@ -262,13 +262,21 @@ def _walk_classes(node, found: list) -> None:
             _walk_classes(value, found)
 
 
-def _check_keras_file(path: Path) -> None:
-    """Refuse a ``.keras`` file that is not a Keras archive or names a class that is neither Keras's nor ours."""
+def keras_config(path: Path) -> dict:
+    """The model configuration a ``.keras`` archive holds, read without loading anything."""
     try:
         with zipfile.ZipFile(path) as archive:
             config = json.loads(archive.read("config.json"))
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError, EOFError) as error:
         raise CheckpointError(f"{path}: not a readable .keras file ({error.__class__.__name__}: {error})") from error
+    if not isinstance(config, dict):
+        raise CheckpointError(f"{path}: not a readable .keras file (its configuration is not an object)")
+    return config
+
+
+def _check_keras_file(path: Path) -> None:
+    """Refuse a ``.keras`` file that is not a Keras archive or names a class that is neither Keras's nor ours."""
+    config = keras_config(path)
     classes: list = []
     # compile_config is never read: models are loaded with compile=False.
     _walk_classes({key: value for key, value in config.items() if key != "compile_config"}, classes)

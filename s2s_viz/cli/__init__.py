@@ -1,4 +1,5 @@
-"""The ``s2s-viz`` command (also ``python -m s2s_viz``): train, translate, evaluate, bench, data stats, list."""
+"""The ``s2s-viz`` command (also ``python -m s2s_viz``): train, translate, evaluate, import, bench, data stats,
+list."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from .._version import __version__
 from ..bench import SAVE_ENV
 from .data_stats import cmd_data_stats
-from .models import cmd_evaluate, cmd_list, cmd_translate
+from .models import cmd_evaluate, cmd_import, cmd_list, cmd_translate
 from .train import _train_settings, cmd_train
 
 
@@ -123,6 +124,17 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--direction", default="en-fr", choices=["en-fr", "fr-en"])
     stats.add_argument("--json", action="store_true")
     stats.set_defaults(func=cmd_data_stats)
+
+    importing = commands.add_parser(
+        "import",
+        help="open a model of the keras-io lstm_seq2seq recipe (model.save('s2s_model.keras')) as a translator",
+    )
+    importing.add_argument("model", help="the .keras file")
+    importing.add_argument("--data", required=True, help="the data file it was trained on (fra.txt, spa.txt, ...)")
+    importing.add_argument("--samples", type=int, default=10000, help="the recipe's num_samples (default 10000)")
+    importing.add_argument("--name", required=True, help="the name it is listed under")
+    importing.add_argument("--output", default=None, help="folder for the checkpoint (default: the user model folder)")
+    importing.set_defaults(func=cmd_import)
 
     listing = commands.add_parser("list", help="shipped and user-trained models")
     listing.add_argument("--markdown", action="store_true", help="the shipped models as the README's table")

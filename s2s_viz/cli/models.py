@@ -169,3 +169,13 @@ def listing_table(infos) -> str:
         rows.append((info.name, info.kind, info.architecture, info.origin, task, figures))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[5] for row in rows)
+
+
+def cmd_import(args) -> int:
+    """A model of the keras-io ``lstm_seq2seq`` recipe, with the data file and sample count it was trained on."""
+    from ..importing import import_recipe
+
+    path = import_recipe(args.model, args.data, args.samples, args.name, args.output)
+    print(f"imported {Path(args.model).name} as {args.name}: {path}")
+    print(f"try it: s2s-viz translate --model {path if args.output else args.name} 'Go.'")
+    return 0

@@ -69,7 +69,8 @@ WHAT_KEYS = [
 ]  # their words' keys, in WHAT's order
 # "Attention is all you need", the base model (the form's size and layers are not used for it)
 PAPER_TRANSFORMER = dict(PAPER_BASE)
-DATA = ["toy:dates", "toy:reverse", "toy:copy", "fra (Tatoeba English-French)", "mnist"]
+OWN_DATA = "your file (uploaded below)"  # a visitor's own pairs: ``make_config(..., own_pairs=path)``
+DATA = ["toy:dates", "toy:reverse", "toy:copy", "fra (Tatoeba English-French)", "mnist", OWN_DATA]
 # The form's defaults: the Train tab's *try this*
 TRY_THIS = {
     "what": "translator: additive attention (bi-LSTM encoder)",
@@ -105,9 +106,12 @@ def make_config(
     merge_mode="concat",
     directions="both",
     patch_size="7",
+    own_pairs: str | None = None,
+    own_direction: str = "en-fr",
 ):
-    """``(kind, config)`` from the form's choices: the model's sizes derived, the settings validated. Raises
-    ``ValueError`` (``CheckpointError`` for a bad name) with a sentence that says what to change."""
+    """``(kind, config)`` from the form's choices: the model's sizes derived, the settings validated (``own_pairs``:
+    the path of a visitor's own file of pairs, for ``OWN_DATA``, read in ``own_direction``). Raises ``ValueError``
+    (``CheckpointError`` for a bad name) with a sentence that says what to change."""
     if what not in WHAT:
         raise ValueError(f"choose what to train: one of {', '.join(WHAT)}")
     if data not in DATA:
@@ -122,7 +126,7 @@ def make_config(
         raise ValueError(
             "digit models train on mnist: choose mnist as the data"
             if kind == "digits"
-            else "translators train on sentence pairs: choose a toy task or fra"
+            else "translators train on sentence pairs: choose a toy task, fra or your file"
         )
     fit = {
         "epochs": int(epochs),
@@ -140,7 +144,10 @@ def make_config(
             if architecture == "transformer"
             else {"teacher_forcing_ratio": float(teacher_forcing_ratio)}
         )
-        fra = data.startswith("fra")
+        own = data == OWN_DATA
+        if own and not own_pairs:
+            raise ValueError("upload your file of sentence pairs first (below the Start button)")
+        fra = data.startswith("fra") or own
         lengths = (
             {"max_source_length": 30, "max_target_length": 60}
             if fra
@@ -154,7 +161,8 @@ def make_config(
         config = TranslatorTrainConfig(
             name=name,
             architecture=architecture,
-            data="fra" if fra else data,
+            data=str(own_pairs) if own else "fra" if fra else data,
+            direction=own_direction if own else "en-fr",
             limit=int(pairs) if fra else None,
             toy_count=int(pairs),
             validation_pairs=500,

@@ -16,7 +16,7 @@ from s2s_viz.models.birnn import MERGE_MODES
 from s2s_viz.training import TrainingProcess, line, recipes, train_digits, train_translator
 from s2s_viz.training.recipes import DATA, TRY_THIS, WHAT, WHAT_KEYS, max_training_seconds
 
-from . import own_models
+from . import bring_your_own, own_models
 from .common import alive, refuse
 from .export import exporter
 from .i18n import t
@@ -35,10 +35,10 @@ can be downloaded. *Try this:* an attention model on `toy:dates` for 3 epochs (a
 writes 99% of held-out dates exactly), then open the Translate tab and type `27 November 2026`."""
 
 
-def make_config(*form):
+def make_config(*form, **own):
     """Training settings from the form (``recipes.make_config``); each refusal shown with its reason."""
     try:
-        return recipes.make_config(*form)
+        return recipes.make_config(*form, **own)
     except ValueError as error:
         raise refuse(str(error)) from error
 
@@ -70,15 +70,18 @@ def size_line(config) -> str:
 
 def train(
     what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs,
-    backward_cell, merge_mode, directions, patch_size, session,
+    backward_cell, merge_mode, directions, patch_size, own, session,
 ):  # fmt: skip
     """Stream a training: status, curves, samples, sample attention, the checkpoint to download. The form's fields
-    are ``recipes.make_config``'s (the API names them so); ``session`` is the visitor's own state."""
+    are ``recipes.make_config``'s (the API names them so); ``own`` the visitor's own pairs as last checked (the data
+    *your file*: ``bring_your_own.describe``); ``session`` is the visitor's own state."""
     form = (what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs)
-    kind, config = make_config(*form, backward_cell, merge_mode, directions, patch_size)
+    own = dict(own or {}) if data == recipes.OWN_DATA else {}
+    sample_sources = own.pop("samples", None)
+    kind, config = make_config(*form, backward_cell, merge_mode, directions, patch_size, **own)
     run = LINE.follow(
         line.key_of(kind, config),
-        functools.partial(_start, kind, config),
+        functools.partial(_start, kind, config, sample_sources),
         checkpoints.own_dir(),
         config.name,
         kind=f"{kind}:{config.architecture}",
@@ -165,12 +168,14 @@ def train(
     yield status, viz.live_curves(series, f"{config.name}: {what}"), samples, attention, download
 
 
-def _start(kind: str, config, folder):
+def _start(kind: str, config, sample_sources, folder):
     """The training of ``config`` in a process of its own, saving into ``folder`` (the line's; each follower gets a
-    copy in its own folder)."""
+    copy in its own folder); ``sample_sources`` translated after each epoch (None: the data set's own)."""
     if kind == "digits":
         return TrainingProcess(train_digits, config, folder)
-    return TrainingProcess(train_translator, config, folder, sample_sources=recipes.SAMPLE_SOURCES.get(config.data, []))
+    if sample_sources is None:
+        sample_sources = recipes.SAMPLE_SOURCES.get(config.data, [])
+    return TrainingProcess(train_translator, config, folder, sample_sources=sample_sources)
 
 
 def waiting_line(event: dict, shared_by: int) -> str:
@@ -240,7 +245,14 @@ def build(pickers) -> None:
             elem_id="train-what",
         )
         data = gr.Dropdown(
-            [(t("choice.fra", name), name) if name.startswith("fra") else name for name in DATA],
+            [
+                (t("choice.fra", name), name)
+                if name.startswith("fra")
+                else (t("choice.own_file", name), name)
+                if name == recipes.OWN_DATA
+                else name
+                for name in DATA
+            ],
             value=TRY_THIS["data"],
             label=t("label.data", "data"),
             elem_id="train-data",
@@ -320,17 +332,18 @@ def build(pickers) -> None:
     download = gr.File(label=t("label.download_the_checkpoint_keras", "download the checkpoint (.keras)"))
     session = gr.State({})
     form = [what, data, name, epochs, batch_size, learning_rate, size, layers, ratio, pairs, *digit_controls]
+    pickers_shown = [component for component, _, _ in pickers]
+    refresh = functools.partial(refreshed_pickers, pickers)
+    own = bring_your_own.build(refresh, pickers_shown)
     event = start.click(
         train,
-        [*form, session],
+        [*form, own, session],
         [status, curves, samples, attention, download],
         api_name="train",
         concurrency_limit=FOLLOWERS,
         concurrency_id="train",
     )
     alive(preview, [what, data], [curves, samples], live=(what, data))
-    pickers_shown = [component for component, _, _ in pickers]
-    refresh = functools.partial(refreshed_pickers, pickers)
     event.then(refresh, None, pickers_shown, api_visibility="private")
     Context.root_block.load(refresh, None, pickers_shown, api_visibility="private")  # this visitor's own models too
     mine = own_models.build(refresh, pickers_shown)

@@ -173,8 +173,11 @@ def _attention_of(name: str, result):
 
 
 def same_direction(names: list[str], reference: str | None) -> list[str]:
-    """The models that translate the way ``reference`` does (same source language), up to three."""
-    directions = {info.name: (info.card or {}).get("direction") for info in s2s_viz.list_models(kind="translator")}
+    """The models that translate the way ``reference`` does (the same direction of the same data), up to three."""
+    directions = {
+        info.name: ((info.card or {}).get("direction"), ((info.card or {}).get("data") or {}).get("source"))
+        for info in s2s_viz.list_models(kind="translator")
+    }
     return [name for name in names if directions.get(name) == directions.get(reference)][:MAX_COMPARED]
 
 

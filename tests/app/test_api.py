@@ -448,7 +448,7 @@ def test_the_api_reads_as_words(client):
     expected = {"/translate", "/replay", "/trace_states", "/compare", "/lay_out", "/corpus_cost", "/compare_forcing"}
     expected |= {"/forcing_experiment", "/mha", "/transformer_attention", "/transformer_block", "/positional_encoding"}
     expected |= {"/classify_digit", "/fill_blank", "/vit_attention", "/train", "/stop_training"}
-    expected |= {"/publish_model", "/delete_model"}
+    expected |= {"/publish_model", "/delete_model", "/check_pairs", "/import_model"}
     assert set(endpoints) == expected
     unnamed = re.compile(r"^(param|parameter|value)_\d+$|__i18n__|^$")
     for name, endpoint in endpoints.items():

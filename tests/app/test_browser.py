@@ -522,3 +522,47 @@ def test_fill_in_the_blank_compares_one_direction_with_both_from_a_link(browser,
     page.locator("#birnn-blank-summary").scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / "birnn-blank-en-US.png"), full_page=True)
     page.close()
+
+
+@pytest.mark.skipif(data_file("fra-eng/fra.txt") is None, reason="needs fra.txt under S2S_VIZ_DATA")
+def test_your_own_pairs_uploaded_in_the_page_train_a_model_that_translates(browser, app_url, tmp_path):
+    """A file of another layout (French first, an attribution column) uploaded in the Train tab, checked, trained
+    on as *your file*; the model then translates in the Translate tab."""
+    lines = []
+    with open(data_file("fra-eng/fra.txt"), encoding="utf-8") as source:
+        for line, _ in zip(source, range(3000), strict=False):
+            english, french = line.rstrip("\n").split("\t")[:2]
+            lines.append(f"{french}\t{english}\tCC-BY 2.0 (France)\n")
+    path = tmp_path / "fra-first.txt"
+    path.write_text("".join(lines), encoding="utf-8")
+    page = _open(browser, app_url + "?tab=train")
+    page.get_by_text("your own sentence pairs").click()
+    page.set_input_files("#train-own-file input[type=file]", str(path))
+    page.wait_for_function(
+        "document.querySelector('#train-own-report').innerText.includes('training pairs')", timeout=60_000
+    )
+    page.click("#train-data input")
+    page.get_by_role("option", name="your file (uploaded below)").click()
+    page.fill("#train-name textarea", "own-in-page")
+    page.fill("#train-epochs input", "1")
+    page.fill("#train-pairs input", "2000")
+    page.click("#train-start")
+    page.wait_for_function("document.querySelector('#train-status').innerText.includes('Finished')", timeout=240_000)
+    samples = page.inner_text("#train-curves ~ div, #train-status")
+    assert "no model was saved" not in samples
+    page.get_by_role("tab", name="Translate").click()
+    page.wait_for_function("document.querySelector('#translate-steps').textContent.includes('</s>')", timeout=60_000)
+    before = page.text_content("#translate-steps")  # the tab's first translation, by the default model
+    page.click("#translate-model input")
+    page.get_by_role("option", name="own-in-page").click()
+    page.fill("#translate-input textarea", "Merci !")
+    page.click("#translate-button")
+    page.wait_for_function(  # new steps, to the end symbol: the French sentence read by the model trained here
+        "([before]) => { const steps = document.querySelector('#translate-steps').textContent;"
+        " return steps !== before && steps.includes('</s>'); }",
+        arg=[before],
+        timeout=60_000,
+    )
+    assert page.input_value("#translate-model input") == "own-in-page"
+    assert "error" not in page.inner_text("#translate-notice").lower()
+    page.screenshot(path=str(SCREENSHOTS / "own-pairs-translate.png"), full_page=True)
