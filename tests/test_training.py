@@ -188,6 +188,7 @@ def test_the_train_tab_reports_a_nan(monkeypatch, user_models):
             "concat",
             "both",
             "7",
+            None,
             {},
         )
     )

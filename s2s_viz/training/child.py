@@ -17,7 +17,10 @@ import threading
 
 def main() -> int:
     events = os.fdopen(int(sys.argv[1]), "wb")
-    trainer, args, kwargs, threads, niceness = pickle.load(sys.stdin.buffer)
+    try:
+        trainer, args, kwargs, threads, niceness = pickle.load(sys.stdin.buffer)
+    except EOFError:  # a spare process whose app ended before giving it a job
+        return 0
     try:
         os.nice(niceness)  # the app's requests first
     except OSError:

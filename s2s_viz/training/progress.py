@@ -204,6 +204,58 @@ class _StopSignal:
         return self._set
 
 
+def _spawn():
+    """A training process, started: it loads TensorFlow and Keras, then waits for its job on stdin. Returns it and
+    the end of the pipe its events come from."""
+    import os
+    import subprocess
+    import sys
+
+    from . import child
+
+    read_fd, write_fd = os.pipe()
+    process = subprocess.Popen(
+        [sys.executable, "-c", child.COMMAND, str(write_fd)],
+        stdin=subprocess.PIPE,
+        pass_fds=(write_fd,),
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")},
+    )
+    os.close(write_fd)
+    return process, read_fd
+
+
+# One process started ahead, waiting for the next training (``keep_a_spare``: the app's choice): a training then
+# starts without the seconds of loading TensorFlow and Keras.
+_spares: dict = {"keep": False, "ready": None}
+_spare_lock = threading.Lock()
+
+
+def keep_a_spare(keep: bool = True) -> None:
+    """Keep one training process started ahead from now on (the app does: each training starts seconds sooner)."""
+    _spares["keep"] = keep
+    if keep:
+        threading.Thread(target=_make_spare, name="s2s-viz-spare-training-process", daemon=True).start()
+
+
+def _make_spare() -> None:
+    with _spare_lock:
+        ready = _spares["ready"]
+        if ready is None or ready[0].poll() is not None:
+            _spares["ready"] = _spawn()
+
+
+def _take_spare():
+    import os
+
+    with _spare_lock:
+        ready, _spares["ready"] = _spares["ready"], None
+    if ready is not None and ready[0].poll() is None:
+        return ready
+    if ready is not None:
+        os.close(ready[1])
+    return None
+
+
 class TrainingProcess(_Events):
     """``BackgroundTraining``'s interface, with the trainer in a process of its own at a lower priority and with
     bounded threads (``S2S_VIZ_TRAIN_THREADS``, default half the cores): a training in the app does not starve
@@ -216,21 +268,12 @@ class TrainingProcess(_Events):
     def __init__(self, trainer: Callable, *args, **kwargs):
         import os
         import pickle
-        import subprocess
-        import sys
-
-        from . import child
 
         threads = int(os.environ.get("S2S_VIZ_TRAIN_THREADS", max(1, (os.cpu_count() or 2) // 2)))
         niceness = int(os.environ.get("S2S_VIZ_TRAIN_NICENESS", "10"))
-        read_fd, write_fd = os.pipe()
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", child.COMMAND, str(write_fd)],
-            stdin=subprocess.PIPE,
-            pass_fds=(write_fd,),
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")},
-        )
-        os.close(write_fd)
+        self.process, read_fd = _take_spare() or _spawn()
+        if _spares["keep"]:
+            threading.Thread(target=_make_spare, name="s2s-viz-spare-training-process", daemon=True).start()
         self.events: queue.Queue = queue.Queue()
         self.stop = _StopSignal(self.process)
         self.result = None

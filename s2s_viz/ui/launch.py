@@ -6,6 +6,8 @@ import os
 
 import gradio as gr
 
+from s2s_viz.training.progress import keep_a_spare
+
 from .assets import app_options
 from .i18n import translations
 from .page import STYLE, head
@@ -34,6 +36,7 @@ def serve(demo: gr.Blocks) -> None:
     """Serve ``demo`` on GRADIO_SERVER_NAME:GRADIO_SERVER_PORT (0.0.0.0:7860 by default), computing every tab's
     try-this once the server answers."""
     warm_up_in_background(demo)
+    keep_a_spare()  # each training starts in a process that has loaded TensorFlow already
     demo.launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
