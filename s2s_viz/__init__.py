@@ -127,4 +127,22 @@ def _check_card_describes(model, card: dict, card_path) -> None:
         )
 
 
-__all__ = ["CheckpointError", "ModelInfo", "__version__", "default_translator", "list_models", "load", "loaded"]
+def __getattr__(name: str):
+    """``s2s_viz.figures``: the app's figures for a notebook, imported when first asked for (it brings plotly)."""
+    if name == "figures":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.figures")
+    raise AttributeError(f"module 's2s_viz' has no attribute {name!r}")
+
+
+__all__ = [
+    "CheckpointError",
+    "ModelInfo",
+    "__version__",
+    "default_translator",
+    "figures",
+    "list_models",
+    "load",
+    "loaded",
+]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
-from s2s_viz import explain, viz
+from s2s_viz import explain
+from s2s_viz.figures import mha_figures
 
 from .common import alive, check_text, edits, refuse
 from .export import exporter
@@ -51,31 +52,7 @@ def mha(
     head = int(head)
     if not 0 <= head < int(num_heads):
         raise refuse(f"show head must be in 0..{int(num_heads) - 1} for {int(num_heads)} heads, got {head}")
-    tokens = parts["tokens"]
-    diverging = {"zmid": 0, "colorscale": "RdBu"}  # scores and values: negative and positive around 0
-
-    def query_by_key(name: str, title: str, **style):
-        return viz.matrix_heatmap(parts[name][head], title, "key j", "query i", tokens, tokens, **style)
-
-    figures = [
-        query_by_key("raw_scores", f"1. raw scores Q Kᵀ (head {head})", **diverging),
-        query_by_key(
-            "scaled",
-            f"2. scaled by 1/√{int(key_dim)}" + (" and masked (grey: −∞)" if causal else ""),
-            hidden=parts["hidden"],
-            **diverging,
-        ),
-        query_by_key("probabilities", "3. softmax over keys: attention probabilities", hidden=parts["hidden"]),
-        viz.matrix_heatmap(
-            parts["weighted"][head],
-            f"4. weighted sum of values (this head's output, d_v = {parts['value_dim']})",
-            "dimension",
-            "query i",
-            None,
-            tokens,
-            **diverging,
-        ),
-    ]
+    figures = mha_figures(parts, head, bool(causal))
     summary = pd.DataFrame(
         [
             {"what": "Q, K per head (heads, positions, d_k)", "shape": str(parts["Q"].shape)},

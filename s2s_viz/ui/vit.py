@@ -5,6 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from s2s_viz import viz
+from s2s_viz.figures import vit_figures
 
 from .common import alive, edits, frame_follows, get_model, layer_and_head_sliders, model_picker, refuse
 from .digits_common import digit_input, input_controls
@@ -55,28 +56,9 @@ def vit_attention(
         raise refuse(f"block must be in 0..{blocks - 1} for {model_name}, got {layer}")
     if not -1 <= head < heads:
         raise refuse(f"head must be in 0..{heads - 1} for {model_name}, or -1 for the mean of heads; got {head}")
-    if head >= 0:
-        grid, which = maps["class_token"][layer][head], f"block {layer}, head {head}"
-    else:
-        grid, which = maps["class_token_mean"][layer], f"block {layer}, mean of heads"
-    patch = maps["patch_size"]
     return (
         viz.probability_bars(probabilities, title=f"{caption}: {viz.digit_verdict(probabilities)}"),
-        viz.digit_overlay(image, None, patch, "the 28x28 it reads, in patches"),
-        viz.digit_overlay(image, grid, patch, f"class-token attention: {which}"),
-        viz.digit_overlay(
-            image,
-            maps["rollout"],
-            patch,
-            f"attention rollout ({head_fusion} of heads, discard {float(discard_ratio):.0%})",
-        ),
-        viz.similarity_grid(maps["position_similarity"]),
-        viz.attention_grid(
-            maps["class_token"],
-            "class-token attention in every block and head (the patch grid of each)",
-            chosen=(layer, head) if head >= 0 else None,
-            row_name="block",
-        ),
+        *vit_figures(image, maps, layer, head, head_fusion, float(discard_ratio)),
     )
 
 
