@@ -47,69 +47,13 @@ def forcing(comparison, lang: str = "en"):
     return _speak(viz.forcing_figure(comparison), lang)
 
 
-def mha_figures(parts: dict, head: int, causal: bool) -> list:
-    """The four steps of one head of multi-head attention (``explain.mha_walkthrough``'s ``parts``): raw scores,
-    scaled (and masked), softmax probabilities, the weighted sum of values."""
-    tokens = parts["tokens"]
-    diverging = {"zmid": 0, "colorscale": "RdBu"}  # scores and values: negative and positive around 0
-
-    def query_by_key(name: str, title: str, **style):
-        return viz.matrix_heatmap(parts[name][head], title, "key j", "query i", tokens, tokens, **style)
-
-    key_dim = parts["Q"].shape[-1]
-    return [
-        query_by_key("raw_scores", f"1. raw scores Q Kᵀ (head {head})", **diverging),
-        query_by_key(
-            "scaled",
-            f"2. scaled by 1/√{key_dim}" + (" and masked (grey: −∞)" if causal else ""),
-            hidden=parts["hidden"],
-            **diverging,
-        ),
-        query_by_key("probabilities", "3. softmax over keys: attention probabilities", hidden=parts["hidden"]),
-        viz.matrix_heatmap(
-            parts["weighted"][head],
-            f"4. weighted sum of values (this head's output, d_v = {parts['value_dim']})",
-            "dimension",
-            "query i",
-            None,
-            tokens,
-            **diverging,
-        ),
-    ]
-
-
 def mha(
     text: str, num_heads: int = 2, key_dim: int = 8, head: int = 0, causal: bool = False, seed: int = 0, lang="en"
 ) -> list:
     """Multi-head attention computed from scratch over ``text``'s characters (and checked against Keras's own
     layer): the four figures of one head."""
     parts = explain.mha_walkthrough(text, int(num_heads), int(key_dim), int(seed), bool(causal), None)
-    return _speak(mha_figures(parts, int(head), bool(causal)), lang)
-
-
-def vit_figures(image, maps: dict, layer: int, head: int, head_fusion: str, discard_ratio: float) -> list:
-    """A Vision Transformer's view of one image (``DigitClassifier.attention``'s ``maps``): the image in patches,
-    the class token's attention in one block (one head, or the mean of heads where ``head`` is -1), the rollout
-    through every block, the position embeddings' similarity, and every block x head at once."""
-    patch = maps["patch_size"]
-    if head >= 0:
-        grid, which = maps["class_token"][layer][head], f"block {layer}, head {head}"
-    else:
-        grid, which = maps["class_token_mean"][layer], f"block {layer}, mean of heads"
-    return [
-        viz.digit_overlay(image, None, patch, "the 28x28 it reads, in patches"),
-        viz.digit_overlay(image, grid, patch, f"class-token attention: {which}"),
-        viz.digit_overlay(
-            image, maps["rollout"], patch, f"attention rollout ({head_fusion} of heads, discard {discard_ratio:.0%})"
-        ),
-        viz.similarity_grid(maps["position_similarity"]),
-        viz.attention_grid(
-            maps["class_token"],
-            "class-token attention in every block and head (the patch grid of each)",
-            chosen=(layer, head) if head >= 0 else None,
-            row_name="block",
-        ),
-    ]
+    return _speak(viz.mha_figures(parts, int(head), bool(causal)), lang)
 
 
 def vit_attention(
@@ -120,7 +64,7 @@ def vit_attention(
     probabilities = classifier.classify(image)
     maps = classifier.attention(image, head_fusion=head_fusion, discard_ratio=float(discard_ratio))
     bars = viz.probability_bars(probabilities, title=viz.digit_verdict(probabilities))
-    return _speak([bars, *vit_figures(image, maps, int(block), int(head), head_fusion, float(discard_ratio))], lang)
+    return _speak([bars, *viz.vit_figures(image, maps, int(block), int(head), head_fusion, float(discard_ratio))], lang)
 
 
 def curves(history: dict, title: str = "training", lang: str = "en"):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .pairs import MAX_REPORTED_BAD_LINES, BadLine, DataError, _parse_line, split_of
+from .vocab import split_words
 
 MAX_BYTES = 10 * 2**20
 MAX_LINE_BYTES = 2000
@@ -34,6 +35,8 @@ class OwnPairs:
     splits: Counter = field(default_factory=Counter)
     source_characters: Counter = field(default_factory=Counter)
     target_characters: Counter = field(default_factory=Counter)
+    source_words: set = field(default_factory=set)  # what a word-level model's vocabularies would hold
+    target_words: set = field(default_factory=set)
     longest_source: int = 0
     longest_target: int = 0
     examples: list[tuple[str, str]] = field(default_factory=list)
@@ -100,6 +103,8 @@ def check_pairs_file(path: str | Path, columns: str = "1 → 2") -> OwnPairs:
             found.pairs += 1
             found.source_characters.update(source)
             found.target_characters.update(target)
+            found.source_words.update(split_words(source))
+            found.target_words.update(split_words(target))
             found.longest_source = max(found.longest_source, len(source))
             found.longest_target = max(found.longest_target, len(target))
             if len(found.examples) < 5:

@@ -137,6 +137,11 @@ class CharVocab:
 _WORD_PATTERN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]", re.UNICODE)
 
 
+def split_words(text: str) -> list[str]:
+    """The words (and punctuation marks) a word-level vocabulary is built from."""
+    return _WORD_PATTERN.findall(text)
+
+
 class WordVocab(CharVocab):
     """Words <-> ids, for the seed's word-level variant (the model reads them through an Embedding layer).
 

@@ -194,14 +194,14 @@ SAMPLE_SOURCES = {
 }
 
 
-def size_estimate(config) -> tuple[int, int] | None:
-    """A translator's estimated weights and training memory in bytes, from its settings alone (nothing is built);
-    ``None`` for a digit model."""
+def size_estimate(config, source_vocab: int = 110, target_vocab: int = 110) -> tuple[int, int] | None:
+    """A translator's estimated weights and training memory in bytes, from its settings (nothing is built) and its
+    vocabularies' sizes (by default about those of fra.txt's and the toy tasks' characters); ``None`` for a digit
+    model."""
     from .translators import estimate_parameters, estimate_training_bytes
 
     if not isinstance(config, TranslatorTrainConfig):
         return None
-    vocab = 110  # about the character vocabularies of fra.txt and the toy tasks
-    parameters = estimate_parameters(config, vocab, vocab)
-    width = max(config.model.get("latent_dim", 0), config.model.get("d_model", 0), vocab)
+    parameters = estimate_parameters(config, source_vocab, target_vocab)
+    width = max(config.model.get("latent_dim", 0), config.model.get("d_model", 0), target_vocab)
     return parameters, estimate_training_bytes(parameters, config.batch_size, config.max_target_length + 2, width)

@@ -62,12 +62,18 @@ def describe(file, columns: str):
     others = ", ".join(f"{split} {found.splits[split]:,}" for split in ("validation", "test") if found.splits[split])
     report = (
         f"**{found.pairs:,} training pairs** ({others or 'no held-out pairs'}; the reserved pairs are never read); "
-        f"{as_text(found.bad_report())}. Source: {len(source)} characters, the longest sentence "
-        f"{found.longest_source}; target: {len(target)} characters, the longest {found.longest_target}. "
+        f"{as_text(found.bad_report())}. Source: {len(source)} characters and {len(found.source_words):,} words, "
+        f"the longest sentence {found.longest_source} characters; target: {len(target)} characters and "
+        f"{len(found.target_words):,} words, the longest {found.longest_target}. "
         f"Most frequent source characters: {_shown(source)}; target: {_shown(target)}. "
         f"Choose *your file* as the data above and press Start."
     )
-    kept = {"own_pairs": path, "own_direction": found.direction, "samples": [s for s, _ in found.examples[:3]]}
+    kept = {
+        "own_pairs": path,
+        "own_direction": found.direction,
+        "samples": [s for s, _ in found.examples[:3]],
+        "vocab_sizes": (len(source) + 1, len(target) + 3),  # padding; and the start and end symbols
+    }
     return report, pd.DataFrame(found.examples, columns=["source", "target"]), kept
 
 

@@ -122,6 +122,8 @@ def corpus_cost(model_name: str):
     """The two layouts' memory for every pair of fra.txt, and one-hot words against one-hot characters."""
     translator = get_model(model_name)
     direction = (translator.card or {}).get("direction", "en-fr")
+    if direction not in ("en-fr", "fr-en"):  # a toy task's or an imported model: the corpus is fra.txt's still
+        direction = "en-fr"
     try:
         stats = _corpus(direction)
     except DataUnavailable as error:

@@ -18,11 +18,10 @@ import os
 
 import gradio as gr
 
-from .visitors import visitor_from
+from .visitors import REFUSALS, visitor_from
 
 TRAININGS = {"train", "forcing-experiment"}  # the concurrency ids of the Train tab's trainings and the experiment
 REFUSED = "s2s-refused"  # the line a refused request is moved to: no limit, so it is answered at once
-_refusals: dict[str, str] = {}  # event id -> the refusal its function raises
 
 
 def share_the_queue_fairly(demo: gr.Blocks, never_refused: set[str]) -> None:
@@ -74,18 +73,10 @@ def _answer_at_once(queue, event_id: str, refusal: str) -> None:
     line = queue.event_queue_per_concurrency_id.get(getattr(event, "concurrency_id", None))
     if event is None or line is None or event not in line.queue:
         return  # already answered (a cached result)
-    _refusals[event_id] = refusal
+    REFUSALS[event_id] = refusal
     line.queue.remove(event)
     event.concurrency_id = REFUSED
     queue.event_queue_per_concurrency_id.setdefault(REFUSED, EventQueue(REFUSED, None)).queue.append(event)
-
-
-def refusal_for_this_event() -> str | None:
-    """The refusal of the request being answered, if it was refused as it joined (read once)."""
-    from gradio.context import LocalContext
-
-    event_id = LocalContext.event_id.get(None)
-    return _refusals.pop(event_id, None) if event_id else None
 
 
 def _refusal(queue, fn, visitor: str | None, most_each: int, most_in_all: int) -> str | None:

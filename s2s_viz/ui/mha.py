@@ -5,8 +5,7 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
-from s2s_viz import explain
-from s2s_viz.figures import mha_figures
+from s2s_viz import explain, viz
 
 from .common import alive, check_text, edits, refuse
 from .export import exporter
@@ -52,7 +51,7 @@ def mha(
     head = int(head)
     if not 0 <= head < int(num_heads):
         raise refuse(f"show head must be in 0..{int(num_heads) - 1} for {int(num_heads)} heads, got {head}")
-    figures = mha_figures(parts, head, bool(causal))
+    figures = viz.mha_figures(parts, head, bool(causal))
     summary = pd.DataFrame(
         [
             {"what": "Q, K per head (heads, positions, d_k)", "shape": str(parts["Q"].shape)},

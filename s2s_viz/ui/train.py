@@ -59,9 +59,10 @@ def _samples_table(samples) -> pd.DataFrame:
     )
 
 
-def size_line(config) -> str:
-    """The model's estimated size and training memory, from its settings (a translator's), before anything is built."""
-    estimate = recipes.size_estimate(config)
+def size_line(config, vocab_sizes=None) -> str:
+    """The model's estimated size and training memory, from its settings (a translator's; ``vocab_sizes``: its
+    data's, where known), before anything is built."""
+    estimate = recipes.size_estimate(config, *(vocab_sizes or ()))
     if estimate is None:
         return ""
     parameters, needed = estimate
@@ -78,6 +79,7 @@ def train(
     form = (what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs)
     own = dict(own or {}) if data == recipes.OWN_DATA else {}
     sample_sources = own.pop("samples", None)
+    vocab_sizes = own.pop("vocab_sizes", None)
     kind, config = make_config(*form, backward_cell, merge_mode, directions, patch_size, **own)
     run = LINE.follow(
         line.key_of(kind, config),
@@ -95,7 +97,12 @@ def train(
         "validation loss": ([], []),
         "validation accuracy": ([], []),
     }
-    status, samples, attention, download = f"Starting on {device}… {size_line(config)}", pd.DataFrame(), None, None
+    status, samples, attention, download = (
+        f"Starting on {device}… {size_line(config, vocab_sizes)}",
+        pd.DataFrame(),
+        None,
+        None,
+    )
     last_yield = 0.0
     try:
         for event in run.events():
@@ -106,7 +113,7 @@ def train(
             if kind_of_event == "waiting":
                 status = waiting_line(event, LINE.shared_by(run))
             elif kind_of_event == "starting":
-                status = f"Starting on {device}… {size_line(config)}"
+                status = f"Starting on {device}… {size_line(config, vocab_sizes)}"
                 if LINE.shared_by(run) > 1:
                     status += f" {together(LINE.shared_by(run))}"
             elif kind_of_event == "batch":

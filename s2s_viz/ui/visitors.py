@@ -43,6 +43,17 @@ class VisitorCookie:
         await self.app(scope, receive, with_cookie)
 
 
+REFUSALS: dict[str, str] = {}  # event id -> the refusal its function raises (``fair.py`` refuses as it queues)
+
+
+def refusal_for_this_event() -> str | None:
+    """The refusal of the request being answered, if it was refused as it joined the queue (read once)."""
+    from gradio.context import LocalContext
+
+    event_id = LocalContext.event_id.get(None)
+    return REFUSALS.pop(event_id, None) if event_id else None
+
+
 def _cookie(scope) -> str | None:
     for key, value in scope.get("headers", []):
         if key == b"cookie":
@@ -123,7 +134,6 @@ def _answering(fn):
 
 def _refused_as_it_joined() -> None:
     from .common import refuse
-    from .fair import refusal_for_this_event
 
     refusal = refusal_for_this_event()
     if refusal:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gradio as gr
 
 from s2s_viz import viz
-from s2s_viz.figures import vit_figures
 
 from .common import alive, edits, frame_follows, get_model, layer_and_head_sliders, model_picker, refuse
 from .digits_common import digit_input, input_controls
@@ -58,7 +57,7 @@ def vit_attention(
         raise refuse(f"head must be in 0..{heads - 1} for {model_name}, or -1 for the mean of heads; got {head}")
     return (
         viz.probability_bars(probabilities, title=f"{caption}: {viz.digit_verdict(probabilities)}"),
-        *vit_figures(image, maps, layer, head, head_fusion, float(discard_ratio)),
+        *viz.vit_figures(image, maps, layer, head, head_fusion, float(discard_ratio)),
     )
 
 

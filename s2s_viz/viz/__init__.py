@@ -11,6 +11,7 @@ from .attention import (
     attention_heatmap,
     attention_table,
     matrix_heatmap,
+    mha_figures,
     no_attention,
     show_token,
 )
@@ -31,6 +32,7 @@ from .digits import (
     digit_verdict,
     probability_bars,
     similarity_grid,
+    vit_figures,
 )
 
 __all__ = [
@@ -51,9 +53,11 @@ __all__ = [
     "highlight_row",
     "live_curves",
     "matrix_heatmap",
+    "mha_figures",
     "no_attention",
     "probability_bars",
     "show_token",
     "similarity_grid",
     "steps_table",
+    "vit_figures",
 ]

@@ -228,3 +228,34 @@ def attention_grid(
         margin={"l": 20, "r": 20, "t": 70, "b": 20},
     )
     return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
+def mha_figures(parts: dict, head: int, causal: bool) -> list:
+    """The four steps of one head of multi-head attention (``explain.mha_walkthrough``'s ``parts``): raw scores,
+    scaled (and masked), softmax probabilities, the weighted sum of values."""
+    tokens = parts["tokens"]
+    diverging = {"zmid": 0, "colorscale": "RdBu"}  # scores and values: negative and positive around 0
+
+    def query_by_key(name: str, title: str, **style):
+        return matrix_heatmap(parts[name][head], title, "key j", "query i", tokens, tokens, **style)
+
+    key_dim = parts["Q"].shape[-1]
+    return [
+        query_by_key("raw_scores", f"1. raw scores Q Kᵀ (head {head})", **diverging),
+        query_by_key(
+            "scaled",
+            f"2. scaled by 1/√{key_dim}" + (" and masked (grey: −∞)" if causal else ""),
+            hidden=parts["hidden"],
+            **diverging,
+        ),
+        query_by_key("probabilities", "3. softmax over keys: attention probabilities", hidden=parts["hidden"]),
+        matrix_heatmap(
+            parts["weighted"][head],
+            f"4. weighted sum of values (this head's output, d_v = {parts['value_dim']})",
+            "dimension",
+            "query i",
+            None,
+            tokens,
+            **diverging,
+        ),
+    ]

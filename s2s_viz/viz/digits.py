@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .attention import COLOUR_SCALE, show_token
+from .attention import COLOUR_SCALE, attention_grid, show_token
 
 
 def digit_verdict(probabilities) -> str:
@@ -149,3 +149,28 @@ def blank_positions(text: str, scores: dict, position: int, title: str) -> go.Fi
         legend={"orientation": "h", "y": -0.3},
     )
     return figure
+
+
+def vit_figures(image, maps: dict, layer: int, head: int, head_fusion: str, discard_ratio: float) -> list:
+    """A Vision Transformer's view of one image (``DigitClassifier.attention``'s ``maps``): the image in patches,
+    the class token's attention in one block (one head, or the mean of heads where ``head`` is -1), the rollout
+    through every block, the position embeddings' similarity, and every block x head at once."""
+    patch = maps["patch_size"]
+    if head >= 0:
+        grid, which = maps["class_token"][layer][head], f"block {layer}, head {head}"
+    else:
+        grid, which = maps["class_token_mean"][layer], f"block {layer}, mean of heads"
+    return [
+        digit_overlay(image, None, patch, "the 28x28 it reads, in patches"),
+        digit_overlay(image, grid, patch, f"class-token attention: {which}"),
+        digit_overlay(
+            image, maps["rollout"], patch, f"attention rollout ({head_fusion} of heads, discard {discard_ratio:.0%})"
+        ),
+        similarity_grid(maps["position_similarity"]),
+        attention_grid(
+            maps["class_token"],
+            "class-token attention in every block and head (the patch grid of each)",
+            chosen=(layer, head) if head >= 0 else None,
+            row_name="block",
+        ),
+    ]
