@@ -91,7 +91,7 @@ class ForcingComparison:
 
     source: str
     reference: str
-    free_text: str
+    free_text: str  # the free-running (greedy) output, whole, however long the reference
     steps: list[ForcingStep]
     first_divergence: int | None  # first step where the free-running output leaves the reference
 

@@ -283,6 +283,8 @@ class Translator:
                 )
             )
         free_text = self.target_vocab.decode(free.tokens[0, :free_length])
+        if free_length >= steps and free_text:  # it ran on past the reference's length: its output whole
+            free_text = self.translate(source).text
         return ForcingComparison(source, reference, free_text, rows, divergence)
 
 

@@ -307,9 +307,14 @@ def test_the_forcing_verdict_is_computed_from_the_numbers():
         return [{"epoch_s": seconds, "forced_val_loss": loss, "free_exact": exact, "free_chrf": exact / 2}]
 
     said = forcing_verdict({"teacher forcing": run(2.0, 0.4, 80.0), "reinjection": run(6.0, 0.9, 30.0)})
-    assert "teacher forcing wrote as well or better on its own (80% vs 30% exact)" in said and "0.33x" in said
+    assert "teacher forcing wrote better on its own (80% vs 30% exact)" in said and "0.33x" in said
     said = forcing_verdict({"teacher forcing": run(2.0, 0.4, 20.0), "reinjection": run(5.0, 0.9, 60.0)})
     assert "reinjection wrote better on its own (60% vs 20% exact), at 2.5x the time per epoch" in said
+    said = forcing_verdict({"teacher forcing": run(2.0, 0.4, 0.0), "reinjection": run(5.0, 0.9, 0.0)})
+    assert "too close to call" in said and "better" not in said  # no verdict on 0% against 0%
+    tied = [{"epoch_s": 2.0, "forced_val_loss": 0.4, "free_exact": 0.0, "free_chrf": 31.0}]
+    said = forcing_verdict({"teacher forcing": tied, "reinjection": run(5.0, 0.9, 0.0)})
+    assert "by chrF teacher forcing wrote better on its own (31.0 vs 0.0)" in said
 
 
 def test_argmax_feedback_feeds_the_most_likely_character_and_still_trains():

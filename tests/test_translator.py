@@ -111,6 +111,8 @@ def test_compare_forcing_marks_the_first_divergence(tiny_translator):
     assert comparison.free_text == free
     assert comparison.first_divergence == 2
     assert tiny_translator.compare_forcing("abcdef", free).first_divergence is None
+    short = tiny_translator.compare_forcing("abcdef", free[:2])  # a reference shorter than what the model writes
+    assert short.free_text == free and len(short.steps) == 3  # the output whole; the steps the reference's
     for step in comparison.steps:
         assert 0.0 <= step.forced_reference_probability <= 1.0
     # While the free run still agrees with the reference, both decoders saw the same prefix.

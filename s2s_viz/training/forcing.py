@@ -31,6 +31,9 @@ def run_forcing_experiment(
             run.close()
 
 
+CHRF_TOO_CLOSE = 1.0  # chrF points: closer than this, two runs of the same model differ by as much
+
+
 def forcing_verdict(results: dict[str, list[dict]]) -> str:
     """One sentence from the measured numbers: seconds per epoch, and both scores of the last epoch, per run
     (``results``: each run's epoch events, teacher forcing first, then reinjection)."""
@@ -48,9 +51,23 @@ def forcing_verdict(results: dict[str, list[dict]]) -> str:
         )
     (_, forced), (_, free) = list(last.items())[:2]
     slower = free[0] / max(forced[0], 1e-9)
-    if forced[2] >= free[2]:
+    if forced[2] == free[2]:  # no difference in exact sentences: chrF decides, or nothing does
+        gap = forced[3] - free[3]
+        if abs(gap) < CHRF_TOO_CLOSE:
+            verdict = (
+                f"the two wrote equally well on their own ({forced[2]:.0f}% exact each, chrF {forced[3]:.1f} vs "
+                f"{free[3]:.1f}): too close to call; train more epochs"
+            )
+        else:
+            ahead = "teacher forcing" if gap > 0 else "reinjection"
+            verdict = (
+                f"neither wrote more sentences exactly ({forced[2]:.0f}% each); by chrF {ahead} wrote better on its "
+                f"own ({forced[3]:.1f} vs {free[3]:.1f}), with teacher forcing at {1 / slower:.2f}x reinjection's time "
+                "per epoch"
+            )
+    elif forced[2] > free[2]:
         verdict = (
-            f"teacher forcing wrote as well or better on its own ({forced[2]:.0f}% vs {free[2]:.0f}% exact) "
+            f"teacher forcing wrote better on its own ({forced[2]:.0f}% vs {free[2]:.0f}% exact) "
             f"in {1 / slower:.2f}x the time per epoch"
         )
     else:
