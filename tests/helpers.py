@@ -130,3 +130,20 @@ def recipe_model(folder, samples: int = 200, latent: int = 64):
             token = one_hot([char], indices.target_characters, 1)
 
     return path, sources, decode
+
+
+def another_pair_file(path, lines: int | None = None, megabytes: float | None = None):
+    """French first, English second, an attribution third: another pair as manythings.org lays it out, cut from
+    fra.txt to ``lines`` lines or ``megabytes``."""
+    budget = int(megabytes * 2**20) if megabytes else None
+    written = []
+    with open(fra_file(), encoding="utf-8") as source:
+        for line in source:
+            english, french = line.rstrip("\n").split("\t")[:2]
+            written.append(f"{french}\t{english}\tCC-BY 2.0 (France) Attribution: tatoeba.org\n")
+            if budget is not None:
+                budget -= len(written[-1].encode())
+            if (budget is not None and budget <= 0) or (lines is not None and len(written) >= lines):
+                break
+    path.write_text("".join(written), encoding="utf-8")
+    return path

@@ -6,30 +6,15 @@ from __future__ import annotations
 import tracemalloc
 
 import pytest
-from helpers import fra_file
+from helpers import another_pair_file, fra_file
 
 from s2s_viz.data.own import MAX_LINE_BYTES, check_pairs_file
 from s2s_viz.data.pairs import DataError, split_of
 
 
-def swapped_file(path, megabytes: float):
-    """French first, English second, and an attribution column: another pair as manythings.org lays it out, cut
-    from fra.txt to ``megabytes``."""
-    budget, lines = int(megabytes * 2**20), []
-    with open(fra_file(), encoding="utf-8") as source:
-        for line in source:
-            english, french = line.rstrip("\n").split("\t")[:2]
-            lines.append(f"{french}\t{english}\tCC-BY 2.0 (France) Attribution: tatoeba.org\n")
-            budget -= len(lines[-1].encode())
-            if budget <= 0:
-                break
-    path.write_text("".join(lines), encoding="utf-8")
-    return path
-
-
 @pytest.mark.skipif(fra_file() is None, reason="needs fra.txt (S2S_VIZ_DATA)")
 def test_a_five_megabyte_file_of_another_pair_is_read_in_bounded_memory(tmp_path):
-    path = swapped_file(tmp_path / "fra-eng-swapped.txt", 5)
+    path = another_pair_file(tmp_path / "fra-eng-swapped.txt", megabytes=5)
     tracemalloc.start()
     found = check_pairs_file(path, "1 → 2")  # French -> English
     _, peak = tracemalloc.get_traced_memory()

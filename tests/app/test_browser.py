@@ -7,7 +7,7 @@ from pathlib import Path
 
 import gradio as gr
 import pytest
-from helpers import data_file
+from helpers import another_pair_file, data_file
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
@@ -528,13 +528,7 @@ def test_fill_in_the_blank_compares_one_direction_with_both_from_a_link(browser,
 def test_your_own_pairs_uploaded_in_the_page_train_a_model_that_translates(browser, app_url, tmp_path):
     """A file of another layout (French first, an attribution column) uploaded in the Train tab, checked, trained
     on as *your file*; the model then translates in the Translate tab."""
-    lines = []
-    with open(data_file("fra-eng/fra.txt"), encoding="utf-8") as source:
-        for line, _ in zip(source, range(3000), strict=False):
-            english, french = line.rstrip("\n").split("\t")[:2]
-            lines.append(f"{french}\t{english}\tCC-BY 2.0 (France)\n")
-    path = tmp_path / "fra-first.txt"
-    path.write_text("".join(lines), encoding="utf-8")
+    path = another_pair_file(tmp_path / "fra-first.txt", lines=3000)
     page = _open(browser, app_url + "?tab=train")
     page.get_by_text("your own sentence pairs").click()
     page.set_input_files("#train-own-file input[type=file]", str(path))

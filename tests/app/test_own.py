@@ -6,27 +6,16 @@ from __future__ import annotations
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
-from helpers import fra_file, recipe_model
+from helpers import another_pair_file, fra_file, recipe_model
 
 from s2s_viz.training.recipes import OWN_DATA
 
 pytestmark = pytest.mark.skipif(fra_file() is None, reason="needs fra.txt (S2S_VIZ_DATA)")
 
 
-def pairs_file(path, count: int):
-    """French first, English second, an attribution third: another pair as manythings.org lays it out."""
-    lines = []
-    with open(fra_file(), encoding="utf-8") as source:
-        for line, _ in zip(source, range(count), strict=False):
-            english, french = line.rstrip("\n").split("\t")[:2]
-            lines.append(f"{french}\t{english}\tCC-BY 2.0 (France)\n")
-    path.write_text("".join(lines), encoding="utf-8")
-    return path
-
-
 def test_your_own_pairs_are_checked_trained_on_and_translate(app_url, tmp_path):
     visitor, other = Client(app_url, verbose=False), Client(app_url, verbose=False)
-    upload = handle_file(str(pairs_file(tmp_path / "fra-first.txt", 3000)))
+    upload = handle_file(str(another_pair_file(tmp_path / "fra-first.txt", lines=3000)))
     report, first = visitor.predict(upload, "1 → 2", api_name="/check_pairs")  # kept for this visitor's training
     assert "training pairs" in report and "no bad lines" in report
     assert first["data"][0][0] in {"Va !", "Salut !", "Cours !", "Courez !"}  # French is the source here
