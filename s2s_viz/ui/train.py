@@ -149,7 +149,10 @@ def train(
                         first["target_tokens"],
                         title=f"attention after epoch {event['epoch']}: {first['source']}",
                     )
-                status = f"**Epoch {event['epoch']} done** in {event['elapsed_s']:.0f} s on {device}; checkpoint saved."
+                status = (
+                    f"**Epoch {event['epoch']} done** in {event['epoch_s']:.1f} s ({event['elapsed_s']:.0f} s in all) "
+                    f"on {device}; checkpoint saved."
+                )
                 if LINE.shared_by(run) > 1:
                     status += f" {together(LINE.shared_by(run))}"
             elif kind_of_event in ("done", "stopped"):
