@@ -217,12 +217,11 @@ class TrainingLine:
             follower.stopped = True
             run = follower.run
             detached = run.started_at is not None and not run.finished and self._has_followers_who_stay(run)
-            if detached:  # the others go on: this one takes the last epoch saved so far
+            if detached:  # the others go on: this one takes the last epoch saved so far, before it hears it stopped
                 run.owners.remove(follower)
+                _deliver(follower, _last_checkpoint(run.events))
             self._let_go(run)
             self.changed.notify_all()
-        if detached:
-            _deliver(follower, _last_checkpoint(run.events))
 
     def _leave(self, follower: Follower) -> None:
         self._stop(follower)
