@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .pairs import MAX_REPORTED_BAD_LINES, BadLine, DataError, _parse_line, split_of
+from .pairs import MAX_REPORTED_BAD_LINES, BadLine, DataError, _parse_line, bad_lines_report, split_of
 from .vocab import split_words
 
 MAX_BYTES = 10 * 2**20
@@ -47,11 +47,7 @@ class OwnPairs:
             self.bad_lines.append(BadLine(line_number, reason))
 
     def bad_report(self) -> str:
-        if not self.bad_line_count:
-            return "no bad lines"
-        shown = ", ".join(f"line {b.line_number} ({b.reason})" for b in self.bad_lines)
-        more = self.bad_line_count - len(self.bad_lines)
-        return f"{self.bad_line_count} bad line(s) skipped: {shown}" + (f" and {more} more" if more else "")
+        return bad_lines_report(self.bad_line_count, self.bad_lines, "bad")
 
 
 def check_pairs_file(path: str | Path, columns: str = "1 → 2") -> OwnPairs:

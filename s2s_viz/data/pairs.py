@@ -80,11 +80,16 @@ class PairSet:
 
     def report(self) -> str:
         """One sentence about malformed lines, naming the first few by number."""
-        if not self.bad_line_count:
-            return "no malformed lines"
-        shown = ", ".join(f"line {b.line_number} ({b.reason})" for b in self.bad_lines)
-        more = self.bad_line_count - len(self.bad_lines)
-        return f"{self.bad_line_count} malformed line(s) skipped: {shown}" + (f" and {more} more" if more else "")
+        return bad_lines_report(self.bad_line_count, self.bad_lines, "malformed")
+
+
+def bad_lines_report(count: int, named: list[BadLine], word: str) -> str:
+    """``count`` lines that could not be read, the first ``named`` by number and reason, in one sentence."""
+    if not count:
+        return f"no {word} lines"
+    shown = ", ".join(f"line {b.line_number} ({b.reason})" for b in named)
+    more = count - len(named)
+    return f"{count} {word} line(s) skipped: {shown}" + (f" and {more} more" if more else "")
 
 
 def _parse_line(raw: bytes) -> tuple[str, str] | str:
