@@ -76,6 +76,17 @@ class TranslationResult:
 
 
 @dataclass
+class WhatIf:
+    """A translation beside the same translation with one step forced (``Translator.what_if``)."""
+
+    original: TranslationResult
+    forced: TranslationResult
+    step: int  # the forced step
+    token: str  # the token written there
+    first_difference: int | None  # the first step where the two outputs differ; None if they are the same
+
+
+@dataclass
 class ForcingStep:
     index: int
     reference: str  # the reference token expected at this step

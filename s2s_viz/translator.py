@@ -11,7 +11,7 @@ from keras import ops
 
 from . import backend
 from .data.vocab import CharVocab, Unknown
-from .decoding import FORCED, GREEDY, SAMPLE, TOKENS, StepDecoder
+from .decoding import FORCED, GREEDY, SAMPLE, STEERED, TOKENS, StepDecoder
 from .decoding.outputs import padded_columns
 from .translation import (
     BeamHypothesis,
@@ -21,6 +21,7 @@ from .translation import (
     StateTrace,
     Step,
     TranslationResult,
+    WhatIf,
     describe_unknown,
 )
 
@@ -55,6 +56,7 @@ class Translator:
         self.max_source_length = int(data.get("max_source_length") or 100)
         self.max_target_length = int(data.get("max_target_length") or 100)
         self.decoder = StepDecoder(model, target_vocab.start_id, target_vocab.end_id, xla=xla)
+        self._steered_beam = None  # beam search with forced steps (built on first use; see ``translate``)
         maps = getattr(model, "attention_maps", None)
         self._attention_maps = backend.compile_function(maps, model) if maps else None
 
@@ -149,15 +151,32 @@ class Translator:
         temperature: float = 1.0,
         seed: int | None = None,
         length_penalty: float = 1.0,
+        forced: dict | None = None,
     ) -> TranslationResult:
         """Translate one text. ``strategy`` is ``greedy``, ``beam`` (``beam_width``) or ``sample``
-        (``temperature``, ``seed``: the same seed gives the same translation)."""
+        (``temperature``, ``seed``: the same seed gives the same translation).
+
+        ``forced`` ``{step: token}`` (what-if decoding, greedy and beam): at each of those steps the decoder writes
+        that token (a character or word of the target vocabulary, or its id) instead of its own choice and goes on
+        from it on its own, reading it back as its next input. Without it, the output is the plain search's."""
         _check_strategy(strategy, beam_width, temperature)
+        forced_ids = self.forced_ids(forced)
+        if forced_ids and strategy == "sample":
+            raise InputError("forcing a step works with greedy and beam search, not with sampling")
         ids, unknown, notice = self.prepare(text)
         source = np.array([ids], dtype=np.int32)
         hypotheses = []
         if strategy == "beam":
-            found = self.decoder.beam_search(source, self.max_steps, int(beam_width), length_penalty)
+            if forced_ids:  # the search with Python bookkeeping takes forced steps (any backend)
+                if self._steered_beam is None:
+                    from .decoding.portable import PortableStepDecoder
+
+                    vocab = self.target_vocab
+                    self._steered_beam = PortableStepDecoder(self.model, vocab.start_id, vocab.end_id)
+                search = self._steered_beam.beam_search
+                found = search(source, self.max_steps, int(beam_width), length_penalty, forced=forced_ids)
+            else:
+                found = self.decoder.beam_search(source, self.max_steps, int(beam_width), length_penalty)
             tokens, attention = found.tokens, found.attention
             hypotheses = [
                 BeamHypothesis(self.target_vocab.decode(h.tokens), h.score, h.normalised, h.ended)
@@ -168,8 +187,13 @@ class Translator:
                 self._step(t, int(token), float(chosen[t]), found.top_ids[t], top[t]) for t, token in enumerate(tokens)
             ]
         else:
-            mode = SAMPLE if strategy == "sample" else GREEDY
-            out = self.decoder.run(source, self.max_steps, mode, temperature=temperature, seed=seed or 0)
+            mode = SAMPLE if strategy == "sample" else STEERED if forced_ids else GREEDY
+            given = np.zeros((1, self.max_steps), dtype=np.int32)
+            for step, token in forced_ids.items():
+                given[0, step] = token
+            out = self.decoder.run(
+                source, self.max_steps, mode, reference_ids=given, temperature=temperature, seed=seed or 0
+            )
             length = int(out.lengths[0])
             tokens = out.tokens[0, :length]
             attention = out.attention[0, :length]
@@ -177,6 +201,12 @@ class Translator:
                 self._step(t, int(tokens[t]), float(out.chosen_probs[0, t]), out.top_ids[0, t], out.top_probs[0, t])
                 for t in range(length)
             ]
+        past = [step for step in forced_ids if step >= len(tokens)]
+        if past:
+            raise InputError(
+                f"the output ended at step {len(tokens) - 1}, before forced step {min(past)}: "
+                f"force a step in 0..{len(tokens) - 1}"
+            )
         maps = self._maps(source, np.array([[self.target_vocab.start_id, *tokens[:-1]]], dtype=np.int32))
         return TranslationResult(
             attention_maps=maps,
@@ -188,6 +218,62 @@ class Translator:
             notice=notice,
             strategy=strategy,
             hypotheses=hypotheses,
+        )
+
+    def forced_ids(self, forced: dict | None) -> dict[int, int]:
+        """``{step: token}`` as ``{step: id}``, checked. A token is a character or word this model writes (the end
+        symbol too, written ``\\n`` or ``</s>``; a space also ``␣``) or its id. Raises ``InputError``."""
+        if forced is None:
+            return {}
+        if not isinstance(forced, dict):
+            raise InputError("forced must map step numbers to tokens, for example {3: 'f'}")
+        vocab, found = self.target_vocab, {}
+        for step, token in forced.items():
+            try:
+                number = float(step)
+            except (TypeError, ValueError):
+                raise InputError(f"a forced step must be a whole number, got {step!r}") from None
+            if not number.is_integer() or not 0 <= number < self.max_steps:
+                raise InputError(f"a forced step must be a whole number in 0..{self.max_steps - 1}, got {step!r}")
+            if isinstance(token, (int, np.integer)) and not isinstance(token, bool):
+                index = int(token) if 0 < int(token) < vocab.size else None
+            elif isinstance(token, str) and token:
+                index = vocab.id_of({"</s>": vocab.tokens[vocab.end_id - 1], "␣": " "}.get(token, token))
+            else:
+                index = None
+            if index is None or index in (0, vocab.start_id):
+                raise InputError(
+                    f"{str(token)[:40]!r} is not a {vocab.level} this model writes (forced at step {step})"
+                )
+            found[int(number)] = index
+        return found
+
+    def what_if(
+        self, text: str, step: int, token, strategy: str = "greedy", beam_width: int = 4, length_penalty: float = 1.0
+    ) -> WhatIf:
+        """What the decoder writes if, at ``step``, it had written ``token``: the plain translation, the forced one
+        (the steps before ``step`` kept as they were, ``token`` at ``step``, then the decoder on its own) and the first
+        step where the two differ (``None`` if the token was the decoder's own choice)."""
+        if strategy not in ("greedy", "beam"):
+            raise InputError("what-if decoding works with greedy and beam search")
+        original = self.translate(text, strategy=strategy, beam_width=beam_width, length_penalty=length_penalty)
+        written = [self.target_vocab.id_of(s.token) for s in original.steps]
+        try:
+            step = int(step)
+        except (TypeError, ValueError):
+            raise InputError(f"the step must be a whole number, got {step!r}") from None
+        if not 0 <= step < len(written):
+            raise InputError(f"the step must be in 0..{len(written) - 1} (the steps of the translation), got {step}")
+        forced = {**dict(enumerate(written[:step])), step: token} if strategy == "beam" else {step: token}
+        steered = self.translate(
+            text, strategy=strategy, beam_width=beam_width, length_penalty=length_penalty, forced=forced
+        )
+        before, after = [s.token for s in original.steps], [s.token for s in steered.steps]
+        differ = next((i for i, (a, b) in enumerate(zip(before, after)) if a != b), None)
+        if differ is None and len(before) != len(after):
+            differ = min(len(before), len(after))
+        return WhatIf(
+            original=original, forced=steered, step=step, token=steered.steps[step].token, first_difference=differ
         )
 
     def _maps(self, source: np.ndarray, decoder_input: np.ndarray) -> dict | None:

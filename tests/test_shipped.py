@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from helpers import data_file, fra_file
@@ -60,7 +62,52 @@ def test_card_matches_a_fresh_evaluation(name):
 def test_the_forcing_tabs_examples_diverge_for_every_english_french_translator(name):
     from s2s_viz.ui.forcing import EXAMPLES
 
-    translator = s2s_viz.load(name)
+    translator = s2s_viz.loaded(name)  # kept for the what-if test below
     for source, reference in EXAMPLES:
         comparison = translator.compare_forcing(source, reference)
         assert comparison.first_divergence is not None and comparison.free_text != reference, (name, source)
+
+
+TRANSLATORS = [n for n in SHIPPED if json.loads((shipped_dir() / f"{n}.json").read_text())["kind"] == "translator"]
+
+
+@pytest.mark.parametrize("name", TRANSLATORS)
+def test_what_if_decoding_writes_the_forced_token_and_nothing_else_changes_without_one(name):
+    translator = s2s_viz.loaded(name)
+    text = "3 May 1999" if name.endswith("dates") else "I am cold."
+    greedy = translator.translate(text)
+    assert translator.translate(text, forced={}).text == greedy.text  # no force: greedy's own output
+    assert translator.translate(text, forced={1: greedy.steps[1].token}).text == greedy.text  # its own choice
+    runner_up = greedy.steps[1].top[1][0]
+    found = translator.what_if(text, 1, runner_up)
+    assert found.forced.steps[1].token == runner_up and found.first_difference == 1
+    assert [s.token for s in found.forced.steps[:1]] == [s.token for s in greedy.steps[:1]]
+    if name in ("attention-char-en-fr", "attention-word-en-fr"):  # beam: the same, the prefix kept
+        beamed = translator.what_if(text, 2, found.original.steps[2].top[1][0], strategy="beam", beam_width=3)
+        assert beamed.forced.steps[2].token == beamed.original.steps[2].top[1][0]
+        assert [s.token for s in beamed.forced.steps[:2]] == [s.token for s in beamed.original.steps[:2]]
+        assert beamed.forced.text == beamed.forced.hypotheses[0].text
+
+
+@pytest.mark.parametrize(
+    "forced, message",
+    [
+        ({99999: "a"}, "whole number in 0.."),
+        ({"x": "a"}, "must be a whole number"),
+        ({1.5: "a"}, "whole number in 0.."),
+        ({1: "漢"}, "is not a char this model writes"),
+        ({1: "\t"}, "is not a char this model writes"),
+        ({1: None}, "is not a char this model writes"),
+        ({1: float("nan")}, "is not a char this model writes"),
+        ([1], "must map step numbers to tokens"),
+        ({40: "a"}, "the output ended at step"),
+    ],
+)
+def test_forcing_refuses_what_cannot_be_forced_and_says_why(forced, message):
+    from s2s_viz.translation import InputError
+
+    translator = s2s_viz.loaded("attention-char-en-fr")
+    with pytest.raises(InputError, match=message):
+        translator.translate("I am cold.", forced=forced)
+    with pytest.raises(InputError, match="not with sampling"):
+        translator.translate("I am cold.", strategy="sample", forced={1: "a"})

@@ -16,13 +16,14 @@ written with ``keras.ops`` (``portable``), compiled by ``jax.jit`` on JAX. Both 
 from __future__ import annotations
 
 from .. import backend
-from .outputs import FORCED, GREEDY, HISTORIES, SAMPLE, TOKENS, TOP_K, BeamOutput, DecodeOutput, Hypothesis
+from .outputs import FORCED, GREEDY, HISTORIES, SAMPLE, STEERED, TOKENS, TOP_K, BeamOutput, DecodeOutput, Hypothesis
 
 __all__ = [
     "FORCED",
     "GREEDY",
     "HISTORIES",
     "SAMPLE",
+    "STEERED",
     "TOKENS",
     "TOP_K",
     "BeamOutput",

@@ -8,6 +8,8 @@ import numpy as np
 
 GREEDY, SAMPLE, FORCED = "greedy", "sample", "forced"
 TOKENS = "tokens"  # greedy, keeping only the chosen tokens: batch translation, where nothing else is shown
+# greedy, except at the steps whose reference id is not 0: there that token is written and fed on (what-if decoding)
+STEERED = "steered"
 HISTORIES = ("tokens", "chosen", "top_ids", "top_log_probs", "attention", "score")  # a beam's arrays per hypothesis
 TOP_K = 5
 

@@ -27,6 +27,7 @@ from .outputs import (
     FORCED,
     GREEDY,
     SAMPLE,
+    STEERED,
     TOKENS,
     TOP_K,
     BeamOutput,
@@ -93,6 +94,9 @@ class PortableStepDecoder:
                     chosen = ops.argmax(logits / temperature + ops.take(noise, t, axis=1), axis=-1)
                 elif mode == FORCED:
                     chosen = ops.take(reference_ids, t, axis=1)
+                elif mode == STEERED:  # the given token where there is one, the most likely elsewhere
+                    given = ops.take(reference_ids, t, axis=1)
+                    chosen = ops.where(given > 0, given, ops.cast(ops.argmax(logits, axis=-1), given.dtype))
                 else:
                     chosen = ops.argmax(logits, axis=-1)
                 chosen = ops.where(finished, 0, ops.cast(chosen, "int32"))  # (B,)
@@ -195,10 +199,16 @@ class PortableStepDecoder:
         return np.array(best.tokens, dtype=np.int32), np.stack(best.log_probs), np.stack(best.attention)
 
     def beam_search(
-        self, source_ids: np.ndarray, max_steps: int, beam_width: int = 4, length_penalty: float = 1.0
+        self,
+        source_ids: np.ndarray,
+        max_steps: int,
+        beam_width: int = 4,
+        length_penalty: float = 1.0,
+        forced: dict[int, int] | None = None,
     ) -> BeamOutput:
-        """Beam search for one source ``(1, S)``: the best hypothesis and the candidates it was chosen from."""
-        found = self._search(source_ids, max_steps, int(beam_width), length_penalty)
+        """Beam search for one source ``(1, S)``: the best hypothesis and the candidates it was chosen from.
+        ``forced`` ``{step: token id}``: at those steps every hypothesis writes that token (what-if decoding)."""
+        found = self._search(source_ids, max_steps, int(beam_width), length_penalty, forced=forced)
         best = found[0]
         shown = np.stack(best.shown)  # (L, 2, TOP_K): ids, then log-probabilities
         return BeamOutput(
@@ -210,12 +220,21 @@ class PortableStepDecoder:
             hypotheses=[Hypothesis(np.array(h.tokens, dtype=np.int32), h.score, h.normalised, h.ended) for h in found],
         )
 
-    def _search(self, source_ids, max_steps: int, k: int, length_penalty: float, whole_rows: bool = False):
+    def _search(
+        self,
+        source_ids,
+        max_steps: int,
+        k: int,
+        length_penalty: float,
+        whole_rows: bool = False,
+        forced: dict[int, int] | None = None,
+    ):
         """Keeps the ``k`` best partial hypotheses by summed log-probability; one that writes the end symbol is set
         aside, and the search stops once ``k`` have ended. Returns the candidates best first: the ``k`` best ended by
         ``score / length ** length_penalty`` (earlier ones first among equals), or the live ones if none ended.
         Each keeps, per step, its token's log-probability (``whole_rows``: the whole distribution), the step's most
-        likely tokens and the attention."""
+        likely tokens and the attention. At a step of ``forced`` each hypothesis has one continuation: that token."""
+        forced = forced or {}
         source_ids = np.asarray(source_ids, dtype=np.int32)
         length = source_ids.shape[1]
         source = padded_rows_and_columns(source_ids, getattr(self.model, "max_source_positions", None))[:1]
@@ -236,19 +255,27 @@ class PortableStepDecoder:
             best, best_ids = ops.convert_to_numpy(best), ops.convert_to_numpy(best_ids)
             shown = np.stack([ops.convert_to_numpy(shown_ids), ops.convert_to_numpy(shown)], axis=1)  # (k, 2, K)
             alpha = ops.convert_to_numpy(alpha)[:, :length]
-            rows = ops.convert_to_numpy(log_probs) if whole_rows else best
-            candidates = []
+            whole = ops.convert_to_numpy(log_probs) if whole_rows or steps - 1 in forced else None
+            rows = whole if whole_rows else best
+            candidates = []  # (score, hypothesis, token, its log-probability, what the hypothesis keeps of the step)
             for index, hypothesis in enumerate(alive):
+                if steps - 1 in forced:
+                    token = forced[steps - 1]
+                    kept = rows[index] if whole_rows else float(whole[index, token])
+                    candidates.append((hypothesis.score + float(whole[index, token]), index, token, kept))
+                    continue
                 for rank in range(k + 1):
-                    candidates.append((hypothesis.score + float(best[index, rank]), index, rank))
+                    kept = rows[index] if whole_rows else float(best[index, rank])
+                    score = hypothesis.score + float(best[index, rank])
+                    candidates.append((score, index, int(best_ids[index, rank]), kept))
             candidates.sort(key=lambda c: -c[0])
             next_alive, chosen_parents = [], []
-            for score, index, rank in candidates:
-                parent, token = alive[index], int(best_ids[index, rank])
+            for score, index, token, kept in candidates:
+                parent = alive[index]
                 extended = _Hypothesis(
                     score,
                     [*parent.tokens, token],
-                    [*parent.log_probs, rows[index] if whole_rows else float(best[index, rank])],
+                    [*parent.log_probs, kept],
                     [*parent.attention, alpha[index]],
                     [*parent.shown, shown[index]],
                 )

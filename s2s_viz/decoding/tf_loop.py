@@ -1,5 +1,5 @@
-"""Greedy search, sampling and teacher-forced scoring on TensorFlow: one loop over the model's step, compiled
-whole (``tf.while_loop`` in one ``tf.function``, XLA where the model asks for it).
+"""Greedy search (steered or not), sampling and teacher-forced scoring on TensorFlow: one loop over the model's step,
+compiled whole (``tf.while_loop`` in one ``tf.function``, XLA where the model asks for it).
 
 The three differ only in how the next input is chosen: the most likely token (greedy), a sample (temperature
 sampling) or the reference's next token (teacher-forced scoring, which also reads the probability the model gave
@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from .outputs import FORCED, GREEDY, SAMPLE, TOKENS, TOP_K, DecodeOutput, bucket, lengths_of, padded_rows_and_columns
+from . import outputs as out
+from .outputs import DecodeOutput, bucket, lengths_of, padded_rows_and_columns
 
 NEVER = -1e9
 
@@ -38,7 +39,7 @@ class LoopEngine:
     # ---- greedy, sampling and forced decoding: one compiled loop -------------------------------------
     def _build_loops(self) -> None:
         options = {"jit_compile": True, "reduce_retracing": True} if self.xla else {"reduce_retracing": True}
-        modes = (GREEDY, SAMPLE, FORCED, TOKENS)
+        modes = (out.GREEDY, out.SAMPLE, out.FORCED, out.TOKENS, out.STEERED)
         self._loops = {mode: tf.function(self._make_loop(mode), **options) for mode in modes}
 
     def _make_loop(self, mode: str):
@@ -51,7 +52,9 @@ class LoopEngine:
             tokens = tf.fill([batch], self.start_id)
             finished = tf.zeros([batch], tf.bool)
             dtypes = (
-                (tf.int32,) if mode == TOKENS else (tf.int32, tf.int32, tf.float32, tf.float32, tf.float32, tf.float32)
+                (tf.int32,)
+                if mode == out.TOKENS
+                else (tf.int32, tf.int32, tf.float32, tf.float32, tf.float32, tf.float32)
             )
             arrays = [tf.TensorArray(dtype, size=capacity or max_steps) for dtype in dtypes]
 
@@ -59,21 +62,24 @@ class LoopEngine:
                 logits, states, alpha = model.decode_step(tokens, states, memory)  # (B, V), (B, S)
                 alpha = tf.cast(alpha, tf.float32)  # a model trained in bfloat16 attends in bfloat16 while it trains
                 logits = forbid(logits, self._forbidden)
-                if mode == TOKENS:  # no softmax, top-k or attention arrays: the word model 1.9x faster at batch 512
+                if mode == out.TOKENS:  # no softmax, top-k or attention arrays: the word model 1.9x faster at batch 512
                     chosen = tf.where(finished, 0, tf.argmax(logits, axis=-1, output_type=tf.int32))
                     arrays = [arrays[0].write(t, chosen)]
                     finished = finished | tf.equal(chosen, end_id) | tf.equal(chosen, 0)
                     return t + 1, chosen, states, finished, arrays
                 probs = tf.nn.softmax(logits, axis=-1)  # (B, V)
-                if mode == GREEDY:
+                if mode == out.GREEDY:
                     chosen = tf.argmax(logits, axis=-1, output_type=tf.int32)
-                elif mode == SAMPLE:
+                elif mode == out.SAMPLE:
                     chosen = tf.random.stateless_categorical(logits / temperature, 1, seed=tf.stack([seed, t]))[:, 0]
                     chosen = tf.cast(chosen, tf.int32)
+                elif mode == out.STEERED:  # the given token where there is one, the most likely elsewhere
+                    given = reference_ids[:, t]
+                    chosen = tf.where(given > 0, given, tf.argmax(logits, axis=-1, output_type=tf.int32))
                 else:
                     chosen = reference_ids[:, t]
                 chosen = tf.where(finished, 0, chosen)
-                top = tf.math.top_k(probs, k=TOP_K)
+                top = tf.math.top_k(probs, k=out.TOP_K)
                 values = (
                     chosen,
                     top.indices,
@@ -98,7 +104,7 @@ class LoopEngine:
         self,
         source_ids: np.ndarray,
         max_steps: int,
-        mode: str = GREEDY,
+        mode: str = out.GREEDY,
         reference_ids: np.ndarray | None = None,
         temperature: float = 1.0,
         seed: int = 0,

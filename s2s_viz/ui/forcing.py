@@ -49,6 +49,35 @@ def compare_forcing(model_name: str, source: str, reference: str):
     return viz.forcing_figure(comparison), viz.forcing_table(comparison), summary
 
 
+FREE_AFTER = """**Fed the reference, then on its own.** The decoder is fed the reference's first k characters (teacher
+forcing), then reads back what it writes (reinjection). Slide k: where does it go once nobody holds its hand?"""
+
+
+def free_after(model_name: str, source: str, reference: str, fed: float = 3):
+    """The translation with the reference's first ``fed`` tokens forced, then greedy on its own: a sentence that
+    says where the help stopped, and the step table (the fed steps marked)."""
+    source, reference = check_text(source, "source"), check_text(reference, "reference")
+    translator = get_model(model_name)
+    gold = translator.target_vocab.encode(reference) + [translator.target_vocab.end_id]
+    try:
+        fed = int(float(fed))
+    except (TypeError, ValueError, OverflowError) as error:
+        raise refuse(f"the number of fed steps must be a whole number, not {fed!r}") from error
+    fed = min(max(fed, 0), len(gold))
+    try:
+        result = translator.translate(source, forced=dict(enumerate(gold[:fed])))
+    except InputError as error:
+        raise refuse(str(error)) from error
+    given = translator.target_vocab.decode(gold[:fed])
+    same = result.text == reference.strip()
+    summary = f"Fed `{given}` ({fed} steps of the reference), then on its own: `{result.text}`" + (
+        " (the reference itself)." if same else f"; the reference: `{reference.strip()}`."
+    )
+    table = viz.steps_table(result.steps)
+    table.insert(1, "fed", ["reference" if i < fed else "itself" for i in range(len(table))])
+    return summary, table
+
+
 LIVE = """*Live:* choosing another model redraws at once; a new sentence or reference waits for *Compare*."""
 
 EXPERIMENT_INTRO = """**Why is teacher forcing used more?** Train two identical small models on the same data with the
@@ -105,6 +134,19 @@ def build() -> list:
     table = gr.Dataframe(interactive=False, elem_id="forcing-table")
     button.click(compare_forcing, [model, source, reference], [figure, table, summary], api_name="compare_forcing")
     alive(compare_forcing, [model, source, reference], [figure, table, summary], live=(model,))
+    with gr.Accordion(t("label.free_after", "fed the reference for k steps, then on its own"), open=False):
+        gr.Markdown(t("forcing.free_after", FREE_AFTER))
+        fed = gr.Slider(0, 40, value=3, step=1, label=t("label.fed_steps", "steps fed the reference (k)"))
+        free_summary = gr.Markdown(elem_id="free-after-summary")
+        free_table = gr.Dataframe(interactive=False, elem_id="free-after-table")
+        fed.change(
+            free_after,
+            [model, source, reference, fed],
+            [free_summary, free_table],
+            api_name="free_after",
+            trigger_mode="always_last",
+            show_progress="hidden",
+        )
     with gr.Accordion(t("label.forcing_experiment", "the experiment: train both ways, live"), open=False):
         gr.Markdown(t("forcing.experiment", EXPERIMENT_INTRO))
         with gr.Row():

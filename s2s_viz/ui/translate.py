@@ -64,6 +64,7 @@ def translate(
         "targets": targets,
         "steps": steps,
         "title": title,
+        "top": [[(token, p) for token, p in s.top] for s in result.steps],  # the what-if's choices per step
     }
     return (
         result.text,
@@ -125,6 +126,67 @@ def replay(state: dict, step: float):
         )
     steps = viz.highlight_row(state["steps"], step) if state.get("steps") is not None else None
     return written, figure, steps
+
+
+WHAT_IF = """**What if it had written something else?** Choose a step (the replay slider above sets it), then a
+character it nearly wrote there (or type one) and press *Force*: the decoder writes it at that step, reads it back
+as its next input and goes on by itself. Below: the new output, its attention beside the original's, and its steps."""
+
+
+def candidates(state: dict, step: float):
+    """A step's most likely tokens, to force one of them (the runner-up chosen: the one it nearly wrote)."""
+    top = (state or {}).get("top") or []
+    try:
+        step = int(step)
+    except (TypeError, ValueError, OverflowError):
+        step = 0
+    if not top or not 0 <= step < len(top):
+        return gr.update(choices=[], value=None)
+    choices = [(f"{viz.show_token(token)}   {p:.2f}", viz.show_token(token)) for token, p in top[step]]
+    return gr.update(choices=choices, value=choices[min(1, len(choices) - 1)][1])
+
+
+def replay_step(state: dict, step: float):
+    """The replay's step becomes the step to force, with its candidates."""
+    return candidates(state, step), int(step or 0)
+
+
+def force(model_name: str, text: str, strategy: str, beam_width: float, step: float, token: str):
+    """The translation with ``token`` written at ``step`` and the decoder left to go on by itself: its text, what
+    changed, the original's attention and the forced one's (the forced step highlighted), and its step table."""
+    text = check_text(text)
+    if strategy == "sample":
+        raise refuse("forcing a step works with greedy and beam search: choose one of them")
+    if not isinstance(token, str) or not token:
+        raise refuse("choose or type what the decoder should write at this step")
+    translator = get_model(model_name)
+    try:
+        step = int(float(step))
+        found = translator.what_if(text, step, token, strategy=strategy, beam_width=int(beam_width))
+    except (TypeError, ValueError, OverflowError) as error:
+        message = str(error) if isinstance(error, InputError) else f"the step must be a whole number, not {step!r}"
+        raise refuse(message) from error
+    original, forced = found.original, found.forced
+    was = viz.show_token(original.steps[step].token)
+    if found.first_difference is None:
+        notice = f"At step {step} the decoder already writes `{was}`: nothing changes."
+    else:
+        notice = (
+            f"At step {step} it wrote `{viz.show_token(found.token)}` instead of `{was}`, read it back and went on by "
+            f"itself: `{forced.text}` instead of `{original.text}` "
+            f"(they first differ at step {found.first_difference})."
+        )
+    figures = []
+    for which, result in (("original", original), ("forced", forced)):
+        if result.attention is None:
+            figures.append(viz.no_attention("this model has no attention (it reads the encoder's final state only)"))
+            continue
+        targets = [s.token for s in result.steps]
+        title = f"{which}: {result.text}"
+        figures.append(
+            viz.attention_heatmap(result.attention, result.source_tokens, targets, title=title, highlight_row=step)
+        )
+    return forced.text, notice, *figures, viz.highlight_row(viz.steps_table(forced.steps), step)
 
 
 MAX_COMPARED = 3
@@ -226,6 +288,33 @@ def build() -> list:
     with gr.Accordion(t("label.attention_table", "attention as a table"), open=False):
         attention_table = gr.Dataframe(interactive=False, elem_id="translate-attention-table")
     state = gr.State({})
+    with gr.Accordion(t("label.what_if", "what if it had written something else?"), open=False):
+        gr.Markdown(t("translate.what_if", WHAT_IF))
+        with gr.Row():
+            at_step = gr.Number(
+                value=0, precision=0, minimum=0, label=t("label.at_step", "at step"), elem_id="whatif-step"
+            )
+            instead = gr.Dropdown(
+                [],
+                allow_custom_value=True,
+                label=t("label.write_instead", "write instead"),
+                elem_id="whatif-token",
+            )
+            force_button = gr.Button(t("button.force", "Force"), elem_id="whatif-button")
+        forced_output = gr.Textbox(
+            label=t("label.forced_translation", "forced translation"), interactive=False, elem_id="whatif-output"
+        )
+        forced_notice = gr.Markdown(elem_id="whatif-notice")
+        with gr.Row():
+            original_map = gr.Plot(label=t("label.original", "original"), elem_id="whatif-original")
+            forced_map = gr.Plot(label=t("label.forced", "forced"), elem_id="whatif-forced")
+        forced_steps = gr.Dataframe(interactive=False, elem_id="whatif-steps")
+    force_button.click(
+        force,
+        [model, text, strategy, beam_width, at_step, instead],
+        [forced_output, forced_notice, original_map, forced_map, forced_steps],
+        api_name="force",
+    )
     translated = button.click(
         translate,
         [model, text, strategy, beam_width, temperature, seed],
@@ -243,6 +332,9 @@ def build() -> list:
         then=(replay, [state, step], [written, heatmap, steps]),
     )
     step.change(replay, [state, step], [written, heatmap, steps], api_name="replay", show_progress="hidden")
+    for follows in (step.change, state.change):  # the step to force follows the replay's
+        follows(replay_step, [state, step], [instead, at_step], api_visibility="private", show_progress="hidden")
+    at_step.input(candidates, [state, at_step], instead, api_visibility="private", show_progress="hidden")
     hidden_states.build(model, text)
     with gr.Accordion(t("label.compare_models", "compare models side by side"), open=False):
         # a model trained after the page loaded is a valid choice too (get_model checks every name)

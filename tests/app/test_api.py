@@ -488,3 +488,27 @@ def test_values_of_the_wrong_kind_get_the_apps_own_sentence(client, endpoint, da
     message = str(refused.value)
     assert said in message, message
     assert not any(python in message for python in ("unhashable", "NoneType", "<class", "Traceback", "/tmp/"))
+
+
+def test_force_writes_the_chosen_character_and_the_decoder_goes_on_by_itself(client):
+    text, notice, original, forced, steps = client.predict(
+        TRANSLATOR, "I am cold.", "greedy", 4, 1, "e", api_name="/force"
+    )
+    assert text == "Je suis froid." and "first differ at step 1" in notice
+    assert [row[1] for row in steps["data"][:2]] == ["J", "e"]
+    assert plotly(original)["data"][0]["type"] == plotly(forced)["data"][0]["type"] == "heatmap"
+    same = client.predict(TRANSLATOR, "I am cold.", "beam", 3, 1, "'", api_name="/force")
+    assert same[0] == "J'ai froid." and "nothing changes" in same[1]
+    for step, token, message in ((1, "", "choose or type"), (99, "e", "the step must be in 0.."), (1, "漢", "is not")):
+        with pytest.raises(AppError, match=message):
+            client.predict(TRANSLATOR, "I am cold.", "greedy", 4, step, token, api_name="/force")
+    with pytest.raises(AppError, match="greedy and beam"):
+        client.predict(TRANSLATOR, "I am cold.", "sample", 4, 1, "e", api_name="/force")
+
+
+def test_fed_the_reference_then_free(client):
+    summary, table = client.predict(TRANSLATOR, "Tom is wise.", "Tom est raisonnable.", 9, api_name="/free_after")
+    assert summary.startswith("Fed `Tom est r`") and "(9 steps of the reference)" in summary
+    fed = [row[1] for row in table["data"]]
+    assert fed[:9] == ["reference"] * 9 and set(fed[9:]) == {"itself"}
+    assert "".join(row[2] for row in table["data"][:9]) == "Tom␣est␣r"

@@ -61,6 +61,28 @@ def test_translate_draws_a_heatmap(page):
     page.screenshot(path=str(SCREENSHOTS / "translate.png"), full_page=True)
 
 
+def test_what_if_forces_the_runner_up_at_the_replays_step(browser, app_url):
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page.goto(app_url + "?tab=translate", wait_until="load", timeout=60_000)
+    page.wait_for_function("document.querySelector('#translate-output textarea')?.value.length > 0", timeout=60_000)
+    page.get_by_text("what if it had written something else?").click()
+    slider = page.locator("#translate-step input[type=range]")
+    slider.focus()
+    page.keyboard.press("ArrowRight")  # the replay at step 1: the step to force follows, its runner-up proposed
+    page.wait_for_function("document.querySelector('#whatif-step input')?.value === '1'", timeout=30_000)
+    page.wait_for_function("document.querySelector('#whatif-token input')?.value !== ''", timeout=30_000)
+    proposed = page.input_value("#whatif-token input").split()[0]  # its label: the character and its probability
+    page.click("#whatif-button")
+    page.wait_for_function("document.querySelector('#whatif-output textarea')?.value.length > 0", timeout=60_000)
+    forced = page.input_value("#whatif-output textarea")
+    assert forced[1] == proposed and forced != page.input_value("#translate-output textarea")
+    assert "first differ at step 1" in page.inner_text("#whatif-notice")
+    page.wait_for_selector("#whatif-forced .js-plotly-plot .heatmaplayer", timeout=30_000)
+    page.locator("#whatif-steps").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "what-if.png"), full_page=True)
+    page.close()
+
+
 @pytest.mark.skipif(
     data_file("mnist/mnist.npz") is None, reason="the test images come from mnist.npz under S2S_VIZ_DATA"
 )
