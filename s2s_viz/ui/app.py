@@ -10,7 +10,7 @@ import gradio as gr
 
 import s2s_viz
 
-from . import birnn, data, forcing, mha, train, transformer, translate, vit
+from . import birnn, data, forcing, lesson, mha, train, transformer, translate, vit
 from .api import name_the_api
 from .common import refuse
 from .fair import share_the_queue_fairly
@@ -29,6 +29,7 @@ TABS = [
     ("transformer", "Transformer", transformer),
     ("birnn", "Bidirectional RNN", birnn),
     ("vit", "Vision Transformer", vit),
+    ("lesson", "Lesson", lesson),
 ]
 
 

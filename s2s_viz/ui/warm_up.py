@@ -60,12 +60,13 @@ def prefill(demo) -> list:
 
 # a short and a long sentence: the two source-length buckets (16 and 32 characters) of the compiled decoding loop
 LENGTHS = ["I am cold.", "Where is the train station?"]
+LANGS = ("en", "zh-CN")
 
 
 def warm_up(demo=None, views_only: bool = False) -> dict[str, float]:
     """Each tab's opening computation (``prefill``), then (unless ``views_only``) every other translator; seconds
     each took (a failure is logged, never raised: warming is a courtesy)."""
-    from s2s_viz import default_translator
+    from s2s_viz import default_translator, lesson
 
     from . import forcing, mha, translate
     from .common import model_names
@@ -88,6 +89,8 @@ def warm_up(demo=None, views_only: bool = False) -> dict[str, float]:
         for name in names
         for text in LENGTHS
     ]
+    # the lesson's stops: each question and view computed once per language and kept (``lesson.ask``)
+    steps += [(f"lesson {lang}", lambda lang=lang: [lesson.ask(key, lang) for key in lesson.STOPS]) for lang in LANGS]
     return _run(steps)
 
 

@@ -582,3 +582,104 @@ def test_your_own_pairs_uploaded_in_the_page_train_a_model_that_translates(brows
     assert page.input_value("#translate-model input") == "own-in-page"
     assert "error" not in page.inner_text("#translate-notice").lower()
     page.screenshot(path=str(SCREENSHOTS / "own-pairs-translate.png"), full_page=True)
+
+
+def _lesson_stop_shown(page, number: int) -> None:
+    page.wait_for_function(
+        f"document.querySelector('#lesson-text')?.innerText.trim().startsWith('{number}.')", timeout=60_000
+    )
+
+
+def _give(page, question, value) -> None:
+    if question.choices is None:
+        page.fill("#lesson-number input", str(value))
+    else:
+        page.locator("#lesson-choice").get_by_label(str(value), exact=True).check()
+    page.click("#lesson-answer")
+
+
+def test_the_lesson_is_walked_answering_each_stop_wrongly_then_rightly(browser, app_url):
+    from s2s_viz import lesson
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page.goto(app_url + "?tab=lesson", wait_until="load", timeout=60_000)
+    for number, key in enumerate(lesson.STOPS, start=1):
+        _lesson_stop_shown(page, number)
+        question = lesson.ask(key)  # the model's answer, computed here by the same models
+        assert question.prompt.split("`")[0].strip() in page.inner_text("#lesson-prompt")
+        assert not page.locator("#lesson-view").is_visible() and not page.locator("#lesson-table").is_visible()
+        wrong = (
+            float(question.answer) + 1 + 10 * question.tolerance
+            if question.choices is None
+            else next(choice for choice in question.choices if choice != question.answer)
+        )
+        _give(page, question, f"{wrong:g}" if question.choices is None else wrong)
+        page.wait_for_function("document.querySelector('#lesson-verdict')?.innerText.includes('Not quite')")
+        assert question.why.split("`")[0][:30] in page.inner_text("#lesson-verdict")  # explained, not only marked
+        _give(page, question, question.answer if question.choices is not None else f"{float(question.answer):g}")
+        page.wait_for_function("document.querySelector('#lesson-verdict')?.innerText.startsWith('✓')")
+        page.wait_for_function(  # the view that explains it: a figure or a table
+            "document.querySelector('#lesson-view .js-plotly-plot .main-svg')"
+            " || document.querySelector('#lesson-table .table-container')",
+            timeout=30_000,
+        )
+        if number == 6:
+            page.screenshot(path=str(SCREENSHOTS / "lesson.png"), full_page=True)
+        if number < len(lesson.STOPS):
+            page.click("#lesson-next")
+    total = len(lesson.STOPS)
+    assert f"Answered right: {total} of {total}" in page.inner_text("#lesson-progress")
+    page.goto(app_url + "?tab=lesson&stop=3", wait_until="load", timeout=60_000)  # its own link; progress kept
+    _lesson_stop_shown(page, 3)
+    page.wait_for_function(
+        f"document.querySelector('#lesson-progress')?.innerText.includes('{total} of {total}')", timeout=30_000
+    )
+    page.close()
+
+
+def test_a_class_of_three_follows_the_teacher_answers_and_sees_the_reveal(browser, app_url):
+    from s2s_viz import lesson
+
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US") for _ in range(4)]
+    teacher, *students = [context.new_page() for context in contexts]
+    teacher.goto(app_url + "?tab=lesson", wait_until="load", timeout=60_000)
+    _lesson_stop_shown(teacher, 1)
+    teacher.get_by_text("a class that answers together").click()
+    teacher.click("#class-open")
+    teacher.wait_for_function("document.querySelector('#class-status')?.innerText.includes('is open')")
+    code = teacher.inner_text("#class-status").split("Class ", 1)[1].split()[0]
+    for student in students:
+        student.goto(app_url + f"?tab=lesson&class={code}", wait_until="load", timeout=60_000)
+        _lesson_stop_shown(student, 1)
+        student.get_by_text("a class that answers together").click()
+        student.wait_for_function(f"document.querySelector('#class-code textarea')?.value === '{code}'")
+        student.click("#class-join")
+        student.wait_for_function("document.querySelector('#class-status')?.innerText.includes('You are in class')")
+    for _ in range(3):  # three quick clicks: three stops on
+        teacher.click("#lesson-next")
+    _lesson_stop_shown(teacher, 4)
+    question = lesson.ask(4)
+    wrong = next(choice for choice in question.choices if choice != question.answer)
+    for student, given in zip(students, [question.answer, question.answer, wrong]):
+        _lesson_stop_shown(student, 4)  # the teacher moved: each student's lesson followed
+        _give(student, question, given)
+        student.wait_for_function("document.querySelector('#lesson-verdict')?.innerText.includes('answer is in')")
+    teacher.wait_for_function(
+        "(() => { const plot = document.querySelector('#class-histogram .js-plotly-plot');"
+        " return plot && plot.data && plot.data[0].y.reduce((a, b) => a + b, 0) === 3; })()",
+        timeout=30_000,
+    )
+    bars = teacher.evaluate(
+        "(() => { const d = document.querySelector('#class-histogram .js-plotly-plot').data[0];"
+        " return Object.fromEntries(d.x.map((x, i) => [x, d.y[i]])); })()"
+    )
+    assert bars[question.answer] == 2 and bars[wrong] == 1
+    teacher.click("#class-reveal")
+    teacher.wait_for_function("document.querySelector('#lesson-verdict')?.innerText.includes(\"The model's answer\")")
+    for student, mark in zip(students, "✓✓✗"):
+        student.wait_for_function(
+            f"document.querySelector('#lesson-verdict')?.innerText.startsWith('{mark}')", timeout=30_000
+        )
+    teacher.screenshot(path=str(SCREENSHOTS / "class-teacher.png"), full_page=True)
+    for context in contexts:
+        context.close()
