@@ -102,17 +102,7 @@ def _states(lang):
     layers = len(trace.encoder_states)
     units = int(trace.encoder_states[0]["h"].shape[-1])
     answer = sum(int(np.size(value)) for layer in trace.encoder_states for value in layer.values())
-    top = trace.encoder_states[-1]
-    view = viz.matrix_heatmap(
-        np.stack([top[name] for name in top]),
-        "the encoder's final states = the decoder's initial states",
-        "unit",
-        "state",
-        None,
-        list(top),
-        zmid=0,
-        colorscale="RdBu",
-    )
+    view = viz.handover_heatmap(trace.encoder_states[-1])
     return dict(model=name, layers=layers, units=units, answer=answer), None, answer, view, None, {}
 
 

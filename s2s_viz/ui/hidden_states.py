@@ -4,7 +4,6 @@ encoder's final state handed over as the decoder's initial state, and one unit t
 from __future__ import annotations
 
 import gradio as gr
-import numpy as np
 import plotly.graph_objects as go
 
 from s2s_viz import viz
@@ -36,17 +35,7 @@ def trace_states(model_name: str, text: str):
     steps = [f"{index}:{viz.show_token(token)}" for index, token in enumerate(trace.tokens)]
     top = trace.decoder_states[-1]
     units = top["h"].shape[1]
-    handover = viz.matrix_heatmap(
-        np.stack([top_final[name] for name in top_final]),
-        "the encoder's final state = the decoder's initial state",
-        "unit",
-        "state",
-        None,
-        list(top_final),
-        zmid=0,
-        colorscale="RdBu",
-    )
-    handover.update_layout(height=230)
+    handover = viz.handover_heatmap(top_final)
     figures = [
         viz.matrix_heatmap(
             top[name],

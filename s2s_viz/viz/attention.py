@@ -119,6 +119,22 @@ def matrix_heatmap(
     return go.Figure({"data": data, "layout": layout}, skip_invalid=False, _validate=False)
 
 
+def handover_heatmap(final_states: dict) -> go.Figure:
+    """An RNN encoder's final states (``{"h": (units,), "c": (units,)}``, top layer): the decoder's initial states."""
+    figure = matrix_heatmap(
+        np.stack([final_states[name] for name in final_states]),
+        "the encoder's final state = the decoder's initial state",
+        "unit",
+        "state",
+        None,
+        list(final_states),
+        zmid=0,
+        colorscale="RdBu",
+    )
+    figure.update_layout(height=230)
+    return figure
+
+
 def attention_table(weights: np.ndarray, source_tokens: list[str], target_tokens: list[str]) -> pd.DataFrame:
     """The heatmap's numbers as a table (for screen readers and for copying)."""
     values = np.round(np.asarray(weights, dtype=float), 3)
