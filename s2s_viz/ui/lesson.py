@@ -122,6 +122,33 @@ def answer(stop: float, choice, number, progress: dict | None = None, membership
     return ("✓ " if verdict.correct else "✗ ") + verdict.message, figure, frame, progress, progress_line(progress)
 
 
+# ---- the same for a script: plain values in, plain values out ----------------------------------------------------
+def lesson_stop_api(stop: int | str) -> dict:
+    """Stop ``stop`` (1..N, or its key) of the lesson: its title, words, question and choices (no answer)."""
+    try:
+        question = lesson.ask(stop, language())
+    except InputError as error:
+        raise refuse(str(error)) from error
+    return {
+        "stop": question.number,
+        "key": question.key,
+        "title": question.title,
+        "text": question.text,
+        "question": question.prompt,
+        "choices": question.choices,
+        "tab": question.tab,
+    }
+
+
+def answer_api(stop: int | str, answer: str) -> dict:
+    """``answer`` (a choice, or a number) to stop ``stop``: whether it is the model's, the explanation, the answer."""
+    try:
+        verdict = lesson.check(stop, answer, language())
+    except InputError as error:
+        raise refuse(str(error)) from error
+    return {"correct": verdict.correct, "message": verdict.message, "answer": verdict.answer}
+
+
 # ---- a class ---------------------------------------------------------------------------------------------------
 def _teacher_status(state) -> str:
     return (
@@ -245,6 +272,8 @@ def build() -> list:
     gr.Markdown(t("lesson.intro", INTRO.format(count=len(lesson.STOPS))))
     progress = gr.BrowserState({}, storage_key="s2s-viz-lesson-progress")
     membership = gr.BrowserState({}, storage_key="s2s-viz-lesson-class")
+    # what the API calls them (``api.name_the_api`` names an unlabelled value by its element id)
+    progress.elem_id, membership.elem_id = "lesson-progress-kept", "lesson-membership"
     with gr.Row(equal_height=True):
         previous = gr.Button(t("button.previous", "◀ previous"), size="sm", scale=0, elem_id="lesson-previous")
         stop = gr.Slider(1, len(lesson.STOPS), value=1, step=1, label=t("label.stop", "stop"), elem_id="lesson-stop")
@@ -274,7 +303,7 @@ def build() -> list:
     timer = gr.Timer(TICK_S, active=False)
 
     shown = [words, before, prompt, choice, number, verdict, view, table, opened, progress_shown, class_status]
-    stop.change(lesson_stop, [stop, progress, membership], shown, api_name="lesson_stop", show_progress="hidden")
+    stop.change(lesson_stop, [stop, progress, membership], shown, api_visibility="private", show_progress="hidden")
     # the first stop is drawn when the tab opens; a page that was in a class (before a reload) listens to it again
     alive(
         lesson_stop,
@@ -289,8 +318,10 @@ def build() -> list:
         answer,
         [stop, choice, number, progress, membership],
         [verdict, view, table, progress, progress_shown],
-        api_name="answer",
+        api_visibility="private",
     )
+    gr.api(lesson_stop_api, api_name="lesson_stop")
+    gr.api(answer_api, api_name="answer")
     open_button.click(
         open_class,
         [stop, membership],

@@ -448,7 +448,8 @@ def test_the_api_reads_as_words(client):
     expected = {"/translate", "/replay", "/trace_states", "/compare", "/lay_out", "/corpus_cost", "/compare_forcing"}
     expected |= {"/forcing_experiment", "/mha", "/transformer_attention", "/transformer_block", "/positional_encoding"}
     expected |= {"/classify_digit", "/fill_blank", "/vit_attention", "/train", "/stop_training"}
-    expected |= {"/publish_model", "/delete_model", "/check_pairs", "/import_model"}
+    expected |= {"/publish_model", "/delete_model", "/check_pairs", "/import_model", "/force", "/free_after"}
+    expected |= {"/lesson_stop", "/answer", "/open_class", "/join_class", "/leave_class", "/reveal"}
     assert set(endpoints) == expected
     unnamed = re.compile(r"^(param|parameter|value)_\d+$|__i18n__|^$")
     for name, endpoint in endpoints.items():
@@ -512,3 +513,29 @@ def test_fed_the_reference_then_free(client):
     fed = [row[1] for row in table["data"]]
     assert fed[:9] == ["reference"] * 9 and set(fed[9:]) == {"itself"}
     assert "".join(row[2] for row in table["data"][:9]) == "Tom␣est␣r"
+
+
+def test_the_lesson_through_the_api(client):
+    from s2s_viz import lesson
+
+    stop = client.predict(3, api_name="/lesson_stop")
+    assert (
+        stop["title"].startswith("Teacher forcing") and "Tom is wise." in stop["question"] and stop["choices"] is None
+    )
+    missed = client.predict(3, "99", api_name="/answer")
+    assert not missed["correct"] and missed["message"].startswith("Not quite") and "exposure bias" in missed["message"]
+    right = client.predict(3, str(lesson.ask("forcing").answer), api_name="/answer")
+    assert right["correct"] and right["answer"] == lesson.ask("forcing").answer
+    assert client.predict("attention", lesson.ask("attention").answer, api_name="/answer")["correct"]
+    for stop, given, message in ((99, "x", "no such stop"), (1, "", "choose one of"), (2, "NaN", "type a number")):
+        with pytest.raises(AppError, match=message):
+            client.predict(stop, given, api_name="/answer")
+
+
+def test_a_class_through_the_api_refuses_what_it_cannot_do(client):
+    with pytest.raises(AppError, match="no class 'NOPE1' is open"):
+        client.predict("NOPE1", api_name="/join_class")
+    with pytest.raises(AppError, match="type the class code"):
+        client.predict("", api_name="/join_class")
+    with pytest.raises(AppError, match="no class"):
+        client.predict(1, api_name="/reveal")  # this visitor opened no class
