@@ -17,6 +17,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 import numpy as np
 
@@ -45,6 +46,7 @@ class Question:
     before: object = None  # a figure the question needs (the digit the ViT reads)
     tolerance: float = 0.0  # for a number: how far from the answer still counts
     notes: dict = field(default_factory=dict)  # per choice: what the model gave it (a wrong answer is explained)
+    link: str = ""  # the query that opens this view in its own tab, at these settings
 
 
 @dataclass
@@ -239,7 +241,7 @@ def _blank(lang):
             hidden = sentence[:position] + "_" + sentence[position + 1 :]
             ahead, guesses = forward.fill(hidden), both.fill(hidden)
             if ahead[0].char != guesses[0].char:
-                truth, after = sentence[position], sentence[position + 1 :]
+                truth, after, found = sentence[position], sentence[position + 1 :], (sentence, position)
                 break
         if truth is not None:
             break
@@ -258,6 +260,7 @@ def _blank(lang):
         bi=viz.show_token(guesses[0].char),
         pb=_percent(guesses[0].probability),
         truth=viz.show_token(truth),
+        link={"sentence": found[0], "hidden": found[1]},  # the Bi-RNN tab's blank at this sentence and place
     )
     view = viz.blank_guesses({"forward only": ahead, "bidirectional": guesses}, truth, f"guesses for `{hidden}`")
     notes = {shown[c]: p for c, p in notes.items()}
@@ -325,6 +328,24 @@ _COMPUTE = {
 }
 TOLERANCE = {"causal": 0.01}
 
+# each stop's view in its own tab, at the stop's settings (the names and values of that tab's link)
+_EN_FR = {"model": "attention-char-en-fr", "text": "I am cold."}
+LINKS = {
+    "data": {"model": "attention-char-en-fr", "source": "I am cold.", "target": "J'ai froid."},
+    "states": {"model": "lstm-char-en-fr", "text": "I am cold."},
+    "forcing": {"model": "attention-char-en-fr", "source": "Tom is wise.", "reference": "Tom est raisonnable."},
+    "greedy": _EN_FR,
+    "beam": {"model": "lstm-char-en-fr", "text": "I am cold.", "strategy": "beam", "beam": 4},
+    "attention": _EN_FR,
+    "dates": {"model": "attention-dates", "text": "3 May 1999"},
+    "mha_shape": {"text": "attention", "heads": 2, "d_k": 8},
+    "mha_keras": {"text": "attention", "heads": 2, "d_k": 8},
+    "causal": {"model": "transformer-char-en-fr", "text": "I am cold.", "kind": "decoder self-attention (causal)"},
+    "blank": {},  # set from the sentence the stop found (``ask``)
+    "birnn": {"model": "birnn-mnist", "input": "test image", "index": 0},
+    "vit": {"model": "vit-mnist", "input": "test image", "index": 0},
+}
+
 
 def stop_key(stop) -> str:
     """A stop's key from its key or its 1-based number (a link may carry either). Raises ``InputError``."""
@@ -346,6 +367,8 @@ def ask(stop, lang: str = "en") -> Question:
     lang = "zh-CN" if lang == "zh-CN" else "en"
     fields, choices, answer, view, before, notes = _COMPUTE[key](lang)
     words = _words(key, lang)
+    settings = LINKS[key] or fields.get("link", {})
+    link = urlencode({"tab": _TEXT["stops"][key]["tab"], **settings})
     return Question(
         key=key,
         number=STOPS.index(key) + 1,
@@ -360,6 +383,7 @@ def ask(stop, lang: str = "en") -> Question:
         before=before,
         tolerance=TOLERANCE.get(key, 0.0),
         notes=notes,
+        link=link,
     )
 
 

@@ -102,3 +102,18 @@ def test_a_class_follows_pools_answers_reveals_and_expires():
     with pytest.raises(InputError, match="no class"):
         classes.state(code)
     classes.open("data")  # the expired ones made room
+
+
+def test_each_stops_link_opens_its_tab_at_those_settings_with_nothing_ignored():
+    from urllib.parse import parse_qsl
+
+    from s2s_viz.ui.app import TABS, build_app
+    from s2s_viz.ui.links import restore_from_query
+
+    demo = build_app()
+    keys = [key for key, _, _ in TABS] + ["train"]
+    for key in lesson.STOPS:
+        query = dict(parse_qsl(lesson.ask(key).link))
+        selected, notice, _, _ = restore_from_query(demo.s2s_links, query, keys)
+        assert getattr(selected, "selected", None) == query["tab"], key
+        assert not (notice.get("visible") and notice.get("value")), (key, notice)

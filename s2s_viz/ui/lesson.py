@@ -45,7 +45,7 @@ def progress_line(progress: dict | None) -> str:
 
 
 def _link(question) -> str:
-    return f"Open this view with all its controls: [the {question.tab} tab](?tab={question.tab})"
+    return f"Open this view with all its controls: [the {question.tab} tab](?{question.link})"
 
 
 def _view_updates(question, shown: bool):
