@@ -58,9 +58,15 @@ def _view_updates(question, shown: bool):
     )
 
 
-def lesson_stop(stop: float, progress: dict | None = None, membership: dict | None = None):
+def lesson_stop(stop: float, progress: dict | None = None, membership: dict | None = None, shown: float = 0):
     """Open stop ``stop`` (1..N): its words, the figure the question needs, the question and its answer controls
-    (the model's answer and view stay hidden until answered). A teacher's page moves its class there."""
+    (the model's answer and view stay hidden until answered). A teacher's page moves its class there. The stop
+    already ``shown`` is left as it is (the slider may say the same value twice: a chosen answer stays chosen)."""
+    try:
+        if int(stop) == int(shown):
+            return (*[gr.skip()] * 11, gr.skip())
+    except (TypeError, ValueError, OverflowError):
+        pass
     try:
         question = lesson.ask(int(stop), language())
     except (InputError, TypeError, ValueError, OverflowError) as error:
@@ -88,6 +94,7 @@ def lesson_stop(stop: float, progress: dict | None = None, membership: dict | No
         _link(question),
         progress_line(progress),
         status,
+        question.number,
     )
 
 
@@ -165,10 +172,12 @@ def _histogram(state, question) -> go.Figure:
     counts = [state.counts.get(str(option), 0) for option in options]
     right = str(question.answer) if question.choices is not None else f"{float(question.answer):g}"
     colours = ["#2ca02c" if state.revealed and option == right else "#7f7f7f" for option in options]
-    figure = go.Figure(go.Bar(x=[str(option) for option in options], y=counts, marker_color=colours))
+    figure = go.Figure(
+        go.Bar(x=[str(option) for option in options], y=counts, marker_color=colours, text=counts, textposition="auto")
+    )
     figure.update_layout(
         title=f"answers: {state.answered} of {state.students} students",
-        xaxis_title="answer",
+        xaxis={"title": "answer", "tickfont": {"size": 18}, "type": "category"},
         yaxis_title="students",
         yaxis={"dtick": 1, "rangemode": "tozero"},
         height=320,
@@ -302,12 +311,13 @@ def build() -> list:
     seen = gr.State(-1)
     timer = gr.Timer(TICK_S, active=False)
 
-    shown = [words, before, prompt, choice, number, verdict, view, table, opened, progress_shown, class_status]
-    stop.change(lesson_stop, [stop, progress, membership], shown, api_visibility="private", show_progress="hidden")
+    at = gr.State(0)  # the stop the page shows
+    shown = [words, before, prompt, choice, number, verdict, view, table, opened, progress_shown, class_status, at]
+    stop.change(lesson_stop, [stop, progress, membership, at], shown, api_visibility="private", show_progress="hidden")
     # the first stop is drawn when the tab opens; a page that was in a class (before a reload) listens to it again
     alive(
         lesson_stop,
-        [stop, progress, membership],
+        [stop, progress, membership, at],
         shown,
         then=(lambda kept: gr.Timer(active=bool((kept or {}).get("code"))), [membership], [timer]),
     )
