@@ -313,7 +313,16 @@ def build() -> list:
 
     at = gr.State(0)  # the stop the page shows
     shown = [words, before, prompt, choice, number, verdict, view, table, opened, progress_shown, class_status, at]
-    stop.change(lesson_stop, [stop, progress, membership, at], shown, api_visibility="private", show_progress="hidden")
+    # one page's stops in the order they were chosen (three quick clicks must leave a class at the third, not at
+    # whichever of three concurrent moves finished last)
+    stop.change(
+        lesson_stop,
+        [stop, progress, membership, at],
+        shown,
+        api_visibility="private",
+        show_progress="hidden",
+        trigger_mode="always_last",
+    )
     # the first stop is drawn when the tab opens; a page that was in a class (before a reload) listens to it again
     alive(
         lesson_stop,

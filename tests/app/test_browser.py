@@ -648,8 +648,9 @@ def test_a_class_of_three_follows_the_teacher_answers_and_sees_the_reveal(browse
     teacher.click("#class-open")
     teacher.wait_for_function("document.querySelector('#class-status')?.innerText.includes('is open')")
     code = teacher.inner_text("#class-status").split("Class ", 1)[1].split()[0]
+    for student in students:  # the three pages load side by side
+        student.goto(app_url + f"?tab=lesson&class={code}", wait_until="commit", timeout=60_000)
     for student in students:
-        student.goto(app_url + f"?tab=lesson&class={code}", wait_until="load", timeout=60_000)
         _lesson_stop_shown(student, 1)
         student.get_by_text("a class that answers together").click()
         student.wait_for_function(f"document.querySelector('#class-code textarea')?.value === '{code}'")
