@@ -7,7 +7,7 @@ from pathlib import Path
 
 import gradio as gr
 import pytest
-from helpers import another_pair_file, data_file
+from helpers import another_pair_file, data_file, wait_until
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
@@ -400,6 +400,64 @@ def test_chinese_reaches_buttons_plot_titles_and_table_headers(browser, app_url)
 
 
 PHONE_TABS = ["translate", "data", "forcing", "mha", "transformer", "birnn", "vit", "train"]
+EVERY_TAB = [*PHONE_TABS[:-1], "lesson", "train"]
+
+
+def serious_accessibility_problems(page) -> list[str]:
+    """What axe-core (WCAG 2 A and AA rules) finds serious or critical in the page as it stands: rule and elements."""
+    import axe_playwright_python
+
+    script = Path(axe_playwright_python.__file__).with_name("axe.min.js")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(script))
+    found = page.evaluate(
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}, resultTypes: ['violations']})"
+    )
+    return [
+        f"{rule['id']}: {', '.join(str(node['target'][0]) for node in rule['nodes'][:5])}"
+        for rule in found["violations"]
+        if rule["impact"] in ("serious", "critical")
+    ]
+
+
+def assert_accessible(page, tab: str) -> None:
+    """No serious problem once the page has settled: a problem seen while a view fades in or redraws must be gone
+    within 20 s; one that stays fails, named."""
+    seen = []
+
+    def clean() -> bool:
+        seen[:] = serious_accessibility_problems(page)
+        return not seen
+
+    try:
+        wait_until(clean, timeout=20, what="no serious accessibility problem", every=1.0)
+    except AssertionError:
+        raise AssertionError(f"{tab}: {seen}") from None
+
+
+def test_no_tab_has_a_serious_accessibility_problem_on_a_projector(browser, app_url):
+    """axe-core on every tab in English, at 1280x720 in projector mode (the phone test below does the same in
+    Chinese at 390 px): colour contrast, ARIA, keyboard access."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720}, locale="en-US")
+    for tab in EVERY_TAB:
+        page.goto(app_url + f"?tab={tab}&projector=1", wait_until="load", timeout=60_000)
+        drawn = {"train": "#train-start", "lesson": "#lesson-choice input"}.get(
+            tab, f"#tab-{tab} .js-plotly-plot:has(.main-svg), #tab-{tab} .table-container"
+        )
+        try:
+            page.wait_for_function(  # its view drawn
+                f"Array.from(document.querySelectorAll('{drawn}')).some(e => e.offsetParent)"
+                # and nothing still computing (a view under its progress veil reads as text without contrast)
+                " && !Array.from(document.querySelectorAll('[data-testid=status-tracker]:not(.hide)'))"
+                ".some(e => e.offsetParent)",
+                timeout=60_000,
+            )
+        except Exception as error:  # noqa: BLE001 - named
+            raise AssertionError(f"{tab}: its view never showed ({error})") from None
+        assert_accessible(page, tab)
+    page.close()
+
+
 # a figure per tab whose Chinese title the phone test waits for (the English pages are the tests above)
 CHINESE_TITLES = {  # a figure the tab's own computation draws in Chinese (the page arrives with the first only)
     "data": ("#data-decoder-target", "第 t 行"),
@@ -439,6 +497,7 @@ def test_a_phone_shows_every_tab_without_sideways_scrolling(browser, app_url):
             " return lines > 2.5 && e.innerText.trim().length / lines <= 2; }).map(e => e.innerText)"
         )
         assert squeezed == [], tab
+        assert_accessible(page, tab)
         if tab in ("translate", "vit"):
             page.screenshot(path=str(SCREENSHOTS / f"phone-{tab}.png"), full_page=True)
     page.close()

@@ -4,8 +4,29 @@
 // - each figure is drawn once per new value, not twice;
 // - figures keep their fills when a view's settings change the address;
 // - a URL asking for the projector mode gets it before the first answer arrives;
+// - an empty figure's "Empty value" label is given the role it needs (a label on a plain div is not allowed), and a
+//   table with no rows is not announced (as a grid without rows);
 // - window.s2s: the functions the page's events call (a view's URL, the projector switch, a grid's frame).
 (() => {
+  const labelEmpty = () => {
+    document.querySelectorAll('div.empty[aria-label]:not([role])').forEach((box) => box.setAttribute('role', 'img'));
+    // a table with no rows yet (the beam table under greedy search) is left out of what assistive technology reads
+    // (an empty grid is announced as a grid that has no rows)
+    document.querySelectorAll('.table-wrap[role="grid"]').forEach((grid) => {
+      const empty = Boolean(grid.closest('.no-rows'));
+      if (empty === (grid.getAttribute('aria-hidden') === 'true')) return;
+      if (empty) {
+        grid.dataset.s2sTabindex = grid.getAttribute('tabindex') ?? 'none';
+        grid.setAttribute('aria-hidden', 'true');
+        grid.setAttribute('tabindex', '-1');  // nothing hidden may take the focus
+      } else {
+        grid.removeAttribute('aria-hidden');
+        if (grid.dataset.s2sTabindex === 'none') grid.removeAttribute('tabindex');
+        else grid.setAttribute('tabindex', grid.dataset.s2sTabindex);
+      }
+    });
+  };
+  new MutationObserver(labelEmpty).observe(document.documentElement, {childList: true, subtree: true});
   const pads = 2;  // the Bi-RNN's and the ViT's: once both have their brush, the page is left alone
   const pickBrush = () => {
     const found = document.querySelectorAll('.digit-sketch');
