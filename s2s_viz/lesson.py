@@ -246,9 +246,8 @@ def _blank(lang):
         if truth is not None:
             break
     answer = ahead[0].char
-    choices = sorted({answer, guesses[0].char, *(g.char for g in ahead[1:4])})[:4]
-    if answer not in choices or guesses[0].char not in choices:
-        choices = sorted({answer, guesses[0].char, ahead[1].char, ahead[2].char})
+    # the forward model's guess, the bidirectional one's, then the forward model's next likeliest: four in all
+    choices = sorted(list(dict.fromkeys([answer, guesses[0].char, *(g.char for g in ahead[1:])]))[:4])
     notes = {g.char: _percent(g.probability) for g in ahead if g.char in choices}
     shown = {c: viz.show_token(c) for c in choices}
     fields = dict(
