@@ -226,6 +226,11 @@ def leave_class(membership: dict | None = None):
     return {}, "You are not in a class.", gr.update(visible=False), gr.update(visible=False)
 
 
+def _the_answer(question) -> str:
+    shown = question.answer if question.choices is not None else f"{float(question.answer):g}"
+    return f"The model's answer: `{shown}`. {question.why}"
+
+
 def reveal(stop: float, membership: dict | None = None):
     """The teacher reveals the model's answer to the class (and sees it, with its view)."""
     membership = membership if isinstance(membership, dict) else {}
@@ -235,8 +240,7 @@ def reveal(stop: float, membership: dict | None = None):
         raise refuse(str(error)) from error
     question = lesson.ask(state.stop, language())
     figure, frame = _view_updates(question, shown=True)
-    shown = question.answer if question.choices is not None else f"{float(question.answer):g}"
-    return f"The model's answer: `{shown}`. {question.why}", figure, frame, _histogram(state, question)
+    return _the_answer(question), figure, frame, _histogram(state, question)
 
 
 def class_tick(membership: dict | None, stop: float, choice, number, seen: float):
@@ -268,8 +272,7 @@ def class_tick(membership: dict | None, stop: float, choice, number, seen: float
         return out
     given = choice if question.choices is not None else number
     if given is None or given == "":
-        shown = question.answer if question.choices is not None else f"{float(question.answer):g}"
-        out[3] = f"The model's answer: `{shown}`. {question.why}"
+        out[3] = _the_answer(question)
     else:
         found = lesson.check(state.stop, given, language())
         out[3] = ("✓ " if found.correct else "✗ ") + found.message
