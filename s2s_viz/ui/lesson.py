@@ -11,6 +11,7 @@ from s2s_viz import lesson
 from s2s_viz.classroom import CLASSES
 from s2s_viz.translation import InputError
 
+from . import localize
 from .common import alive, refuse
 from .i18n import language, t
 from .links import shareable
@@ -48,13 +49,23 @@ def _link(question) -> str:
     return f"Open this view with all its controls: [the {question.tab} tab](?{question.link})"
 
 
+def _in_language(made):
+    """A stop's figure or table as the reader's language has it (a copy: the stop's own is shared). Values inside
+    ``gr.update`` do not pass through the page's translation on their way out, so they are translated here."""
+    if made is None:
+        return None
+    if isinstance(made, go.Figure):
+        return localize.figure(go.Figure(made), language())
+    return localize.table(made, language())
+
+
 def _view_updates(question, shown: bool):
     """The stop's view, as a figure or a table, or nothing until the answer is out."""
-    figure = question.view if isinstance(question.view, go.Figure) else None
-    frame = question.view if figure is None else None  # a table (a pandas frame, or one styled)
+    figure = _in_language(question.view) if shown and isinstance(question.view, go.Figure) else None
+    frame = _in_language(question.view) if shown and not isinstance(question.view, go.Figure) else None
     return (
-        gr.update(value=figure if shown else None, visible=shown and figure is not None),
-        gr.update(value=frame if shown else None, visible=shown and frame is not None),
+        gr.update(value=figure, visible=figure is not None),
+        gr.update(value=frame, visible=frame is not None),
     )
 
 
@@ -84,7 +95,7 @@ def lesson_stop(stop: float, progress: dict | None = None, membership: dict | No
     choosing = question.choices is not None
     return (
         words,
-        gr.update(value=question.before, visible=question.before is not None),
+        gr.update(value=_in_language(question.before), visible=question.before is not None),
         f"**{question.prompt}**",
         gr.update(choices=question.choices or [], value=None, visible=choosing),
         gr.update(value=None, visible=not choosing),
