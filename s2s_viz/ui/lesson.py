@@ -254,11 +254,16 @@ def reveal(stop: float, membership: dict | None = None):
     return _the_answer(question), figure, frame, _histogram(state, question)
 
 
-def class_tick(membership: dict | None, stop: float, choice, number, seen: float):
-    """Where the class is now, for a page in it: a teacher's count of answers; a student's lesson moved to the
-    class's stop and, once revealed, the answer and its view. Nothing is sent when nothing changed since ``seen``."""
+def class_tick(
+    membership: dict | None, stop: float, choice, number, seen: float, progress: dict | None = None, at: float = 0
+):
+    """Where the class is now, for a page in it: a teacher's count of answers; a student's lesson drawn at the
+    class's stop (whatever its slider says: ``at`` is the stop the page shows) and, once revealed, the answer and its
+    view. Nothing is sent when nothing changed since ``seen``."""
     membership = membership if isinstance(membership, dict) else {}
-    out = [gr.skip()] * 9  # membership, status, stop, verdict, view, table, histogram, seen, timer
+    # membership, status, stop, verdict, view, table, histogram, seen, timer, then the rest of a stop's drawing:
+    # words, before, prompt, choice, number, link, progress, the stop shown
+    out = [gr.skip()] * 17
     if not membership.get("code"):
         out[8] = gr.update(active=False)
         return out
@@ -274,12 +279,19 @@ def class_tick(membership: dict | None, stop: float, choice, number, seen: float
     if membership.get("secret"):
         out[1], out[6] = _teacher_status(state), _histogram(state, question)
         return out
+    there = lesson.STOPS.index(state.stop) + 1
+    try:
+        shown = int(at)
+    except (TypeError, ValueError, OverflowError):
+        shown = 0
+    if shown != there:  # the stop drawn here, now, and the slider set to it; the next tick draws the rest
+        drawn = lesson_stop(there, progress, membership, shown=0)
+        words, before, prompt, choice_update, number_update, verdict, view, table, link, line, _, number_at = drawn
+        out[2:6] = [there, verdict, view, table]
+        out[9:17] = [words, before, prompt, choice_update, number_update, link, line, number_at]
+        out[7] = gr.skip()
     out[1] = f"You are in class **{state.code}** ({state.students} joined; {state.answered} answered)."
-    here, there = _number(stop), lesson.STOPS.index(state.stop) + 1
-    if here != there:  # the page moves first; the next tick, at the class's stop, draws the rest
-        out[2], out[7] = there, gr.skip()
-        return out
-    if not state.revealed:
+    if shown != there or not state.revealed:
         return out
     given = choice if question.choices is not None else number
     if given is None or given == "":
@@ -370,8 +382,9 @@ def build() -> list:
     reveal_button.click(reveal, [stop, membership], [verdict, view, table, histogram], api_name="reveal")
     timer.tick(
         class_tick,
-        [membership, stop, choice, number, seen],
-        [membership, class_status, stop, verdict, view, table, histogram, seen, timer],
+        [membership, stop, choice, number, seen, progress, at],
+        [membership, class_status, stop, verdict, view, table, histogram, seen, timer]
+        + [words, before, prompt, choice, number, opened, progress_shown, at],
         api_visibility="private",
         show_progress="hidden",
         concurrency_limit=None,
