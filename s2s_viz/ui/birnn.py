@@ -126,7 +126,10 @@ def blank_section() -> tuple[dict, dict]:
             position = gr.Slider(0, 29, value=7, step=1, label=t("label.hidden_position", "hidden position"), scale=2)
         summary = gr.Markdown(elem_id="birnn-blank-summary")
         with gr.Row():
-            guesses, positions = gr.Plot(elem_id="birnn-blank-guesses"), gr.Plot(elem_id="birnn-blank-positions")
+            guesses, positions = (
+                gr.Plot(show_label=False, elem_id="birnn-blank-guesses"),
+                gr.Plot(show_label=False, elem_id="birnn-blank-positions"),
+            )
         outputs = [guesses, positions, summary, position]
         gr.Button(t("button.fill", "Fill in"), variant="secondary", size="sm").click(
             blank_view, [sentence, position], outputs, api_name="fill_blank"
@@ -142,9 +145,15 @@ def build() -> list:
     sketch, upload, test_index, source = input_controls("birnn")
     button = gr.Button(t("button.classify", "Classify"), variant="primary")
     with gr.Row():
-        probabilities, overlay = gr.Plot(elem_id="birnn-probabilities"), gr.Plot(elem_id="birnn-input")
+        probabilities, overlay = (
+            gr.Plot(show_label=False, elem_id="birnn-probabilities"),
+            gr.Plot(show_label=False, elem_id="birnn-input"),
+        )
     with gr.Row():
-        forward, backward = gr.Plot(elem_id="birnn-forward"), gr.Plot(elem_id="birnn-backward")
+        forward, backward = (
+            gr.Plot(show_label=False, elem_id="birnn-forward"),
+            gr.Plot(show_label=False, elem_id="birnn-backward"),
+        )
     merges = gr.Dataframe(
         label=t("label.merge_modes_applied_to_the_two_final_outputs", "merge modes applied to the two final outputs"),
         interactive=False,

@@ -107,7 +107,7 @@ def _one_hot(tensor, rows: list[str], vocab, title: str):
     )
     # every time step named (the padding rows among them), one row a line
     figure.update_yaxes(dtick=1)
-    figure.update_layout(height=max(300, 20 * len(rows) + 150))
+    figure.update_layout(height=max(300, 24 * len(rows) + 150))
     return figure
 
 
@@ -166,9 +166,12 @@ def build() -> list:
         target = gr.Textbox(value="Va-t'en !", label=t("label.target", "target"), max_length=200, elem_id="data-target")
     button = gr.Button(t("button.lay_out", "Lay out"), variant="primary", elem_id="data-button")
     shapes = gr.Markdown(elem_id="data-shapes")
-    encoder = gr.Plot(elem_id="data-encoder")
+    encoder = gr.Plot(show_label=False, elem_id="data-encoder")
     with gr.Row():
-        decoder_input, decoder_target = gr.Plot(elem_id="data-decoder-input"), gr.Plot(elem_id="data-decoder-target")
+        decoder_input, decoder_target = (
+            gr.Plot(show_label=False, elem_id="data-decoder-input"),
+            gr.Plot(show_label=False, elem_id="data-decoder-target"),
+        )
     ids = gr.Dataframe(label=t("label.ids", "the same pair as integer ids"), interactive=False, elem_id="data-ids")
     batch = gr.Dataframe(
         label=t("label.batch", "a batch of source sentences, padded with 0 (· = masked out)"),

@@ -130,7 +130,7 @@ def build() -> list:
     examples(EXAMPLES, [source, reference])
     button = gr.Button(t("button.compare", "Compare"), variant="primary")
     summary = gr.Markdown(elem_id="forcing-summary")
-    figure = gr.Plot(elem_id="forcing-figure")
+    figure = gr.Plot(show_label=False, elem_id="forcing-figure")
     table = gr.Dataframe(interactive=False, elem_id="forcing-table")
     button.click(compare_forcing, [model, source, reference], [figure, table, summary], api_name="compare_forcing")
     alive(compare_forcing, [model, source, reference], [figure, table, summary], live=(model,))
@@ -160,7 +160,7 @@ def build() -> list:
             )
         run_button = gr.Button(t("button.train_both", "Train both"))
         experiment_status = gr.Markdown(elem_id="forcing-experiment-status")
-        experiment_curves = gr.Plot(elem_id="forcing-experiment-curves")
+        experiment_curves = gr.Plot(show_label=False, elem_id="forcing-experiment-curves")
         run_button.click(
             forcing_experiment,
             [task, epochs, mix, feedback],

@@ -101,11 +101,11 @@ def build(model, text) -> None:
         gr.Markdown(t("states.intro", INTRO))
         button = gr.Button(t("button.trace", "Trace the states"), elem_id="states-button")
         summary = gr.Markdown(elem_id="states-summary")
-        handover = gr.Plot(elem_id="states-handover")
+        handover = gr.Plot(show_label=False, elem_id="states-handover")
         with gr.Row():
-            hidden, cell = gr.Plot(elem_id="states-h"), gr.Plot(elem_id="states-c")
+            hidden, cell = gr.Plot(show_label=False, elem_id="states-h"), gr.Plot(show_label=False, elem_id="states-c")
         unit = gr.Slider(0, 1023, value=0, step=1, label=t("label.unit", "unit to follow"), elem_id="states-unit")
-        curve = gr.Plot(elem_id="states-unit-curve")
+        curve = gr.Plot(show_label=False, elem_id="states-unit-curve")
         state = gr.State({})
         outputs = [summary, handover, hidden, cell, curve, state, unit]
         button.click(trace_states, [model, text], outputs, api_name="trace_states")

@@ -126,9 +126,12 @@ def build() -> list:
     button = gr.Button(t("button.compute", "Compute"), variant="primary")
     verdict = gr.Markdown(elem_id="mha-verdict")
     with gr.Row():
-        raw, scaled = gr.Plot(elem_id="mha-scores"), gr.Plot(elem_id="mha-scaled")
+        raw, scaled = gr.Plot(show_label=False, elem_id="mha-scores"), gr.Plot(show_label=False, elem_id="mha-scaled")
     with gr.Row():
-        probabilities, weighted = gr.Plot(elem_id="mha-softmax"), gr.Plot(elem_id="mha-weighted-values")
+        probabilities, weighted = (
+            gr.Plot(show_label=False, elem_id="mha-softmax"),
+            gr.Plot(show_label=False, elem_id="mha-weighted-values"),
+        )
     shapes = gr.Dataframe(interactive=False, elem_id="mha-shapes")
     button.click(
         mha,

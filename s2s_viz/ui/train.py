@@ -334,11 +334,11 @@ def build(pickers) -> None:
         start = gr.Button(t("train.start", "Start"), variant="primary", elem_id="train-start")
         stop_button = gr.Button(t("train.stop", "Stop"), variant="stop")
     status = gr.Markdown(elem_id="train-status")
-    curves = gr.Plot(elem_id="train-curves")
+    curves = gr.Plot(show_label=False, elem_id="train-curves")
     samples = gr.Dataframe(
         label=t("label.samples_after_the_last_epoch", "samples after the last epoch"), interactive=False
     )
-    attention = gr.Plot(label=t("label.sample_attention", "sample attention"))
+    attention = gr.Plot(label=t("label.sample_attention", "sample attention"), show_label=False)
     download = gr.File(label=t("label.download_the_checkpoint_keras", "download the checkpoint (.keras)"))
     session = gr.State({})
     form = [what, data, name, epochs, batch_size, learning_rate, size, layers, ratio, pairs, *digit_controls]

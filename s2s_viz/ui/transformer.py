@@ -157,8 +157,8 @@ def build() -> list:
     text = gr.Textbox(value="I am cold.", label=t("label.source_sentence", "source sentence"), max_length=5000)
     button = gr.Button(t("button.translate_and_show", "Translate and show"), variant="primary")
     output = gr.Textbox(label=t("label.translation", "translation"), interactive=False)
-    figure = gr.Plot(elem_id="transformer-heatmap")
-    grid = gr.Plot(elem_id="transformer-grid")
+    figure = gr.Plot(show_label=False, elem_id="transformer-heatmap")
+    grid = gr.Plot(show_label=False, elem_id="transformer-grid")
     button.click(
         transformer_attention,
         [model, text, kind, layer, head],
@@ -185,7 +185,7 @@ def build() -> list:
             position = gr.Slider(0, 99, value=0, step=1, label=t("label.character", "character (position)"))
         follows(model, [block], blocks_shown)
         inside_button = gr.Button(t("button.show_inside", "Show inside the block"), elem_id="transformer-inside")
-        inside = gr.Plot(elem_id="transformer-stages")
+        inside = gr.Plot(show_label=False, elem_id="transformer-stages")
         with gr.Row():
             stages = gr.Dataframe(interactive=False, elem_id="transformer-stage-table")
             sizes = gr.Dataframe(interactive=False, elem_id="transformer-sizes")
@@ -205,7 +205,7 @@ def build() -> list:
         with gr.Row():
             length = gr.Slider(8, 200, value=60, step=1, label=t("label.positions", "positions"))
             width = gr.Slider(8, 512, value=128, step=2, label=t("label.d_model", "d_model"))
-        encoding = gr.Plot(elem_id="transformer-encoding")
+        encoding = gr.Plot(show_label=False, elem_id="transformer-encoding")
         gr.Button(t("button.draw", "Draw")).click(
             positional_encoding, [length, width], encoding, api_name="positional_encoding"
         )

@@ -274,7 +274,7 @@ def build() -> list:
     written = gr.Textbox(
         label=t("label.written_so_far", "written so far"), interactive=False, elem_id="translate-written"
     )
-    heatmap = gr.Plot(label=t("label.attention", "attention"), elem_id="translate-heatmap")
+    heatmap = gr.Plot(label=t("label.attention", "attention"), show_label=False, elem_id="translate-heatmap")
     steps = gr.Dataframe(
         label=t("label.steps_chosen_character_and_top_5", "steps: chosen character and top 5"),
         interactive=False,
@@ -306,8 +306,8 @@ def build() -> list:
         )
         forced_notice = gr.Markdown(elem_id="whatif-notice")
         with gr.Row():
-            original_map = gr.Plot(label=t("label.original", "original"), elem_id="whatif-original")
-            forced_map = gr.Plot(label=t("label.forced", "forced"), elem_id="whatif-forced")
+            original_map = gr.Plot(label=t("label.original", "original"), show_label=False, elem_id="whatif-original")
+            forced_map = gr.Plot(label=t("label.forced", "forced"), show_label=False, elem_id="whatif-forced")
         forced_steps = gr.Dataframe(interactive=False, elem_id="whatif-steps")
     force_button.click(
         force,
@@ -350,7 +350,7 @@ def build() -> list:
         compare_button = gr.Button(t("button.compare", "Compare"), elem_id="compare-button")
         comparison = gr.Dataframe(interactive=False, elem_id="compare-table")
         with gr.Row():
-            compared = [gr.Plot(elem_id=f"compare-heatmap-{index}") for index in range(MAX_COMPARED)]
+            compared = [gr.Plot(show_label=False, elem_id=f"compare-heatmap-{index}") for index in range(MAX_COMPARED)]
         compare_button.click(
             compare,
             [chosen, text, strategy, beam_width, temperature, seed],

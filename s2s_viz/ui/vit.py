@@ -94,11 +94,17 @@ def build() -> list:
         )
     button = gr.Button(t("button.explain", "Classify and explain"), variant="primary", elem_id="vit-button")
     with gr.Row():
-        probabilities, grid = gr.Plot(elem_id="vit-probabilities"), gr.Plot(elem_id="vit-patches")
+        probabilities, grid = (
+            gr.Plot(show_label=False, elem_id="vit-probabilities"),
+            gr.Plot(show_label=False, elem_id="vit-patches"),
+        )
     with gr.Row():
-        attention, rollout = gr.Plot(elem_id="vit-attention"), gr.Plot(elem_id="vit-rollout")
-    every_head = gr.Plot(elem_id="vit-grid")
-    similarity = gr.Plot(elem_id="vit-position-similarity")
+        attention, rollout = (
+            gr.Plot(show_label=False, elem_id="vit-attention"),
+            gr.Plot(show_label=False, elem_id="vit-rollout"),
+        )
+    every_head = gr.Plot(show_label=False, elem_id="vit-grid")
+    similarity = gr.Plot(show_label=False, elem_id="vit-position-similarity")
     outputs = [probabilities, grid, attention, rollout, similarity, every_head]
     button.click(
         vit_attention,

@@ -435,25 +435,106 @@ def assert_accessible(page, tab: str) -> None:
         raise AssertionError(f"{tab}: {seen}") from None
 
 
+LAYOUT = (Path(__file__).with_name("layout.js")).read_text()
+# figures a tab shows only after a button in a closed part of it: pressed by the layout test
+PRESSED = {
+    "translate": ["#whatif-button", "#states-button", "#compare-button"],
+    "transformer": ["#transformer-inside"],
+}
+PRESSED_FIGURES = {
+    "#whatif-button": "#whatif-forced",
+    "#states-button": "#states-h",
+    "#compare-button": "#compare-heatmap-0",
+    "#transformer-inside": "#transformer-stages",
+}
+
+
+def layout_defects(page, tab: str) -> list[str]:
+    """What tests/app/layout.js finds broken in the tab's figures and in the tab bar (legends over each other or the
+    plot, titles cut or under a label, subtitles over labels, tick labels too small or crowded, slivers of plot)."""
+    return page.evaluate(LAYOUT, tab)
+
+
+def assert_laid_out(page, tab: str) -> None:
+    """No layout defect once the tab's figures have settled (a figure being redrawn may be caught between two
+    layouts: a defect must be gone within 10 s)."""
+    seen = []
+
+    def clean() -> bool:
+        seen[:] = layout_defects(page, tab)
+        return not seen
+
+    try:
+        wait_until(clean, timeout=10, what="no layout defect", every=0.5)
+    except AssertionError:
+        raise AssertionError(f"{tab}: {seen}") from None
+
+
+def _open_tab(page, app_url: str, tab: str, projector: bool) -> None:
+    """The tab by its link, waited on until its view is drawn and nothing is computing."""
+    page.goto(app_url + f"?tab={tab}" + ("&projector=1" if projector else ""), wait_until="load", timeout=60_000)
+    drawn = {"train": "#train-start", "lesson": "#lesson-choice input"}.get(
+        tab, f"#tab-{tab} .js-plotly-plot:has(.main-svg), #tab-{tab} .table-container"
+    )
+    try:
+        page.wait_for_function(  # its view drawn
+            f"Array.from(document.querySelectorAll('{drawn}')).some(e => e.offsetParent)"
+            # and nothing still computing (a view under its progress veil reads as text without contrast)
+            " && !Array.from(document.querySelectorAll('[data-testid=status-tracker]:not(.hide)'))"
+            ".some(e => e.offsetParent)",
+            timeout=60_000,
+        )
+    except Exception as error:  # noqa: BLE001 - named
+        raise AssertionError(f"{tab}: its view never showed ({error})") from None
+
+
+def _press_the_hidden_figures(page, tab: str) -> None:
+    """Open the tab's closed parts and press the buttons whose figures live there, waiting for each figure."""
+    page.evaluate(
+        f"document.querySelectorAll('#tab-{tab} .label-wrap:not(.open)').forEach(e => e.offsetParent && e.click())"
+    )
+    for button in PRESSED.get(tab, []):
+        page.locator(button).click()
+        page.wait_for_selector(f"{PRESSED_FIGURES[button]} .js-plotly-plot .main-svg", timeout=60_000)
+
+
+@pytest.mark.parametrize(
+    ("locale", "width", "height"), [("zh-CN", 1280, 720), ("en-US", 390, 844)], ids=["zh-projector", "en-phone"]
+)
+def test_every_figure_is_laid_out_cleanly_on_a_projector_and_a_phone(browser, app_url, locale, width, height):
+    """Bounding boxes of every figure's legend entries, titles, subtitles, tick labels and plot areas, and of the tab
+    bar, on every tab (with the figures its closed parts draw when asked); the two other pairings (English on a
+    projector, Chinese on a phone) are the accessibility tests below, which check the same."""
+    page = browser.new_page(viewport={"width": width, "height": height}, locale=locale)
+    for tab in EVERY_TAB:
+        _open_tab(page, app_url, tab, projector=width > 600)
+        assert_laid_out(page, tab)
+        if tab in PRESSED:
+            _press_the_hidden_figures(page, tab)
+            assert_laid_out(page, tab)
+    page.close()
+
+
+def test_ticking_the_projector_mode_refits_the_figures_and_the_tab_bar(browser, app_url):
+    """Projector mode ticked on a page opened without it: every label of the tab bar whole (the bar measures them
+    again), the figures drawn again with the larger text and still clean."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720}, locale="en-US")
+    _open_tab(page, app_url, "forcing", projector=False)
+    title = "document.querySelector('#forcing-figure .js-plotly-plot')._fullLayout.title.font.size"
+    before = page.evaluate(title)
+    page.locator("#projector input").check()
+    page.wait_for_function(f"{title} > {before} * 1.3", timeout=10_000)
+    assert_laid_out(page, "forcing")
+    page.close()
+
+
 def test_no_tab_has_a_serious_accessibility_problem_on_a_projector(browser, app_url):
     """axe-core on every tab in English, at 1280x720 in projector mode (the phone test below does the same in
     Chinese at 390 px): colour contrast, ARIA, keyboard access."""
     page = browser.new_page(viewport={"width": 1280, "height": 720}, locale="en-US")
     for tab in EVERY_TAB:
-        page.goto(app_url + f"?tab={tab}&projector=1", wait_until="load", timeout=60_000)
-        drawn = {"train": "#train-start", "lesson": "#lesson-choice input"}.get(
-            tab, f"#tab-{tab} .js-plotly-plot:has(.main-svg), #tab-{tab} .table-container"
-        )
-        try:
-            page.wait_for_function(  # its view drawn
-                f"Array.from(document.querySelectorAll('{drawn}')).some(e => e.offsetParent)"
-                # and nothing still computing (a view under its progress veil reads as text without contrast)
-                " && !Array.from(document.querySelectorAll('[data-testid=status-tracker]:not(.hide)'))"
-                ".some(e => e.offsetParent)",
-                timeout=60_000,
-            )
-        except Exception as error:  # noqa: BLE001 - named
-            raise AssertionError(f"{tab}: its view never showed ({error})") from None
+        _open_tab(page, app_url, tab, projector=True)
+        assert_laid_out(page, tab)
         assert_accessible(page, tab)
     page.close()
 
@@ -498,6 +579,7 @@ def test_a_phone_shows_every_tab_without_sideways_scrolling(browser, app_url):
         )
         assert squeezed == [], tab
         assert_accessible(page, tab)
+        assert_laid_out(page, tab)
         if tab in ("translate", "vit"):
             page.screenshot(path=str(SCREENSHOTS / f"phone-{tab}.png"), full_page=True)
     page.close()

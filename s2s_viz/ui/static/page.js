@@ -4,6 +4,7 @@
 // - each figure is drawn once per new value, not twice;
 // - figures keep their fills when a view's settings change the address;
 // - a URL asking for the projector mode gets it before the first answer arrives;
+// - each figure is fitted to the projector mode or the phone it is shown on;
 // - an empty figure's "Empty value" label is given the role it needs (a label on a plain div is not allowed), and a
 //   table with no rows is not announced (as a grid without rows);
 // - window.s2s: the functions the page's events call (a view's URL, the projector switch, a grid's frame).
@@ -65,6 +66,143 @@
     showLinked.observe(document.documentElement, {childList: true, subtree: true});
     setTimeout(() => showLinked.disconnect(), 30000);
   }
+  // A figure fitted to where it is shown, before plotly lays it out (so its legends, titles and margins are
+  // measured with the text as it will be drawn): in projector mode every text 1.4 times larger; on a phone (under
+  // 600 px) smaller titles wrapped to the width, narrow side margins (the axes' labels still push them), and an
+  // every-head grid folded into as many columns as leave each map 100 px or more.
+  const PROJECTOR_SCALE = 1.4, PHONE = 600, CELL = 110;
+  const fit = (plot, sent) => {
+    const layout = JSON.parse(JSON.stringify(sent));
+    const projector = document.body && document.body.classList.contains('projector');
+    const phone = window.innerWidth < PHONE;
+    const width = (plot.clientWidth || window.innerWidth);
+    const scale = projector ? PROJECTOR_SCALE : 1;
+    const base = (layout.font && layout.font.size) || 12;
+    const grow = (node) => {  // every font size written in the layout (titles, legend, annotations, ticks)
+      if (!node || typeof node !== 'object') return;
+      if (Array.isArray(node)) { node.forEach(grow); return; }
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'font' && value && typeof value.size === 'number') value.size *= scale;
+        else if (key !== 'template') grow(value);
+      }
+    };
+    if (scale !== 1) grow(layout);
+    layout.font = {...(layout.font || {}), size: base * scale};
+    if (typeof layout.title === 'string') layout.title = {text: layout.title};
+    const title = layout.title;
+    if (title && title.text) {
+      title.font = title.font || {};
+      const size = title.font.size || (phone ? 14 : base * scale * 1.4);
+      title.font.size = size;
+      title.text = wrap(title.text, width - 24, size);
+      // the title at the top, and the plot area (with a grid's subtitles) below all its lines: the top margin is
+      // made to hold them, and the figure grows by what the margin grew (plotly's own automargin places a title
+      // of several lines as if it had one)
+      const lines = title.text.split(/<br\s*\/?>/i).length;
+      const subtitles = (layout.annotations || []).filter((a) => a.yref === 'paper' && a.y >= 0.95);
+      const subtitle = subtitles.length ? Math.max(...subtitles.map((a) => (a.font && a.font.size) || base * scale)) : 0;
+      // (plotly centres a title's further lines on its first: moved down by half of them to start at the top)
+      const shift = Math.round(((lines - 1) / 2) * size * 1.3);
+      Object.assign(title, {yref: 'container', y: 1, yanchor: 'top', pad: {...(title.pad || {}), t: 8 + shift}});
+      const margin = layout.margin || {};
+      const needed = Math.ceil(8 + lines * size * 1.3 + (subtitle ? subtitle * 1.5 : 0) + 8);
+      const before = margin.t ?? 100;
+      if (needed > before) {
+        layout.margin = {...margin, t: needed};
+        if (layout.height) layout.height += needed - before;
+      }
+    }
+    const fontOf = (node) => ((node && node.font && node.font.size) || base * scale);
+    // a legend laid along the bottom: at the figure's foot, below the axis's labels and title, the bottom margin
+    // made to hold its rows (entries laid out at the width the figure has)
+    const legend = layout.legend;
+    if (legend && legend.orientation === 'h' && (legend.y ?? 1) < 0) {
+      const size = fontOf(legend);
+      const names = (plot.data || []).filter((t) => t.showlegend !== false && t.name).map((t) => t.name);
+      const room = width - 40;
+      let rows = 1, used = 0;
+      for (const name of names) {
+        const entry = 40 + measureText(name, size);
+        if (used && used + entry > room) { rows += 1; used = 0; }
+        used += entry;
+      }
+      const legendHeight = rows * size * 1.5 + 8;
+      Object.assign(legend, {yref: 'container', y: 0, yanchor: 'bottom', x: 0, xanchor: 'left'});
+      const margin = layout.margin || {};
+      const below = size * 1.5 + (Object.keys(layout).some((k) => /^xaxis\d*$/.test(k) && layout[k].title) ? size * 1.8 : 0);
+      const needed = Math.ceil(below + legendHeight + 10), before = margin.b ?? 80;
+      if (needed > before) {
+        layout.margin = {...margin, b: needed};
+        if (layout.height) layout.height += needed - before;
+      }
+    }
+    // a text axis (its labels given one by one) shows every k-th label where all of them would not fit
+    const margin = layout.margin || {};
+    const across = width - (margin.l ?? 80) - (margin.r ?? 80), down = (layout.height || 450) - (margin.t ?? 100) - (margin.b ?? 80);
+    for (const key of Object.keys(layout).filter((k) => /^[xy]axis\d*$/.test(k))) {
+      const axis = layout[key];
+      if (!Array.isArray(axis.tickvals) || !Array.isArray(axis.ticktext) || axis.tickvals.length < 2) continue;
+      const size = (axis.tickfont && axis.tickfont.size) || base * scale;
+      const span = axis.domain ? axis.domain[1] - axis.domain[0] : 1;
+      const each = (key[0] === 'x' ? across : down) * span / axis.tickvals.length;
+      const upright = key[0] === 'y' || Math.abs(axis.tickangle || 0) === 90;
+      const need = upright ? size * 1.3 : Math.max(...axis.ticktext.map((t) => measureText(String(t), size))) + size * 0.6;
+      const stride = Math.ceil(need / Math.max(each, 1));
+      if (stride > 1) {
+        axis.tickvals = axis.tickvals.filter((_, i) => i % stride === 0);
+        axis.ticktext = axis.ticktext.filter((_, i) => i % stride === 0);
+      }
+    }
+    if (phone) {
+      const margin = layout.margin || {};
+      layout.margin = {...margin, l: Math.min(margin.l ?? 80, 30), r: Math.min(margin.r ?? 80, 10)};
+      const meta = layout.meta || {};
+      if (meta.rows && meta.columns) fold(layout, meta.rows * meta.columns, Math.max(1, Math.floor((width - 90) / CELL)), width);
+    }
+    return layout;
+  };
+  // about how wide a text is drawn at `size` px (a Chinese character a square, another character a little over half)
+  const measureText = (text, size) => Array.from(String(text).replace(/<[^>]+>/g, ''))
+    .reduce((n, c) => n + (/[\u2e80-\u9fff\uff00-\uffef]/.test(c) ? 1 : 0.58), 0) * size;
+  // a title's lines no wider than `room` px (a line break at a space, or between two Chinese characters)
+  const wrap = (text, room, size) => {
+    const measure = (s) => measureText(s, size);
+    return text.split(/<br\s*\/?>/i).map((line) => {
+      if (/<sub>|<sup>/.test(line) || measure(line) <= room) return line;
+      const words = line.match(/[\u2e80-\u9fff\uff00-\uffef][，。、：；）]?|[^\s\u2e80-\u9fff\uff00-\uffef]+\s*|\s+/g) || [line];
+      const lines = [''];
+      for (const word of words) {
+        const last = lines[lines.length - 1];
+        if (last && measure(last + word) > room) lines.push(word.trimStart()); else lines[lines.length - 1] = last + word;
+      }
+      return lines.map((l) => l.trimEnd()).join('<br>');
+    }).join('<br>');
+  };
+  // an every-head grid (its maps as axes 1..count in reading order, a subtitle each) in `columns` columns
+  const fold = (layout, count, columns, width) => {
+    const cellsAcross = (layout.meta || {}).columns;
+    if (!cellsAcross || columns >= cellsAcross) return;
+    const rows = Math.ceil(count / columns);
+    const spans = (n, gap) => Array.from({length: n}, (_, i) => {
+      const w = (1 - gap * (n - 1)) / n;
+      return [i * (w + gap), i * (w + gap) + w];
+    });
+    const across = spans(columns, 0.04), down = spans(rows, rows > 1 ? 0.16 / rows : 0).reverse();
+    const subtitles = layout.annotations || [];
+    for (let k = 0; k < count; k++) {
+      const suffix = k === 0 ? '' : String(k + 1), r = Math.floor(k / columns), c = k % columns;
+      if (!layout[`xaxis${suffix}`] || !layout[`yaxis${suffix}`]) continue;
+      layout[`xaxis${suffix}`].domain = across[c];
+      layout[`yaxis${suffix}`].domain = down[r];
+      if (subtitles[k]) Object.assign(subtitles[k], {x: (across[c][0] + across[c][1]) / 2, y: down[r][1]});
+    }
+    const cellWidth = (width - 100) / columns;  // maps about square
+    layout.height = Math.round(Math.max(cellWidth, CELL) * rows + 30 * rows + (layout.margin?.t ?? 100));
+  };
+  const refit = () => document.querySelectorAll('.js-plotly-plot').forEach((plot) => {
+    if (plot.s2sLayout && window.Plotly && plot.isConnected) window.Plotly.react(plot, plot.data, plot.s2sLayout);
+  });
+
   // Gradio's figure draws a new value into the figure on the page, then replaces that figure by a new one and draws
   // it again from scratch: every live change drew each figure twice. A figure is now drawn a moment later (once
   // the page has settled), and the outgoing one, out of the page by then, is not drawn at all.
@@ -81,6 +219,10 @@
           window.s2sOutgoingSkipped = (window.s2sOutgoingSkipped || 0) + 1;  // read by a browser test
           resolve(plot);
           return;
+        }
+        if (plot instanceof Element && rest[1] && typeof rest[1] === 'object') {
+          plot.s2sLayout = rest[1];  // as the server sent it: fitted again when the projector mode changes
+          rest[1] = fit(plot, rest[1]);
         }
         Promise.resolve(react.call(module, plot, ...rest)).then(resolve, reject);
       }));
@@ -138,6 +280,13 @@
   // The projector switch: the page's class and its address.
   const projector = (on) => {
     document.body.classList.toggle('projector', !!on);
+    refit();
+    // the tab bar measures which labels fit only when its width changes: a pixel less for two frames makes it
+    // measure them again at the new text size
+    document.querySelectorAll('.tab-wrapper').forEach((bar) => {
+      bar.style.width = 'calc(100% - 1px)';
+      requestAnimationFrame(() => requestAnimationFrame(() => { bar.style.width = ''; }));
+    });
     const url = new URL(location.href);
     if (on) url.searchParams.set('projector', '1'); else url.searchParams.delete('projector');
     history.replaceState(null, '', url);
