@@ -4,21 +4,27 @@ ways (``forcing_experiment_configs``), and one sentence of verdict computed from
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterator
 from pathlib import Path
 
-from .config import forcing_experiment_configs
+from .config import FORCING_DEFAULT_EPOCHS, forcing_experiment_configs
 from .fit import TrainingError
 from .progress import TrainingProcess
 from .translators import train_translator
 
 
 def run_forcing_experiment(
-    directory: str | Path, task: str = "toy:dates", epochs: int = 3, include_mix: bool = False, feedback: str = "soft"
+    directory: str | Path,
+    task: str = "toy:dates",
+    epochs: int = FORCING_DEFAULT_EPOCHS,
+    include_mix: bool = False,
+    feedback: str = "soft",
+    seed: int = 0,
 ) -> Iterator[tuple[str, dict]]:
     """Train every run of the experiment into ``directory``, one after the other; yields ``(run label, epoch
     event)`` as each epoch ends. ``ValueError`` for impossible settings, ``TrainingError`` if a run fails."""
-    runs = forcing_experiment_configs(task, int(epochs), include_mix, feedback)
+    runs = forcing_experiment_configs(task, int(epochs), include_mix, feedback, seed)
     for label, config in runs:
         run = TrainingProcess(train_translator, config, directory)
         try:
@@ -29,6 +35,13 @@ def run_forcing_experiment(
                     raise TrainingError(event["message"])
         finally:
             run.close()
+
+
+def seconds_per_epoch(events: list[dict]) -> float:
+    """A run's own seconds per epoch: the median of its epochs after the first (the first also builds and compiles
+    the model; the median keeps out an epoch slowed by something else on the machine)."""
+    timed = events[1:] or events
+    return statistics.median(e["epoch_s"] for e in timed)
 
 
 CHRF_TOO_CLOSE = 1.0  # chrF points: closer than this, two runs of the same model differ by as much
@@ -43,12 +56,11 @@ def forcing_verdict(results: dict[str, list[dict]]) -> str:
     parts, last = [], {}
     for label, events in finished.items():
         end = events[-1]
-        timed = events[1:] or events  # the first epoch also builds and compiles the model: apart where it can be
-        seconds = sum(e["epoch_s"] for e in timed) / len(timed)
+        seconds = seconds_per_epoch(events)
         last[label] = (seconds, end["forced_val_loss"], end["free_exact"], end["free_chrf"])
-        which = " after the first" if len(events) > 1 else ""
+        which = " (median after the first)" if len(events) > 1 else ""
         parts.append(
-            f"{label}: {seconds:.1f} s an epoch{which}, teacher-forced loss {end['forced_val_loss']:.3f}, "
+            f"{label}: {seconds:.2f} s an epoch{which}, teacher-forced loss {end['forced_val_loss']:.3f}, "
             f"free-running exact {end['free_exact']:.0f}% (chrF {end['free_chrf']:.1f})"
         )
     (_, forced), (_, free) = list(last.items())[:2]

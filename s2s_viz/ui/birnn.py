@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gradio as gr
+import numpy as np
 import pandas as pd
 
 from s2s_viz import viz
@@ -10,7 +11,7 @@ from s2s_viz.blanks import BLANK
 from s2s_viz.translation import InputError
 
 from .common import alive, get_model, model_names, model_picker, refuse
-from .digits_common import digit_input, input_controls
+from .digits_common import digit_input, input_controls, page_views
 from .export import exporter
 from .i18n import t
 from .links import shareable
@@ -54,7 +55,13 @@ def classify_digit(model_name: str, sketch, upload, test_index, source: str):
         def first_values(vector) -> str:  # rounded for reading (float32 would print 0.16899999976158142)
             return ", ".join(f"{float(value):.3f}" for value in vector[:4])
 
-        rows = [{"merge mode": "concat", "size": final_forward.size + final_backward.size}]
+        rows = [
+            {
+                "merge mode": "concat",
+                "size": final_forward.size + final_backward.size,
+                "first values": first_values(np.concatenate([final_forward, final_backward])),
+            }
+        ]
         if final_forward.size == final_backward.size:
             for mode, merged in (
                 ("sum", final_forward + final_backward),
@@ -62,7 +69,13 @@ def classify_digit(model_name: str, sketch, upload, test_index, source: str):
                 ("ave", (final_forward + final_backward) / 2),
             ):
                 rows.append({"merge mode": mode, "size": merged.size, "first values": first_values(merged)})
-        rows.append({"merge mode": "none", "size": f"{final_forward.size} + {final_backward.size} (two outputs)"})
+        rows.append(
+            {
+                "merge mode": "none",
+                "size": f"{final_forward.size} + {final_backward.size} (two outputs)",
+                "first values": f"{first_values(final_forward)} | {first_values(final_backward)}",
+            }
+        )
         for row in rows:
             row["this model"] = "trained with it" if row["merge mode"] == trained_with else ""
         merges = pd.DataFrame(rows)
@@ -158,14 +171,15 @@ def build() -> list:
         label=t("label.merge_modes_applied_to_the_two_final_outputs", "merge modes applied to the two final outputs"),
         interactive=False,
     )
+    live, pressed = page_views(classify_digit, figures=4, table=True)
     button.click(
-        classify_digit,
+        pressed,
         [model, sketch, upload, test_index, source],
         [probabilities, overlay, forward, backward, merges],
         api_name="classify_digit",
     )
     alive(  # opens on test image 0; another test image or input choice redraws at once
-        classify_digit,
+        live,
         [model, sketch, upload, test_index, source],
         [probabilities, overlay, forward, backward, merges],
         live=(test_index,),

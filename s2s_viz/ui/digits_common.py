@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 
 import gradio as gr
+import pandas as pd
 from PIL import UnidentifiedImageError
 
+from s2s_viz import viz
 from s2s_viz.data.digits import ImageError, check_picture_file, test_digits, to_mnist
 
 from .common import refuse
-from .i18n import t
+from .i18n import say, t
 
 _test_images = functools.lru_cache(maxsize=1)(test_digits)
 
@@ -84,6 +86,64 @@ def digit_input(sketch, upload, test_index, source: str):
         return to_mnist(sketch), "your drawing, made MNIST-like"
     except ImageError as error:
         raise refuse(str(error)) from error
+
+
+WAITING = {
+    "draw": "draw a digit on the pad, then press the button: it is read as MNIST's digits were",
+    "upload": "upload a picture of a digit: it is read as soon as it arrives",
+}
+
+
+def nothing_yet(sketch, upload, source: str) -> str | None:
+    """What the page waits for when the chosen input holds nothing yet (a sketchpad just picked or cleared, no upload
+    yet): not an error, nobody asked for anything."""
+    if source == "upload" and not upload:
+        return WAITING["upload"]
+    if source == "draw":
+        if sketch is None:
+            return WAITING["draw"]
+        try:
+            to_mnist(sketch)
+        except ImageError:  # nothing on it but the background
+            return WAITING["draw"]
+    return None
+
+
+def page_views(fn, figures: int, table: bool = False):
+    """``fn(model, sketch, upload, test_index, source, ...)`` as the page's events call it, in two versions:
+
+    - ``live`` (the tab opening, another input picked, a test image index): with nothing drawn or uploaded yet every
+      figure says what to do, with no error; a refused picture clears every figure and says why in a warning;
+    - ``pressed`` (the button, which is also the API): a refused picture clears every figure, then the refusal is
+      raised as an error (the API's caller gets it as one).
+
+    Either way no figure of an earlier picture stays beside a message about the current one."""
+
+    def blanks(message: str):
+        drawn = [viz.no_attention(say(message)) for _ in range(figures)]
+        return (*drawn, pd.DataFrame()) if table else (drawn[0] if figures == 1 else tuple(drawn))
+
+    def live(*args):
+        waiting = nothing_yet(args[1], args[2], args[4])
+        if waiting:
+            return blanks(waiting)
+        try:
+            return fn(*args)
+        except gr.Error as error:
+            gr.Warning(str(error.message))
+            return blanks(str(error.message))
+
+    def pressed(*args):
+        try:
+            result = fn(*args)
+        except gr.Error as error:
+            yield blanks(str(error.message))
+            raise
+        yield result
+
+    live.__name__, pressed.__name__ = f"{fn.__name__}_live", fn.__name__
+    pressed.__doc__ = fn.__doc__
+    return live, pressed
 
 
 def input_controls(prefix: str):

@@ -7,7 +7,7 @@ import gradio as gr
 from s2s_viz import viz
 
 from .common import alive, edits, frame_follows, get_model, layer_and_head_sliders, model_picker, refuse
-from .digits_common import digit_input, input_controls
+from .digits_common import digit_input, input_controls, page_views
 from .export import exporter
 from .i18n import t
 from .links import shareable
@@ -106,19 +106,20 @@ def build() -> list:
     every_head = gr.Plot(show_label=False, elem_id="vit-grid")
     similarity = gr.Plot(show_label=False, elem_id="vit-position-similarity")
     outputs = [probabilities, grid, attention, rollout, similarity, every_head]
+    live, pressed = page_views(vit_attention, figures=6)
     button.click(
-        vit_attention,
+        pressed,
         [model, sketch, upload, test_index, source, layer, head, fusion, discard],
         outputs,
         api_name="vit_attention",
     )
     inputs = [model, sketch, upload, test_index, source, layer, head, fusion, discard]
     # opens on test image 0; another test image redraws at once
-    alive(vit_attention, inputs, outputs, live=(test_index,), set_by_page=(source,))
+    alive(live, inputs, outputs, live=(test_index,), set_by_page=(source,))
     # block, head and rollout settings redraw only the figures they change
     for controls, fn, changed in (
-        ((layer, head), vit_block, attention),
-        ((fusion, discard), vit_rollout, rollout),
+        ((layer, head), page_views(vit_block, figures=1)[0], attention),
+        ((fusion, discard), page_views(vit_rollout, figures=1)[0], rollout),
     ):
         gr.on(
             triggers=edits(*controls),

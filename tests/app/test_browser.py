@@ -618,15 +618,12 @@ def test_the_vit_grids_frame_follows_the_head_slider_without_redrawing_the_grid(
     page.close()
 
 
-@pytest.mark.skipif(data_file("mnist/mnist.npz") is None, reason="needs mnist.npz under S2S_VIZ_DATA")
-def test_a_stroke_on_the_sketchpad_draws_at_once_and_is_classified(browser, app_url):
-    page = _open(browser, app_url + "?tab=birnn")
-    canvas = page.locator("#tab-birnn canvas").first
-    canvas.wait_for(timeout=30_000)
-    page.wait_for_function("document.querySelector('#tab-birnn .digit-sketch').dataset.brushReady === '1'")
-    # the page's own first computation has landed (on a loaded machine it could still be under way: a stroke drawn
-    # then may be lost to the editor or followed by that computation's answer)
-    _settled(page, "document.querySelectorAll('#tab-birnn .js-plotly-plot')[0]")
+BRUSH_READY = "document.querySelector('#tab-birnn .digit-sketch button[aria-label=\"Brush Size\"]') !== null"
+FIRST_TITLE = "String(document.querySelector('#birnn-probabilities .js-plotly-plot')?.layout?.title?.text || '')"
+TOASTS = "Array.from(document.querySelectorAll('[data-testid=toast-body]')).map(t => t.innerText).join(' | ')"
+
+
+def _stroke(page, canvas) -> None:
     box = canvas.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.2
     page.mouse.move(x, y)
@@ -634,13 +631,39 @@ def test_a_stroke_on_the_sketchpad_draws_at_once_and_is_classified(browser, app_
     for step in range(1, 15):  # a vertical stroke: a 1
         page.mouse.move(x, y + step * box["height"] * 0.04)
     page.mouse.up()
-    page.wait_for_function("document.querySelector('#birnn-source input[value=\"draw\"]').checked", timeout=30_000)
+
+
+@pytest.mark.skipif(data_file("mnist/mnist.npz") is None, reason="needs mnist.npz under S2S_VIZ_DATA")
+def test_the_sketchpad_is_always_ready_and_no_old_figure_stays_beside_an_error(browser, app_url):
+    """*draw* picked: no error, the figures say what to do; a stroke draws at once (the brush is picked) and is
+    classified; after *Clear* the brush is ready again, and Classify on the empty pad clears every figure of the
+    earlier drawing while it says why."""
+    page = _open(browser, app_url + "?tab=birnn")
+    canvas = page.locator("#tab-birnn canvas").first
+    canvas.wait_for(timeout=30_000)
+    page.wait_for_function(BRUSH_READY, timeout=30_000)
+    # the page's own first computation has landed (on a loaded machine it could still be under way: a stroke drawn
+    # then may be lost to the editor or followed by that computation's answer)
+    _settled(page, "document.querySelectorAll('#tab-birnn .js-plotly-plot')[0]")
+    page.locator("#birnn-source").get_by_label("draw", exact=True).check()
+    page.wait_for_function(f"{FIRST_TITLE}.startsWith('draw a digit on the pad')", timeout=30_000)
+    assert page.evaluate(TOASTS) == ""  # nothing was asked: no error
+    assert page.evaluate(BRUSH_READY)
+    _stroke(page, canvas)
     page.click("#tab-birnn button.primary")
+    page.wait_for_function(f"{FIRST_TITLE}.startsWith('your drawing')", timeout=60_000)
+    page.click("#tab-birnn .digit-sketch button[aria-label='Clear canvas']")
+    page.wait_for_function(BRUSH_READY, timeout=10_000)
+    page.click("#tab-birnn button.primary")  # an empty pad: refused, and no figure of the drawing stays
+    page.wait_for_function(f"{TOASTS}.includes('draw a digit first')", timeout=30_000)
     page.wait_for_function(
-        "Array.from(document.querySelectorAll('#tab-birnn .js-plotly-plot')).some("
-        "p => p.layout && p.layout.title && String(p.layout.title.text).startsWith('your drawing'))",
-        timeout=60_000,
+        "Array.from(document.querySelectorAll('#tab-birnn .js-plotly-plot')).slice(0, 4).every("
+        "p => String(p.layout?.title?.text || '').includes('draw a digit first'))",
+        timeout=30_000,
     )
+    _stroke(page, canvas)  # and the brush draws again
+    page.click("#tab-birnn button.primary")
+    page.wait_for_function(f"{FIRST_TITLE}.startsWith('your drawing')", timeout=60_000)
     page.close()
 
 

@@ -1,5 +1,5 @@
 // The page's script, run in the page's head before Gradio builds the page:
-// - the sketchpads open with their brush picked (Gradio's editor opens with no tool);
+// - the sketchpads' brush picked when a pad is shown and after its Clear (Gradio's editor has no tool then);
 // - a link's tab is the one Gradio builds first and shows;
 // - each figure is drawn once per new value, not twice;
 // - figures keep their fills when a view's settings change the address;
@@ -28,21 +28,41 @@
     });
   };
   new MutationObserver(labelEmpty).observe(document.documentElement, {childList: true, subtree: true});
-  const pads = 2;  // the Bi-RNN's and the ViT's: once both have their brush, the page is left alone
-  const pickBrush = () => {
-    const found = document.querySelectorAll('.digit-sketch');
-    found.forEach((pad) => {
-      if (pad.dataset.brushReady) return;
-      const brush = pad.querySelector('button[aria-label="Brush"]');
-      if (brush && brush.offsetParent !== null) { brush.click(); pad.dataset.brushReady = '1'; }
-    });
-    const ready = document.querySelectorAll('.digit-sketch[data-brush-ready="1"]').length;
-    if (ready >= pads) { observer.disconnect(); document.removeEventListener('click', onClick, true); }
+  // The sketchpads' brush: picked whenever a pad is shown (the page opening on it, *draw* picked, its tab chosen)
+  // and after its *Clear* (Gradio's editor then drops its tool): a stroke always draws. A tool the reader picked
+  // (the eraser) is left alone otherwise.
+  const pickBrush = (pad) => {
+    const brush = pad.querySelector('button[aria-label="Brush"]');
+    if (!brush || brush.offsetParent === null) return false;
+    if (!pad.querySelector('button[aria-label="Brush Size"]')) brush.click();  // no brush settings: no brush
+    return true;
   };
-  const observer = new MutationObserver(pickBrush);
-  const onClick = () => setTimeout(pickBrush, 50);
-  observer.observe(document.documentElement, {childList: true, subtree: true});
-  document.addEventListener('click', onClick, true);
+  const shownPads = new WeakSet();
+  let looking = false;
+  const lookAtPads = () => {
+    if (looking) return;
+    looking = true;
+    requestAnimationFrame(() => {
+      looking = false;
+      document.querySelectorAll('.digit-sketch').forEach((pad) => {
+        const shown = pad.offsetParent !== null;
+        if (shown && !shownPads.has(pad)) { if (pickBrush(pad)) shownPads.add(pad); }
+        else if (!shown) shownPads.delete(pad);
+      });
+    });
+  };
+  new MutationObserver(lookAtPads).observe(document.documentElement, {childList: true, subtree: true});
+  document.addEventListener('click', (event) => {
+    const clear = event.target.closest && event.target.closest('.digit-sketch button[aria-label="Clear canvas"]');
+    if (clear) {
+      const pad = clear.closest('.digit-sketch');
+      let tries = 0;
+      const again = () => { if (!pickBrush(pad) || !pad.querySelector('button[aria-label="Brush Size"]')) { if (tries++ < 20) setTimeout(again, 50); } };
+      setTimeout(again, 50);
+    } else {
+      setTimeout(lookAtPads, 50);
+    }
+  }, true);
   // a link's tab is shown as soon as its button exists, not after the page's first answer
   const linked = new URLSearchParams(location.search).get('tab');
   // ... and before that, the page's configuration (inlined above this script) opens on the link's tab: Gradio then
