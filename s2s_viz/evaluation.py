@@ -11,6 +11,8 @@ from .data import sources
 from .data.vocab import next_step_targets
 
 LOSS_BATCH = 256
+# source lengths in characters (test-short's sources have at most 30): does quality hold as sentences grow?
+LENGTH_BUCKETS = ((1, 10), (11, 15), (16, 20), (21, 25), (26, 30))
 
 
 def corpus_scores(hypotheses: list[str], references: list[list[str]]) -> dict:
@@ -28,6 +30,25 @@ def corpus_scores(hypotheses: list[str], references: list[list[str]]) -> dict:
         ]
     )
     return {"chrf": round(chrf, 2), "bleu": round(bleu, 2), "exact_match": round(100 * float(exact), 2)}
+
+
+def by_source_length(sources_text: list[str], hypotheses: list[str], references: list[list[str]]) -> list[dict]:
+    """chrF and exact match of the sentences in each source-length bucket (``LENGTH_BUCKETS``, characters)."""
+    rows = []
+    for low, high in LENGTH_BUCKETS:
+        chosen = [i for i, source in enumerate(sources_text) if low <= len(source) <= high]
+        if not chosen:
+            continue
+        scores = corpus_scores([hypotheses[i] for i in chosen], [references[i] for i in chosen])
+        rows.append(
+            {
+                "characters": f"{low}-{high}",
+                "sentences": len(chosen),
+                "chrf": scores["chrf"],
+                "exact_match": scores["exact_match"],
+            }
+        )
+    return rows
 
 
 def loss_per_character(translator, sources_text: list[str], targets_text: list[str]) -> float:
@@ -73,6 +94,8 @@ def evaluate_translator(translator, limit: int | None = None, data_path=None, st
     else:
         hypotheses = [translator.translate(s, strategy=strategy).text if s.strip() else "" for s in sources_text]
     scores = corpus_scores(hypotheses, references)
+    if split == "test-short" and limit is None:
+        scores["by_source_length"] = by_source_length(sources_text, hypotheses, references)
     scores["loss_per_char"] = round(loss_per_character(translator, sources_text, [r[0] for r in references]), 4)
     scores.update(split=split, sentences=len(sources_text), decoding=strategy, data_sha256_prefix=sha)
     return scores

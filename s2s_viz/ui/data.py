@@ -20,11 +20,12 @@ from .notes import fixes
 
 INTRO = """**What a character-level translator is fed.** The notes lay a pair out as three one-hot tensors of shape
 `[batch, max_length, vocabulary]`: `encoder_input_data` (the source), `decoder_input_data` (the target, starting
-with the start symbol `\\t`, ending with the end symbol `\\n`) and `decoder_target_data`, the same one step
-ahead (no `\\t`): `decoder_target_data[:, t, :] = decoder_input_data[:, t+1, :]`. Positions past the sentence hold
-the one-hot of the space (the grey-labelled padding rows). The models here are fed the same data as integer ids
-(id 0 = padding) and make the one-hot vectors inside the graph: below, both forms and what each costs.
-*Try this:* type a longer target and watch the two decoder tensors shift against each other."""
+with the start symbol `\\t`, shown as `<s>`, and ending with the end symbol `\\n`, shown as `</s>`) and
+`decoder_target_data`, the same one step ahead (no `\\t`): `decoder_target_data[:, t, :] = decoder_input_data[:,
+t+1, :]`. Positions past the sentence hold the one-hot of the space (the rows labelled padding). The models here are
+fed the same data as integer ids (id 0 = padding) and make the one-hot vectors inside the graph: below, both forms
+and what each costs; each one-hot column is labelled with its character's id. *Try this:* type a longer target and
+watch the two decoder tensors shift against each other."""
 
 LIVE = """*Live:* the padding slider redraws at once; a new pair or model waits for *Lay out*."""
 
@@ -85,7 +86,9 @@ def lay_out(model_name: str, source: str, target: str, padding: float = 3):
         f"Source vocabulary of `{model_name}`: {len(source_vocab.tokens)} characters: "
         f"`{_listing(source_vocab.tokens)}`. Target vocabulary: {len(target_vocab.tokens)} characters, with the "
         f"start and end symbols: `{_listing(target_vocab.tokens)}`. The encoder reads the source vocabulary, the "
-        "decoder writes the target one, each with its own maximum length."
+        "decoder writes the target one, each with its own maximum length. The ids are 1 to the vocabulary's size "
+        f"and 0 is padding, so the models' inputs are one wider ({len(source_vocab.tokens) + 1} and "
+        f"{len(target_vocab.tokens) + 1}) than the one-hot layout above, which pads with the space's column."
     )
     return (*figures, ids, batch, shapes + "\n\n" + vocabularies)
 
@@ -95,16 +98,19 @@ def _listing(tokens: list[str]) -> str:
 
 
 def _one_hot(tensor, rows: list[str], vocab, title: str):
-    labels = [f"{viz.show_token(token)} (padding)" if token == "<pad>" else token for token in rows]
+    labels = ["(padding)" if token == "<pad>" else token for token in rows]
     figure = viz.matrix_heatmap(
         tensor[0],
         title,
-        "vocabulary (one column per character)",
+        "vocabulary: one column per character, labelled with its id",
         "time step",
-        [viz.show_token(token) for token in vocab.tokens],
+        None,
         labels,
         colorscale=[[0, "#f4f4f4"], [1, "#1f4e9c"]],
     )
+    # a column is labelled with the id the models are fed for that character (the one-hot's column index + 1: id 0
+    # is padding, which has no column of its own in this layout)
+    figure.data[0].update(x=[f"{index + 1}:{viz.axis_text(token)}" for index, token in enumerate(vocab.tokens)])
     # every time step named (the padding rows among them), one row a line
     figure.update_yaxes(dtick=1)
     figure.update_layout(height=max(300, 24 * len(rows) + 150))

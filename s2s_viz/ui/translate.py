@@ -103,6 +103,37 @@ def attention_note(translator) -> str:
     )
 
 
+LONG_SENTENCES = """**An LSTM eases long-range dependencies; it does not remove them.** Without attention, the encoder
+must pack the whole source into the states it hands over, and the decoder has nothing else to read: the longer the
+sentence, the more is lost. With attention the decoder reads every encoder position at every step. Each model's
+chrF on the test split's sentences grouped by the source's length, computed with its card (`s2s-viz evaluate
+--all --update-card`)."""
+
+
+def quality_by_length():
+    """chrF per source length for every shipped English -> French translator whose card has the figures, and a
+    sentence comparing the plain LSTM with the attention model."""
+    rows = {
+        info.name: info.card["metrics"]["by_source_length"]
+        for info in s2s_viz.list_models(kind="translator")
+        if not info.broken
+        and info.card.get("direction") == "en-fr"
+        and (info.card.get("metrics") or {}).get("by_source_length")
+    }
+    if not rows:
+        raise refuse("no model card here has the figures by source length: run s2s-viz evaluate --all --update-card")
+    said = []
+    for name, words in (("lstm-char-en-fr", "the plain LSTM"), ("attention-char-en-fr", "with attention")):
+        if name in rows:
+            first, last = rows[name][0], rows[name][-1]
+            said.append(
+                f"{words} (`{name}`): chrF {first['chrf']:.1f} for {first['characters']} characters, "
+                f"{max(r['chrf'] for r in rows[name]):.1f} at best, {last['chrf']:.1f} for {last['characters']}"
+            )
+    summary = "; ".join(said) + "." if said else ""
+    return viz.quality_by_length(rows), summary
+
+
 def heatmap_title(result, level: str = "char") -> str:
     """What the heatmap shows; a Transformer has one map per layer and head, and this is one summary of them."""
     if result.attention_maps is not None:
@@ -357,6 +388,13 @@ def build() -> list:
             [comparison, *compared],
             api_name="compare",
         )
+    with gr.Accordion(
+        t("label.long_sentences", "long sentences: does quality hold as the source grows?"), open=False
+    ) as long:
+        gr.Markdown(t("translate.long_sentences", LONG_SENTENCES))
+        lengths_summary = gr.Markdown(elem_id="lengths-summary")
+        lengths = gr.Plot(show_label=False, elem_id="lengths-figure")
+        long.expand(quality_by_length, None, [lengths, lengths_summary], api_name="quality_by_length")
     shareable(
         "translate", model=model, text=text, strategy=strategy, beam=beam_width, temperature=temperature, seed=seed
     )

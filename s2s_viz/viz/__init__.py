@@ -10,6 +10,7 @@ from .attention import (
     attention_grid,
     attention_heatmap,
     attention_table,
+    axis_text,
     handover_heatmap,
     matrix_heatmap,
     mha_figures,
@@ -23,6 +24,7 @@ from .decoding import (
     forcing_table,
     highlight_row,
     live_curves,
+    quality_by_length,
     steps_table,
 )
 from .digits import (
@@ -42,6 +44,7 @@ __all__ = [
     "COLOUR_SCALE",
     "GRID_FRAME_LINE",
     "attention_grid",
+    "axis_text",
     "attention_heatmap",
     "attention_table",
     "beam_table",
@@ -50,6 +53,7 @@ __all__ = [
     "digit_overlay",
     "digit_verdict",
     "forcing_figure",
+    "quality_by_length",
     "forcing_table",
     "highlight_row",
     "live_curves",

@@ -15,9 +15,17 @@ def show_token(token: str) -> str:
     return {"\t": "<s>", "\n": "</s>", " ": "␣", "<pad>": "·"}.get(token, token)
 
 
-def _unique_labels(tokens: list[str]) -> list[str]:
-    """Plotly merges equal category labels; number them so every row and column keeps its place."""
-    return [f"{index}:{show_token(token)}" for index, token in enumerate(tokens)]
+def axis_text(token: str) -> str:
+    """A token as a figure's label shows it: plotly reads ``<s>`` as markup (and draws nothing), so the start and end
+    symbols are written with HTML entities, to look as they do in text and tables."""
+    return show_token(token).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _unique_labels(tokens: list[str], markup: bool = True) -> list[str]:
+    """Plotly merges equal category labels; number them so every row and column keeps its place (``markup``: for a
+    figure; a table's column names take the text as it is)."""
+    shown = axis_text if markup else show_token
+    return [f"{index}:{shown(token)}" for index, token in enumerate(tokens)]
 
 
 def attention_heatmap(
@@ -32,7 +40,7 @@ def attention_heatmap(
     weights = np.asarray(weights, dtype=float)
     x, y = _unique_labels(source_tokens), _unique_labels(target_tokens)
     hover = [
-        [f"source {show_token(s)!s} ← output {show_token(t)!s}: {w:.3f}" for s, w in zip(source_tokens, row)]
+        [f"source {axis_text(s)!s} ← output {axis_text(t)!s}: {w:.3f}" for s, w in zip(source_tokens, row)]
         for t, row in zip(target_tokens, weights)
     ]
     heatmap = {
@@ -138,8 +146,8 @@ def handover_heatmap(final_states: dict) -> go.Figure:
 def attention_table(weights: np.ndarray, source_tokens: list[str], target_tokens: list[str]) -> pd.DataFrame:
     """The heatmap's numbers as a table (for screen readers and for copying)."""
     values = np.round(np.asarray(weights, dtype=float), 3)
-    columns = {"output": _unique_labels(target_tokens)}
-    columns.update({label: values[:, j] for j, label in enumerate(_unique_labels(source_tokens))})
+    columns = {"output": _unique_labels(target_tokens, markup=False)}
+    columns.update({label: values[:, j] for j, label in enumerate(_unique_labels(source_tokens, markup=False))})
     return pd.DataFrame(columns)  # built in one go: inserting a column in front costs more than the figure
 
 

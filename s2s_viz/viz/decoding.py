@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .attention import show_token
+from .attention import axis_text, show_token
 
 
 def steps_table(steps) -> pd.DataFrame:
@@ -52,7 +52,7 @@ def highlight_row(frame: pd.DataFrame, row: int):
 def forcing_figure(comparison) -> go.Figure:
     """Probability of the reference character per step: fed the reference vs fed its own output."""
     steps = [s.index for s in comparison.steps]
-    characters = [show_token(s.reference) for s in comparison.steps]
+    characters = [axis_text(s.reference) for s in comparison.steps]
     hover = [f"step {i}: reference {c!s}" for i, c in zip(steps, characters)]
     figure = go.Figure()
     for name, values, line in (
@@ -116,4 +116,31 @@ def live_curves(
     figure.update_yaxes(title_text="accuracy", range=[0, 1], row=2, col=1)
     figure.update_xaxes(title_text=x_title, row=2, col=1)
     figure.update_layout(title=title, height=480, legend={"orientation": "h", "y": -0.2})
+    return figure
+
+
+def quality_by_length(rows_by_model: dict[str, list[dict]]) -> go.Figure:
+    """chrF per source-length bucket, one line per model (``rows_by_model``: a model's name -> its card's
+    ``by_source_length`` rows: characters, sentences, chrf, exact_match)."""
+    figure = go.Figure()
+    for name, rows in rows_by_model.items():
+        figure.add_trace(
+            go.Scatter(
+                x=[row["characters"] for row in rows],
+                y=[row["chrf"] for row in rows],
+                mode="lines+markers",
+                name=name,
+                customdata=[[row["sentences"], row["exact_match"]] for row in rows],
+                hovertemplate=f"{name}<br>%{{x}} characters: chrF %{{y:.1f}}, exact %{{customdata[1]:.1f}}%"
+                " (%{customdata[0]} sentences)<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        title="chrF against the source's length (test split)",
+        xaxis_title="source length (characters)",
+        yaxis_title="chrF",
+        yaxis_range=[0, 100],
+        height=400,
+        legend={"orientation": "h", "y": -0.3},
+    )
     return figure

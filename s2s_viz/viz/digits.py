@@ -63,7 +63,9 @@ def digit_overlay(
     figure.update_layout(
         shapes=lines,
         title=title,
-        yaxis={"autorange": "reversed", "scaleanchor": "x"},
+        # the picture fills its square: the plot area shrinks to it instead of the axes running past the image
+        xaxis={"range": [-0.5, 27.5], "constrain": "domain", "showgrid": False},
+        yaxis={"range": [27.5, -0.5], "scaleanchor": "x", "constrain": "domain", "showgrid": False},
         height=340,
         margin={"l": 20, "r": 20, "t": 50, "b": 20},
     )

@@ -362,7 +362,7 @@ def test_the_data_view_lays_a_pair_out_and_refuses_an_empty_one(client):
         TRANSLATOR, "Go away!", "Va-t'en !", 3, api_name="/lay_out"
     )
     assert "`[1, 11, 80]`" in shapes and "for every t: **True**" in shapes
-    assert plotly(decoder_input)["data"][0]["y"][0] == "0:<s>"  # the decoder's input starts with the start symbol
+    assert plotly(decoder_input)["data"][0]["y"][0] == "0:&lt;s&gt;"  # the decoder's input starts with the start symbol
     assert ids["data"][1][1].startswith("1 ")  # ... whose id is 1
     assert batch["data"][0][0] == "Go away!" and batch["data"][1][-1] == "·"  # padded and masked
     with pytest.raises(AppError, match="type a source sentence and its translation"):
@@ -449,7 +449,15 @@ def test_the_api_reads_as_words(client):
     expected |= {"/forcing_experiment", "/mha", "/transformer_attention", "/transformer_block", "/positional_encoding"}
     expected |= {"/classify_digit", "/fill_blank", "/vit_attention", "/train", "/stop_training"}
     expected |= {"/publish_model", "/delete_model", "/check_pairs", "/import_model", "/force", "/free_after"}
-    expected |= {"/lesson_stop", "/answer", "/open_class", "/join_class", "/leave_class", "/reveal"}
+    expected |= {
+        "/lesson_stop",
+        "/answer",
+        "/open_class",
+        "/join_class",
+        "/leave_class",
+        "/reveal",
+        "/quality_by_length",
+    }
     assert set(endpoints) == expected
     unnamed = re.compile(r"^(param|parameter|value)_\d+$|__i18n__|^$")
     for name, endpoint in endpoints.items():
