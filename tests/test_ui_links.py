@@ -57,6 +57,32 @@ def test_a_link_sets_each_control_and_names_what_it_ignored(page):
     assert isinstance(restored["layer"], int)  # a whole-step slider gets a whole number
 
 
+def test_a_layer_beyond_the_chosen_models_range_is_named_with_the_range_not_moved_silently():
+    """The shipped Transformer has 3 layers and 4 heads: a link asking for layer 9 and head 7 shows the last of
+    each, and its notice says so with the sliders' real range."""
+    from s2s_viz.ui.common import layer_and_head_sliders
+
+    with gr.Blocks() as demo:
+        demo.s2s_links = Links()
+        model = gr.Dropdown(["transformer-char-en-fr"], value="transformer-char-en-fr")
+        layer, head = layer_and_head_sliders(model, "layer", "head")
+        shareable("transformer", model=model, layer=layer, head=head)
+    query = {"tab": "transformer", "layer": "9", "head": "1"}
+    _, notice, _, values = restore_from_query(demo.s2s_links, query, ["transformer"])
+    assert notice["visible"] is True
+    assert "layer='9': this model's range is 0..2; shown at 2" in notice["value"]
+    assert "head" not in notice["value"].split("ignored:**")[1]  # head 1 exists: set as asked, not named
+    shown = {id(component): value for component, value in zip(_components(demo.s2s_links), values)}
+    assert shown[id(layer)]["value"] == 2 and shown[id(head)]["value"] == 1
+
+
+def _components(registry: Links) -> list:
+    """The controls in the order ``restore_from_query`` returns their updates."""
+    found = [component for controls in registry.tabs.values() for component in controls.values()]
+    found += [follower for _, followers, _ in registry.followers for follower in followers]
+    return list(dict.fromkeys(found))
+
+
 def test_a_link_leaves_a_control_alone_that_already_has_its_value(page):
     """Setting a value the page has would fire its change event: one more computation of the view, which could land
     after the reader's next move and undo it."""

@@ -171,8 +171,21 @@ def restore_from_query(registry: Links, query: dict[str, str], known_tabs: list[
         # of the view (deferred behind the page's first one) could land after the reader's next move and undo it
         if value != component.value:
             updates[component] = gr.update(value=value)
+    asked = {component: name for name, component in controls.items() if name in query}
     for source, followers, fn in registry.followers:
-        updates.update(_followed(source, followers, fn, updates))
+        followed = _followed(source, followers, fn, updates)
+        for follower, update in followed.items():
+            # a value the link set that the chosen model's range moved (a layer or head it lacks): said, with the range
+            requested = updates.get(follower, {}).get("value") if isinstance(updates.get(follower), dict) else None
+            if follower in asked and requested is not None and update.get("value", requested) != requested:
+                low = follower.minimum if follower.minimum is not None else 0
+                ignored.append(
+                    say(
+                        f"{asked[follower]}={as_text(repr(query[asked[follower]][:40]))}: this model's range is "
+                        f"{low:g}..{update['value']:g}; shown at {update['value']:g}"  # moved to the range's end
+                    )
+                )
+        updates.update(followed)
     projected = gr.update()
     if projector is not None:
         projected = gr.update(value=projector == "1")
