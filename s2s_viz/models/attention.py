@@ -14,8 +14,8 @@ Five scores ``a``:
 * ``learned``: ``e_ij = w . h_j + b``, a Dense layer that scores each encoder position from the encoder
   output alone, like a squeeze-and-excitation block over time. It does not look at ``s_{i-1}``, so every
   decoding step gets the same weights: compare its heatmap (identical rows) with the others'.
-* ``positional``: the notes' own "learnable attention, like an SE block": a Dense layer *across time steps*
-  (``W`` of shape positions x positions) maps, for every channel ``k`` of the encoder output separately, the
+* ``positional``: the "learnable attention, like an SE block" often drawn in tutorials: a Dense layer *across time
+  steps* (``W`` of shape positions x positions) maps, for every channel ``k`` of the encoder output separately, the
   column ``h_{.k}`` to one score per position, ``e_{jk} = sum_l W_jl h_lk + b_j``; a softmax over positions
   gives a weight per position *and channel*, and ``c_ik = sum_j alpha_jk h_jk``. Like ``learned`` it ignores
   ``s_{i-1}`` (the same context at every step); the heatmap shows ``alpha`` averaged over channels. It needs a

@@ -22,12 +22,12 @@ WHAT = {
         "rnn_seq2seq",
         {"cell": "lstm", "attention": "additive", "bidirectional": True},
     ),
-    "translator: the notes' learned attention, e_j = w·h_j + b (bi-LSTM encoder)": (
+    "translator: learned attention without the decoder's state, e_j = w·h_j + b (bi-LSTM encoder)": (
         "translator",
         "rnn_seq2seq",
         {"cell": "lstm", "attention": "learned", "bidirectional": True},
     ),
-    "translator: the notes' attention as a Dense across positions (bi-LSTM encoder)": (
+    "translator: attention as a Dense across positions, SE-block style (bi-LSTM encoder)": (
         "translator",
         "rnn_seq2seq",
         {"cell": "lstm", "attention": "positional", "bidirectional": True},

@@ -82,14 +82,13 @@ def classify_digit(model_name: str, sketch, upload, test_index, source: str):
     return figure, overlay, forward, backward, merges
 
 
-BLANK_INTRO = """**Why read both ways? The notes' first reason: filling in a blank** (句子填空: it needs what comes
-before *and* what comes after). Two models trained alike on the English sentences of `fra.txt`, with about the same
-number of weights, guess a hidden character: a forward LSTM has read only the characters before it, a bidirectional
-LSTM also every character after it. Left: each model's five likeliest characters for the hidden one; right: every
-character of the sentence hidden in turn. *Try this:* in `Tom is a good doctor.` hide the `a` (position 7), then
-the `d` of `doctor` (position 14): the forward model can only guess from what comes before (`Tom is `, then
-`Tom is a good `); the other also reads what follows.
-*Live:* the sentence and the position redraw at once."""
+BLANK_INTRO = """**Why read both ways? Filling in a blank** needs what comes before *and* what comes after. Two
+models trained alike on the English sentences of `fra.txt`, with about the same number of weights, guess a hidden
+character: a forward LSTM has read only the characters before it, a bidirectional LSTM also every character after
+it. Left: each model's five likeliest characters for the hidden one; right: every character of the sentence hidden
+in turn. *Try this:* in `Tom is a good doctor.` hide the `a` (position 7), then the `d` of `doctor` (position 14):
+the forward model can only guess from what comes before (`Tom is `, then `Tom is a good `); the other also reads
+what follows. *Live:* the sentence and the position redraw at once."""
 
 BLANK_MODELS = (("forward only", "blank-forward-en"), ("bidirectional", "blank-bi-en"))
 

@@ -1,4 +1,4 @@
-"""Data: a sentence pair as the notes lay it out (three one-hot tensors), the integer ids the models are really
+"""Data: a sentence pair in the classic one-hot layout (three one-hot tensors), the integer ids the models are really
 fed, a padded and masked batch, the vocabularies, and what each layout costs for the whole of fra.txt."""
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from .i18n import t
 from .links import shareable
 from .notes import fixes
 
-INTRO = """**What a character-level translator is fed.** The notes lay a pair out as three one-hot tensors of shape
-`[batch, max_length, vocabulary]`: `encoder_input_data` (the source), `decoder_input_data` (the target, starting
-with the start symbol `\\t`, shown as `<s>`, and ending with the end symbol `\\n`, shown as `</s>`) and
+INTRO = """**What a character-level translator is fed.** The classic layout puts a pair in three one-hot tensors of
+shape `[batch, max_length, vocabulary]`: `encoder_input_data` (the source), `decoder_input_data` (the target,
+starting with the start symbol `\\t`, shown as `<s>`, and ending with the end symbol `\\n`, shown as `</s>`) and
 `decoder_target_data`, the same one step ahead (no `\\t`): `decoder_target_data[:, t, :] = decoder_input_data[:,
 t+1, :]`. Positions past the sentence hold the one-hot of the space (the rows labelled padding). The models here are
 fed the same data as integer ids (id 0 = padding) and make the one-hot vectors inside the graph: below, both forms

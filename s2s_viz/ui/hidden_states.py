@@ -1,4 +1,4 @@
-"""Inside the loop (part of the Translate tab): the hidden states the notes' inference models pass by hand, the
+"""Inside the loop (part of the Translate tab): the hidden states a hand-written inference loop passes, the
 encoder's final state handed over as the decoder's initial state, and one unit traced over the sentence."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from s2s_viz.translation import InputError
 from .common import check_text, get_model, refuse
 from .i18n import t
 
-INTRO = """**The notes' inference loop, one explicit step at a time.** The encoder reads the source and ends with
+INTRO = """**The inference loop, one explicit step at a time.** The encoder reads the source and ends with
 its states (`h`, and `c` for an LSTM); they are handed to the decoder as its `initial_state`. Then, at every step,
 the decoder is fed the character it wrote last and the states it ended the previous step with, and returns new
 ones: below, the top layer's `h` (and `c`) after each step, one row a step, and one unit followed over the

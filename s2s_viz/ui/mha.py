@@ -66,7 +66,7 @@ def mha(
         f"Each character is a random vector (seeded by the character and *seed* {int(seed)}) plus its position "
         f"encoding, of size d_model = h × d_k = {int(num_heads)} × {int(key_dim)} = {parts['d_model']}; the layer's "
         f"weights are random too, seeded the same way. Each head's values have d_v = {parts['value_dim']} "
-        f"dimensions (the notes' value_dim, which need not equal d_k); W_O maps the h × d_v = "
+        f"dimensions (Keras's value_dim, which need not equal d_k); W_O maps the h × d_v = "
         f"{int(num_heads) * parts['value_dim']} concatenated values back to d_model. "
     )
     return (

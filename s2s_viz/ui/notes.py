@@ -1,5 +1,6 @@
-"""Where the study notes are wrong or out of date, said once, in the tab where it matters ("the notes say ...;
-in fact ..."). Each claim here is checked by a test (tests/test_notes_fixes.py)."""
+"""Common claims about these models that are wrong or out of date (in tutorials, course notes, older Keras code), each
+said once in the tab where it matters, with what is true ("often said ...; in fact ..."). Each claim here is checked
+by a test (tests/test_notes_fixes.py)."""
 
 from __future__ import annotations
 
@@ -18,16 +19,18 @@ KERAS3_SEQUENTIAL = "keras.Sequential([keras.Input(shape=(10, 8)), keras.layers.
 FIXES = {
     "translate": [
         (
-            "the example is English to French, yet their data section makes French the input and English the target",
-            "the app ships both directions: the `*-en-fr` models read English, `attention-char-fr-en` reads French",
+            "a translator's data file fixes its direction: the first column is always what it reads",
+            "either column can be the source; the app ships both directions: the `*-en-fr` models read English,"
+            " `attention-char-fr-en` reads French",
         ),
         (
-            "this attention is learnable, *like an SE block*",
+            "attention is a learned weighting *like an SE (squeeze-and-excitation) block*",
             "the shipped attention is additive (Bahdanau): e_ij = vᵀ tanh(W s_(i-1) + U h_j) reads the decoder's state"
             " and chooses among source positions; an SE block gates *channels* with sigmoids computed from a pooled"
-            " descriptor, and never chooses among positions. The notes' kind is here too (Train tab, `--attention`):"
-            " `learned` (e_j = w·h_j + b) and `positional` (a Dense across positions per channel, then a softmax"
-            " over positions); neither reads the decoder's state, so every output step reads the same weights",
+            " descriptor, and never chooses among positions. The SE-like kinds can be trained here too (Train tab,"
+            " `--attention`): `learned` (e_j = w·h_j + b) and `positional` (a Dense across positions per channel,"
+            " then a softmax over positions); neither reads the decoder's state, so every output step reads the same"
+            " weights",
         ),
     ],
     "data": [
@@ -66,10 +69,10 @@ FIXES = {
 
 
 def fixes(tab: str) -> None:
-    """The tab's "the notes say ...; in fact ..." lines, in a closed accordion (not a wall of text)."""
+    """The tab's "often said ...; in fact ..." lines, in a closed accordion (not a wall of text)."""
     lines = FIXES.get(tab)
     if not lines:
         return
-    text = "\n".join(f"- *The notes:* {says}. *In fact:* {fact}." for says, fact in lines)
-    with gr.Accordion(t("label.notes_fixes", "what the study notes get wrong here"), open=False):
+    text = "\n".join(f"- *Often said:* {says}. *In fact:* {fact}." for says, fact in lines)
+    with gr.Accordion(t("label.notes_fixes", "common mistakes about this, corrected"), open=False):
         gr.Markdown(t(f"notes.{tab}", text), elem_id=f"{tab}-notes-fixes")

@@ -80,19 +80,19 @@ def translate(
 
 SOURCE_ONLY = {
     "learned": "a Dense layer scores each source position from its own encoder vector, e_j = w·h_j + b",
-    "positional": "the notes' Dense across positions scores every position and channel from the whole source",
+    "positional": "a Dense layer across positions scores every position and channel from the whole source",
 }
 
 
 LUONG_ORDER = (
     "This model attends after its decoder step (Luong's order): e_ij = a(s_i, h_j) scores each source position with"
-    " the state s_i just computed, not the notes' s_(i-1), and the output layer reads [s_i; c_i]."
+    " the state s_i just computed, not s_(i-1) as in Bahdanau's order, and the output layer reads [s_i; c_i]."
 )
 
 
 def attention_note(translator) -> str:
-    """What this model's attention reads where it is not the notes' e_ij = a(s_(i-1), h_j): scores that never read
-    the decoder's state (the notes' own kinds), or Luong's order, which reads the state of the step being written."""
+    """What this model's attention reads where it is not Bahdanau's e_ij = a(s_(i-1), h_j): scores that never read
+    the decoder's state (the SE-block-like kinds), or Luong's order, which reads the state of the step being written."""
     spec = getattr(translator.model, "spec", None)
     kind = getattr(spec, "attention", None)
     if kind not in SOURCE_ONLY:

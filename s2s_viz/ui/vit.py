@@ -21,7 +21,7 @@ were (cropped, scaled into 20x20 pixels and centred by its mass): the first pict
 reads. *Try this:* pick test image 0, then draw a digit in a corner: it is read centred, so the attention
 follows the ink, not where you drew it.
 
-*Where the layer norm sits.* The ViT paper and the notes normalise *before* each sub-layer (pre-LN:
+*Where the layer norm sits.* The ViT paper normalises *before* each sub-layer (pre-LN:
 `x + MSA(LN(x))`, then `x + MLP(LN(x))`), so the stream itself is never normalised and one last layer norm comes
 before the head. The shipped `vit-mnist` is built so (`norm_first`), as are the ViTs the Train tab trains; the
 original Transformer's block (post-LN: `LN(x + MSA(x))`) is the other choice in code. Here pre-LN learned more
