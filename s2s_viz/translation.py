@@ -140,3 +140,9 @@ class StateTrace:
     encoder_states: list[dict]
     initial_states: list[dict]
     decoder_states: list[dict]
+    # with attention: the encoder's outputs h_j (source positions, d_h), each step's weights alpha_i over them
+    # (steps, source positions; averaged over channels for attention per channel) and its context vector
+    # c_i = sum_j alpha_ij h_j (steps, d_h), the weighted sum the decoder reads at step i
+    encoder_outputs: np.ndarray | None = None
+    attention: np.ndarray | None = None
+    contexts: np.ndarray | None = None

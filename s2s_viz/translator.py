@@ -37,6 +37,19 @@ def _forbidden(logits: np.ndarray, vocab: CharVocab) -> np.ndarray:
     return logits
 
 
+def _contexts(weights: list[np.ndarray], outputs: np.ndarray | None) -> dict:
+    """Each step's context vector from its attention weights and the encoder's outputs ``h`` ``(S, d_h)``:
+    ``c_i = sum_j alpha_ij h_j`` (per channel ``k`` where the weights are per channel: ``c_ik = sum_j alpha_ijk
+    h_jk``). Nothing without attention."""
+    if not weights or outputs is None:
+        return {}
+    alpha = np.stack(weights).astype(np.float64)  # (steps, S) or (steps, S, d_h)
+    h = outputs.astype(np.float64)
+    contexts = alpha @ h if alpha.ndim == 2 else (alpha * h[None]).sum(axis=1)
+    shown = alpha if alpha.ndim == 2 else alpha.mean(axis=-1)
+    return {"encoder_outputs": outputs, "attention": shown, "contexts": contexts.astype(np.float32)}
+
+
 class Translator:
     """A trained translation model, ready to translate.
 
@@ -121,10 +134,13 @@ class Translator:
         token = self.target_vocab.start_id
         written: list[int] = []
         per_step: list[list[dict]] = []
+        weights: list[np.ndarray] = []
         for _ in range(self.max_steps):
             token_ids = ops.convert_to_tensor(np.array([token], dtype=np.int32))
-            logits, states, _ = self.model.decode_step(token_ids, states, memory)
+            logits, states, alpha = self.model.decode_step(token_ids, states, memory)
             per_step.append(as_dicts(states))
+            if alpha is not None:
+                weights.append(ops.convert_to_numpy(alpha)[0])
             token = int(np.argmax(_forbidden(ops.convert_to_numpy(logits)[0], self.target_vocab)))
             written.append(token)
             if token == self.target_vocab.end_id:
@@ -140,6 +156,7 @@ class Translator:
             encoder_states=encoder_states,
             initial_states=initial,
             decoder_states=decoder_states,
+            **_contexts(weights, ops.convert_to_numpy(memory["outputs"])[0] if weights else None),
         )
 
     # ---- translation ---------------------------------------------------------------------------------

@@ -69,6 +69,26 @@ def test_trace_and_attention_shapes(tiny_translator):
         assert step.top[0][0] == step.token  # greedy picks the most likely
 
 
+def test_each_steps_context_is_the_weighted_sum_the_attention_layer_reads(tiny_translator):
+    """The trace's c_i = sum_j alpha_ij h_j equals what the model's own attention layer returns at that step, from
+    the top decoder state before it (Bahdanau's order) and the encoder's outputs."""
+    from keras import ops
+
+    trace = tiny_translator.trace("abcd")
+    assert trace.attention.shape == (len(trace.tokens), 4) and trace.encoder_outputs.shape == (4, 32)
+    assert trace.contexts.shape == (len(trace.tokens), 32)
+    model = tiny_translator.model
+    source = ops.convert_to_tensor(np.array([tiny_translator.prepare("abcd")[0]], dtype=np.int32))
+    memory, _ = model.encode(source)
+    for step in (0, 2):
+        before = trace.initial_states[-1]["h"] if step == 0 else trace.decoder_states[-1]["h"][step - 1]
+        context, alpha = model.attention(
+            ops.convert_to_tensor(before[None]), memory["outputs"], memory["keys"], memory["mask"]
+        )
+        np.testing.assert_allclose(ops.convert_to_numpy(alpha)[0], trace.attention[step], atol=1e-5)
+        np.testing.assert_allclose(ops.convert_to_numpy(context)[0], trace.contexts[step], atol=1e-4)
+
+
 def test_batch_equals_one_by_one(tiny_translator):
     texts = ["abc", "hello", "x", "abcdefghij"]
     assert tiny_translator.translate_batch(texts) == [tiny_translator.translate(t).text for t in texts]

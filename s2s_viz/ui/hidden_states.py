@@ -16,8 +16,9 @@ INTRO = """**The inference loop, one explicit step at a time.** The encoder read
 its states (`h`, and `c` for an LSTM); they are handed to the decoder as its `initial_state`. Then, at every step,
 the decoder is fed the character it wrote last and the states it ended the previous step with, and returns new
 ones: below, the top layer's `h` (and `c`) after each step, one row a step, and one unit followed over the
-sentence (as in LSTMVis). Written out this way the loop gives exactly the compiled loop's translation.
-*Live:* the unit slider."""
+sentence (as in LSTMVis). With attention, each step's weights alpha_i over the source and, beside them, the context
+vector they make, c_i = Σ_j alpha_ij h_j: the weighted sum of the encoder's outputs that the decoder reads at that
+step. Written out this way the loop gives exactly the compiled loop's translation. *Live:* the unit slider."""
 
 
 def trace_states(model_name: str, text: str):
@@ -52,6 +53,7 @@ def trace_states(model_name: str, text: str):
     ]
     if len(figures) == 1:
         figures.append(viz.no_attention("a GRU has no cell state c: its h is all it carries"))
+    attention, context, shapes = _context_views(translator, trace, steps, top)
     summary = (
         f"Written step by step: **{trace.text}**; the compiled loop writes **{compiled}** "
         f"({'the same' if trace.text == compiled else 'different'}). Started from zeros instead of the encoder's "
@@ -64,13 +66,51 @@ def trace_states(model_name: str, text: str):
     )
     state = {"steps": steps, "top": {name: values.tolist() for name, values in top.items()}}
     return (
-        summary,
+        summary + shapes,
         handover,
         *figures,
+        attention,
+        context,
         unit_curve(state, 0),
         state,
         gr.update(maximum=max(units - 1, 1), value=0),
     )
+
+
+def _context_views(translator, trace, steps: list[str], top: dict):
+    """With attention: alpha per step over the source, and the context vector c_i = sum_j alpha_ij h_j it makes (the
+    weighted sum of the encoder's outputs), beside each other; and the shapes of what one step reads."""
+    if trace.contexts is None:
+        words = "this model has no attention: its decoder reads the source only through the states handed over"
+        return viz.no_attention(words), viz.no_attention(words), ""
+    sources = [f"{index}:{viz.show_token(token)}" for index, token in enumerate(trace.source_tokens)]
+    attention = viz.matrix_heatmap(
+        trace.attention, "alpha_ij: step i's weights over the source", "source position j", "step i", sources, steps
+    )
+    context = viz.matrix_heatmap(
+        trace.contexts,
+        "c_i = Σ_j alpha_ij h_j: the context read at step i",
+        "unit of c_i (= of h_j)",
+        "step i",
+        None,
+        steps,
+        zmid=0,
+        colorscale="RdBu",
+    )
+    positions, width = trace.encoder_outputs.shape
+    state = top["h"].shape[1]
+    luong = getattr(getattr(translator.model, "spec", None), "attention_order", None) == "luong"
+    reads = (
+        f"the state s_i of this step `({state},)` and c_i together feed the output layer `({state + width},)`"
+        if luong
+        else f"the attention reads s_(i-1), the top decoder state before step i `({state},)`; c_i joins the step's"
+        " input character"
+    )
+    shapes = (
+        f"\n\nShapes at each step: the encoder's outputs h `({positions}, {width})` (one row per source position j); "
+        f"alpha_i `({positions},)`, summing to 1; c_i = Σ_j alpha_ij h_j `({width},)`; {reads}."
+    )
+    return attention, context, shapes
 
 
 def unit_curve(state: dict, unit: float = 0) -> go.Figure | None:
@@ -104,10 +144,13 @@ def build(model, text) -> None:
         handover = gr.Plot(show_label=False, elem_id="states-handover")
         with gr.Row():
             hidden, cell = gr.Plot(show_label=False, elem_id="states-h"), gr.Plot(show_label=False, elem_id="states-c")
+        with gr.Row():
+            attention = gr.Plot(show_label=False, elem_id="states-alpha")
+            context = gr.Plot(show_label=False, elem_id="states-context")
         unit = gr.Slider(0, 1023, value=0, step=1, label=t("label.unit", "unit to follow"), elem_id="states-unit")
         curve = gr.Plot(show_label=False, elem_id="states-unit-curve")
         state = gr.State({})
-        outputs = [summary, handover, hidden, cell, curve, state, unit]
+        outputs = [summary, handover, hidden, cell, attention, context, curve, state, unit]
         button.click(trace_states, [model, text], outputs, api_name="trace_states")
         unit.change(
             unit_curve,

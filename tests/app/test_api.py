@@ -370,7 +370,7 @@ def test_the_data_view_lays_a_pair_out_and_refuses_an_empty_one(client):
 
 
 def test_the_states_are_traced_by_hand_and_one_unit_followed(client):
-    summary, handover, hidden, cell, curve, *_ = client.predict(
+    summary, handover, hidden, cell, alpha, context, curve, *_ = client.predict(
         "lstm-char-en-fr", "I am cold.", api_name="/trace_states"
     )
     expected = s2s_viz_translation("lstm-char-en-fr", "I am cold.")
@@ -378,6 +378,11 @@ def test_the_states_are_traced_by_hand_and_one_unit_followed(client):
     assert plotly(handover)["data"][0]["y"] == ["0:h", "1:c"]
     assert len(plotly(hidden)["data"][0]["y"]) == len(expected) + 1  # one row per step, the end symbol's too
     assert [trace["name"] for trace in plotly(curve)["data"]] == ["h[0]", "c[0]"]
+    assert "no attention" in plotly(context)["layout"]["title"]["text"]  # the plain LSTM: said in words
+    summary, _, _, _, alpha, context, *_ = client.predict(TRANSLATOR, "I am cold.", api_name="/trace_states")
+    steps = len(plotly(alpha)["data"][0]["y"])
+    assert len(plotly(context)["data"][0]["y"]) == steps and len(plotly(context)["data"][0]["z"][0]) == 512
+    assert "c_i = Σ_j alpha_ij h_j `(512,)`" in summary and "s_(i-1)" in summary
 
 
 def test_after_its_warm_up_the_server_sends_every_tab_with_its_view_drawn(app_url, app_log):
