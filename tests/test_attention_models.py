@@ -311,10 +311,29 @@ def test_inside_a_shipped_transformer_block_and_the_papers_sizes():
         block_inside("transformer-char-en-fr", "I am cold.", 0, 40)
     paper = next(name for name in WHAT if "paper" in name)
     _, config = make_config(paper, "toy:dates", "paper-size", 1, 64, 0.001, 128, 2, 1.0, 1000)
-    assert config.model == PAPER_TRANSFORMER  # the form's size and layers do not shrink it
+    assert config.model == {**PAPER_TRANSFORMER, "activation": "relu"}  # the form's size and layers do not shrink it
     from s2s_viz.training import estimate_parameters
 
     assert estimate_parameters(config, 100, 100) > 40_000_000  # the base model's tens of millions of weights
+
+
+def test_the_train_tab_switches_a_transformers_feed_forward_activation():
+    """relu (the original Transformer's) or gelu (BERT's, ViT's): the block's first feed-forward layer uses it."""
+    import keras
+
+    from s2s_viz.models.transformer import TransformerTranslator
+    from s2s_viz.training.recipes import make_config
+
+    form = ("translator: Transformer", "toy:dates", "ffn", 1, 64, 0.001, 32, 1, 1.0, 300)
+    for activation in ("relu", "gelu"):
+        _, config = make_config(*form, activation=activation)
+        model = TransformerTranslator({**config.model, "source_vocab_size": 20, "target_vocab_size": 20})
+        model((np.ones((1, 5), "int32"), np.ones((1, 4), "int32")))
+        block = model.encoder_blocks[0]
+        assert block.ffn_in.activation is keras.activations.get(activation)
+        assert model.spec.activation == activation
+    with pytest.raises(ValueError, match="relu or gelu"):
+        make_config(*form, activation="tanh")
 
 
 SENTENCES = [

@@ -108,9 +108,11 @@ def make_config(
     patch_size="7",
     own_pairs: str | None = None,
     own_direction: str = "en-fr",
+    activation: str = "relu",
 ):
     """``(kind, config)`` from the form's choices: the model's sizes derived, the settings validated (``own_pairs``:
-    the path of a visitor's own file of pairs, for ``OWN_DATA``, read in ``own_direction``). Raises ``ValueError``
+    the path of a visitor's own file of pairs, for ``OWN_DATA``, read in ``own_direction``; ``activation``: a
+    Transformer's feed-forward activation, relu or gelu). Raises ``ValueError``
     (``CheckpointError`` for a bad name) with a sentence that says what to change."""
     if what not in WHAT:
         raise ValueError(f"choose what to train: one of {', '.join(WHAT)}")
@@ -139,8 +141,10 @@ def make_config(
         model = model_for_size(architecture, int(size), int(layers), **model)
         config = DigitTrainConfig(name=name, architecture=architecture, model=model, limit=int(pairs) * 3, **fit)
     else:
+        if architecture == "transformer" and activation not in ("relu", "gelu"):
+            raise ValueError(f"the feed-forward activation is relu or gelu, not {str(activation)[:20]!r}")
         extra = (
-            {"dropout": 0.1}
+            {"dropout": 0.1, "activation": activation}
             if architecture == "transformer"
             else {"teacher_forcing_ratio": float(teacher_forcing_ratio)}
         )
@@ -154,7 +158,7 @@ def make_config(
             else {"max_source_length": 20, "max_target_length": 12}
         )
         sized = (
-            dict(PAPER_TRANSFORMER)
+            {**PAPER_TRANSFORMER, "activation": activation}
             if model.get("paper_size")
             else model_for_size(architecture, int(size), int(layers), **model, **extra)
         )

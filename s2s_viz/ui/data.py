@@ -25,7 +25,10 @@ starting with the start symbol `\\t`, shown as `<s>`, and ending with the end sy
 t+1, :]`. Positions past the sentence hold the one-hot of the space (the rows labelled padding). The models here are
 fed the same data as integer ids (id 0 = padding) and make the one-hot vectors inside the graph: below, both forms
 and what each costs; each one-hot column is labelled with its character's id. *Try this:* type a longer target and
-watch the two decoder tensors shift against each other."""
+watch the two decoder tensors shift against each other.
+
+The data file, `fra.txt`, holds one pair a line: the English sentence, a tab, its French translation (and, after
+another tab, an attribution the models ignore): `Go.` *tab* `Va !`."""
 
 LIVE = """*Live:* the padding slider redraws at once; a new pair or model waits for *Lay out*."""
 

@@ -71,16 +71,17 @@ def size_line(config, vocab_sizes=None) -> str:
 
 def train(
     what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs,
-    backward_cell, merge_mode, directions, patch_size, own, session,
+    backward_cell, merge_mode, directions, patch_size, own, activation="relu", session=None,
 ):  # fmt: skip
     """Stream a training: status, curves, samples, sample attention, the checkpoint to download. The form's fields
     are ``recipes.make_config``'s (the API names them so); ``own`` the visitor's own pairs as last checked (the data
-    *your file*: ``bring_your_own.describe``); ``session`` is the visitor's own state."""
+    *your file*: ``bring_your_own.describe``); ``activation`` a Transformer's feed-forward activation (relu or gelu);
+    ``session`` is the visitor's own state."""
     form = (what, data, name, epochs, batch_size, learning_rate, size, layers, teacher_forcing_ratio, pairs)
     own = dict(own or {}) if data == recipes.OWN_DATA else {}
     sample_sources = own.pop("samples", None)
     vocab_sizes = own.pop("vocab_sizes", None)
-    kind, config = make_config(*form, backward_cell, merge_mode, directions, patch_size, **own)
+    kind, config = make_config(*form, backward_cell, merge_mode, directions, patch_size, activation=activation, **own)
     run = LINE.follow(
         line.key_of(kind, config),
         functools.partial(_start, kind, config, sample_sources),
@@ -312,8 +313,21 @@ def build(pickers) -> None:
             "train-pairs",
         )
     with gr.Accordion(
-        t("label.digit_options", "digit models: Bi-RNN directions and merge, ViT patch size"), open=False
+        t(
+            "label.more_options",
+            "more options: the Transformer's feed-forward activation, Bi-RNN directions and merge, ViT patch size",
+        ),
+        open=False,
     ):
+        activation = gr.Radio(
+            ["relu", "gelu"],
+            value="relu",
+            label=t(
+                "label.activation",
+                "Transformer feed-forward activation (relu: the original Transformer's; gelu: BERT's and ViT's)",
+            ),
+            elem_id="train-activation",
+        )
         with gr.Row():
             backward_cell = gr.Radio(
                 [(t("choice.same_as_forward", "as the forward"), "same"), "lstm", "gru"],
@@ -347,7 +361,7 @@ def build(pickers) -> None:
     own = bring_your_own.build(refresh, pickers_shown)
     event = start.click(
         train,
-        [*form, own, session],
+        [*form, own, activation, session],
         [status, curves, samples, attention, download],
         api_name="train",
         concurrency_limit=FOLLOWERS,
@@ -362,5 +376,6 @@ def build(pickers) -> None:
     stop_button.click(stop, session, status, api_name="stop_training", cancels=[event])
     linked = ("what", "data", "epochs", "batch", "learning_rate", "size", "layers", "ratio", "pairs", "backward")
     linked += ("merge", "directions", "patch")
-    shareable("train", **dict(zip(linked, [control for control in form if control is not name], strict=True)))
+    controls = dict(zip(linked, [control for control in form if control is not name], strict=True))
+    shareable("train", **controls, activation=activation)
     exporter("train", curves=curves, samples=samples, attention=attention)

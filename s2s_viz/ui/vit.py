@@ -21,6 +21,12 @@ were (cropped, scaled into 20x20 pixels and centred by its mass): the first pict
 reads. *Try this:* pick test image 0, then draw a digit in a corner: it is read centred, so the attention
 follows the ink, not where you drew it.
 
+*One width throughout.* From the patch projection to the class token's final vector, every vector passed from block
+to block has the same size, `d_model` (inside a block the feed-forward layer widens to `d_ff` and narrows back): each
+block reads and writes vectors of that size, which is what lets it add its output back to its input. In code the ViT is a subclassed `keras.Model` (`s2s_viz/models/vit.py`): its layers (the patch
+projection, the blocks, the head) are made once in `__init__`, its class token and position embeddings once in
+`build`, and `call` only chains them, so each weight exists once and serves every image.
+
 *Where the layer norm sits.* The ViT paper normalises *before* each sub-layer (pre-LN:
 `x + MSA(LN(x))`, then `x + MLP(LN(x))`), so the stream itself is never normalised and one last layer norm comes
 before the head. The shipped `vit-mnist` is built so (`norm_first`), as are the ViTs the Train tab trains; the
