@@ -23,7 +23,8 @@ follows the ink, not where you drew it.
 
 *One width throughout.* From the patch projection to the class token's final vector, every vector passed from block
 to block has the same size, `d_model` (inside a block the feed-forward layer widens to `d_ff` and narrows back): each
-block reads and writes vectors of that size, which is what lets it add its output back to its input. In code the ViT is a subclassed `keras.Model` (`s2s_viz/models/vit.py`): its layers (the patch
+block reads and writes vectors of that size, which is what lets it add its output back to its input. In code the
+ViT is a subclassed `keras.Model` (`s2s_viz/models/vit.py`): its layers (the patch
 projection, the blocks, the head) are made once in `__init__`, its class token and position embeddings once in
 `build`, and `call` only chains them, so each weight exists once and serves every image.
 
