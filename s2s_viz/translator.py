@@ -139,7 +139,7 @@ class Translator:
             token_ids = ops.convert_to_tensor(np.array([token], dtype=np.int32))
             logits, states, alpha = self.model.decode_step(token_ids, states, memory)
             per_step.append(as_dicts(states))
-            if alpha is not None:
+            if getattr(self.model, "attention", None) is not None:  # (a model without attention gives zeros)
                 weights.append(ops.convert_to_numpy(alpha)[0])
             token = int(np.argmax(_forbidden(ops.convert_to_numpy(logits)[0], self.target_vocab)))
             written.append(token)

@@ -224,3 +224,18 @@ def test_markup_takes_no_width_and_a_wrapped_title_gets_room_above_the_plot():
     figure = localize(made, gr.Plot(), "en")
     assert figure.layout.title.text.count("<br>") == 2
     assert figure.layout.margin.t >= 130  # the first line centred in the margin, two more hanging below it
+
+
+def test_a_table_shows_rounded_numbers_and_its_csv_export_keeps_every_digit(tmp_path, monkeypatch):
+    """The page shows 4 decimals; what Gradio keeps of the table (and so the CSV export and the API) is exact."""
+    from s2s_viz.ui import export
+    from s2s_viz.ui.localize import localize
+
+    frame = pd.DataFrame({"step": [0, 1], "p": [0.123456789, 0.5]})
+    component = gr.Dataframe()
+    payload = component.postprocess(localize(frame, component, "en"))
+    shown = [[cell for cell in row] for row in payload.metadata["display_value"]]
+    assert shown[0][1] == "0.1235" and payload.data[0][1] == 0.123456789
+    monkeypatch.setattr(export, "fresh_folder", lambda prefix: tmp_path)
+    (written,) = export.export_files(["steps"], component.preprocess(payload))
+    assert pd.read_csv(written)["p"].tolist() == [0.123456789, 0.5]

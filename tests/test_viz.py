@@ -33,7 +33,7 @@ def test_attention_table_has_one_row_per_step_and_the_output_first():
     weights = np.array([[0.12345, 0.87655], [0.5, 0.5]])
     table = viz.attention_table(weights, ["h", "i"], ["s", "t"])
     assert list(table.columns) == ["output", "0:h", "1:i"]
-    assert table["output"].tolist() == ["0:s", "1:t"] and table["0:h"].tolist() == [0.123, 0.5]
+    assert table["output"].tolist() == ["0:s", "1:t"] and table["0:h"].tolist() == [0.12345, 0.5]  # every digit
 
 
 def test_masked_cells_are_grey_and_not_coloured_by_their_value():

@@ -133,6 +133,7 @@ def page_views(fn, figures: int, table: bool = False):
             gr.Warning(str(error.message))
             return blanks(str(error.message))
 
+    @functools.wraps(fn)  # the API names its parameters after fn's
     def pressed(*args):
         try:
             result = fn(*args)
@@ -141,8 +142,7 @@ def page_views(fn, figures: int, table: bool = False):
             raise
         yield result
 
-    live.__name__, pressed.__name__ = f"{fn.__name__}_live", fn.__name__
-    pressed.__doc__ = fn.__doc__
+    live.__name__ = f"{fn.__name__}_live"
     return live, pressed
 
 

@@ -113,11 +113,25 @@ def _whole_phrase(value: str, lang: str) -> bool:
     return not re.search(r"[A-Za-z]{3,}", say(value, lang))
 
 
+SHOWN_DIGITS = 4  # a table's numbers on the page; its data (an export, the API) keeps every digit
+
+
+def rounded_on_the_page(frame):
+    """A table whose numbers with decimals show ``SHOWN_DIGITS`` of them on the page (a pandas Styler: the page shows
+    its formatted text, while the data Gradio keeps, exports and answers the API with is the full value)."""
+    if not isinstance(frame, pd.DataFrame) or frame.empty:
+        return frame
+    decimals = [column for column in frame.columns if pd.api.types.is_float_dtype(frame[column])]
+    return frame.style.format(precision=SHOWN_DIGITS, subset=decimals) if decimals else frame
+
+
 def localize(value, component, lang: str):
     if value is None:
         return value
     if isinstance(component, gr.Plot) and isinstance(value, go.Figure):
         return figure(value, lang)
+    if isinstance(component, gr.Dataframe) and isinstance(value, pd.DataFrame):
+        value = rounded_on_the_page(value)
     if lang == "en":
         return value
     if isinstance(component, gr.Dataframe) and hasattr(value, "columns"):

@@ -145,7 +145,7 @@ def handover_heatmap(final_states: dict) -> go.Figure:
 
 def attention_table(weights: np.ndarray, source_tokens: list[str], target_tokens: list[str]) -> pd.DataFrame:
     """The heatmap's numbers as a table (for screen readers and for copying)."""
-    values = np.round(np.asarray(weights, dtype=float), 3)
+    values = np.asarray(weights, dtype=float)  # full precision: the page shows it rounded, an export keeps it
     columns = {"output": _unique_labels(target_tokens, markup=False)}
     columns.update({label: values[:, j] for j, label in enumerate(_unique_labels(source_tokens, markup=False))})
     return pd.DataFrame(columns)  # built in one go: inserting a column in front costs more than the figure

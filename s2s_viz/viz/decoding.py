@@ -16,7 +16,7 @@ def steps_table(steps) -> pd.DataFrame:
             {
                 "step": step.index,
                 "chosen": show_token(step.token),
-                "p": round(step.probability, 4),
+                "p": float(step.probability),
                 **{f"top {k + 1}": f"{show_token(token)} {p:.3f}" for k, (token, p) in enumerate(step.top)},
             }
         )
@@ -33,8 +33,8 @@ def beam_table(hypotheses) -> pd.DataFrame:
         [
             rank + 1,
             h.text,
-            round(h.log_probability, 3),
-            round(h.normalised, 4),
+            float(h.log_probability),
+            float(h.normalised),
             "end symbol" if h.ended else "step limit",
         ]
         for rank, h in enumerate(hypotheses)
@@ -88,9 +88,9 @@ def forcing_table(comparison) -> pd.DataFrame:
                 "step": s.index,
                 "reference": show_token(s.reference),
                 "forced: predicted": show_token(s.forced_prediction),
-                "forced: p(ref)": round(s.forced_reference_probability, 3),
+                "forced: p(ref)": float(s.forced_reference_probability),
                 "free: wrote": show_token(s.free_prediction),
-                "free: p(ref)": round(s.free_reference_probability, 3),
+                "free: p(ref)": float(s.free_reference_probability),
                 "diverged": "◀" if s.index == comparison.first_divergence else "",
             }
             for s in comparison.steps
