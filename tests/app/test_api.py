@@ -49,7 +49,8 @@ def test_the_word_level_model_translates_names_unknown_words_and_compares(client
     assert "out-of-vocabulary words 'Zorglub'" in notice and "`<unk>`" in notice  # code, not an HTML tag
     assert plotly(figure)["layout"]["title"]["text"] == "Attention: which source words each output step reads"
     heatmap = plotly(figure)["data"][0]
-    assert [label.split(":", 1)[1] for label in heatmap["x"]] == ["I", "see", "&lt;unk&gt;", "."]  # words (<unk> as plotly shows it)
+    words = [label.split(":", 1)[1] for label in heatmap["x"]]
+    assert words == ["I", "see", "&lt;unk&gt;", "."]  # words, not characters (<unk> as plotly draws it)
     assert len(steps["data"]) == len(heatmap["y"]) <= 6
     table, *heatmaps = client.predict(
         ["attention-word-en-fr", "attention-char-en-fr"], "I am cold.", "greedy", 4, 1.0, 0, api_name="/compare"
