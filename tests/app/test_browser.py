@@ -563,6 +563,10 @@ def test_a_phone_shows_every_tab_without_sideways_scrolling(browser, app_url):
             )
             assert legend == ["仅前向", "双向"]
         assert "__i18n__" not in page.inner_text("body"), tab
+        headers = page.evaluate(  # the examples' headers in the reader's language only
+            f"Array.from(document.querySelectorAll('#tab-{tab} th[role=columnheader]')).map(e => e.textContent)"
+        )
+        assert not [header for header in headers if " · " in header], (tab, headers)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, tab
         # no figure title runs past its figure, and no label is squeezed to one character a line
         overflowing = page.evaluate(

@@ -27,7 +27,19 @@
       }
     });
   };
-  new MutationObserver(labelEmpty).observe(document.documentElement, {childList: true, subtree: true});
+  // the examples' column headers are built in both languages ("source · 源句子": Gradio's example table does not
+  // translate): each reader sees its own
+  const chinese = /^zh/i.test(navigator.language || '');
+  const oneLanguage = () => {
+    document.querySelectorAll('th[role="columnheader"]:not([data-s2s-lang])').forEach((header) => {
+      const parts = header.textContent.split(' · ');
+      if (parts.length !== 2) return;
+      header.dataset.s2sLang = '1';
+      header.textContent = chinese ? parts[1] : parts[0];
+    });
+  };
+  new MutationObserver(() => { labelEmpty(); oneLanguage(); })
+    .observe(document.documentElement, {childList: true, subtree: true});
   // The sketchpads' brush: picked whenever a pad is shown (the page opening on it, *draw* picked, its tab chosen)
   // and after its *Clear* (Gradio's editor then drops its tool): a stroke always draws. A tool the reader picked
   // (the eraser) is left alone otherwise.
