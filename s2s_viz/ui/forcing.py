@@ -84,7 +84,7 @@ EXPERIMENT_INTRO = """**Why is teacher forcing used more?** Train two identical 
 same seed: one fed the gold previous character (teacher forcing), one fed its own previous prediction
 (reinjection), and optionally a mix (scheduled sampling). After every epoch both are scored the same two ways on the
 same validation pairs: the loss with the gold previous characters fed (teacher-forced), and the exact match and chrF
-of what each writes alone (free-running, greedy). The default run (dates, 8 epochs, about 40 s here) answers the
+of what each writes alone (free-running, greedy). The default run (dates, 8 epochs, under 40 s here) answers the
 question: run with three different seeds, teacher forcing ended at 20-45% exact (chrF 60-72) and reinjection at
 6-12% (chrF 52-57), every teacher-forced run ahead of every reinjected one (`s2s-viz bench forcing`). While
 reinjection still writes nonsense, every step it learns from follows a wrong beginning, so it learns slowly.
