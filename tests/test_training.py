@@ -189,7 +189,7 @@ def test_the_train_tab_reports_a_nan(monkeypatch, user_models):
             "both",
             "7",
             None,
-            {},
+            session={},
         )
     )
     status = updates[-1][0]

@@ -44,7 +44,7 @@ def trace_states(model_name: str, text: str):
             "unit",
             "step: character written",
             None,
-            steps,
+            trace.tokens,  # numbered by the heatmap itself
             zmid=0,
             colorscale="RdBu",
         )
@@ -53,7 +53,7 @@ def trace_states(model_name: str, text: str):
     ]
     if len(figures) == 1:
         figures.append(viz.no_attention("a GRU has no cell state c: its h is all it carries"))
-    attention, context, shapes = _context_views(translator, trace, steps, top)
+    attention, context, shapes = _context_views(translator, trace, top)
     summary = (
         f"Written step by step: **{trace.text}**; the compiled loop writes **{compiled}** "
         f"({'the same' if trace.text == compiled else 'different'}). Started from zeros instead of the encoder's "
@@ -77,15 +77,19 @@ def trace_states(model_name: str, text: str):
     )
 
 
-def _context_views(translator, trace, steps: list[str], top: dict):
+def _context_views(translator, trace, top: dict):
     """With attention: alpha per step over the source, and the context vector c_i = sum_j alpha_ij h_j it makes (the
     weighted sum of the encoder's outputs), beside each other; and the shapes of what one step reads."""
     if trace.contexts is None:
         words = "this model has no attention: its decoder reads the source only through the states handed over"
         return viz.no_attention(words), viz.no_attention(words), ""
-    sources = [f"{index}:{viz.show_token(token)}" for index, token in enumerate(trace.source_tokens)]
     attention = viz.matrix_heatmap(
-        trace.attention, "alpha_ij: step i's weights over the source", "source position j", "step i", sources, steps
+        trace.attention,
+        "alpha_ij: step i's weights over the source",
+        "source position j",
+        "step i",
+        trace.source_tokens,
+        trace.tokens,
     )
     context = viz.matrix_heatmap(
         trace.contexts,
@@ -93,7 +97,7 @@ def _context_views(translator, trace, steps: list[str], top: dict):
         "unit of c_i (= of h_j)",
         "step i",
         None,
-        steps,
+        trace.tokens,
         zmid=0,
         colorscale="RdBu",
     )

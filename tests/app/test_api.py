@@ -378,6 +378,7 @@ def test_the_states_are_traced_by_hand_and_one_unit_followed(client):
     assert f"Written step by step: **{expected}**; the compiled loop writes **{expected}** (the same)" in summary
     assert plotly(handover)["data"][0]["y"] == ["0:h", "1:c"]
     assert len(plotly(hidden)["data"][0]["y"]) == len(expected) + 1  # one row per step, the end symbol's too
+    assert plotly(hidden)["data"][0]["y"][0] == f"0:{expected[0]}"  # numbered once
     assert [trace["name"] for trace in plotly(curve)["data"]] == ["h[0]", "c[0]"]
     assert "no attention" in plotly(context)["layout"]["title"]["text"]  # the plain LSTM: said in words
     summary, _, _, _, alpha, context, *_ = client.predict(TRANSLATOR, "I am cold.", api_name="/trace_states")
