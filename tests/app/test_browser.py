@@ -567,6 +567,7 @@ def test_a_phone_shows_every_tab_without_sideways_scrolling(browser, app_url):
             f"Array.from(document.querySelectorAll('#tab-{tab} th[role=columnheader]')).map(e => e.textContent)"
         )
         assert not [header for header in headers if " · " in header], (tab, headers)
+        assert "Examples" not in page.inner_text(f"#tab-{tab}"), tab  # Gradio's caption above them too
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, tab
         # no figure title runs past its figure, and no label is squeezed to one character a line
         overflowing = page.evaluate(

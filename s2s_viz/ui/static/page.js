@@ -31,6 +31,14 @@
   // translate): each reader sees its own
   const chinese = /^zh/i.test(navigator.language || '');
   const oneLanguage = () => {
+    if (chinese) {  // and the caption above them, which Gradio leaves in English
+      document.querySelectorAll('div.label:not([data-s2s-lang])').forEach((label) => {
+        const words = Array.from(label.childNodes).find((n) => n.nodeType === 3 && n.textContent.trim() === 'Examples');
+        if (!words) return;
+        label.dataset.s2sLang = '1';
+        words.textContent = ' 示例';
+      });
+    }
     document.querySelectorAll('th[role="columnheader"]:not([data-s2s-lang])').forEach((header) => {
       const parts = header.textContent.split(' · ');
       if (parts.length !== 2) return;
