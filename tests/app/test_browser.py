@@ -494,6 +494,8 @@ def _press_the_hidden_figures(page, tab: str) -> None:
         f"document.querySelectorAll('#tab-{tab} .label-wrap:not(.open)').forEach(e => e.offsetParent && e.click())"
     )
     for button in PRESSED.get(tab, []):
+        if button == "#whatif-button":  # its step's candidates proposed first (an empty token is refused)
+            page.wait_for_function("document.querySelector('#whatif-token input')?.value !== ''", timeout=30_000)
         page.locator(button).click()
         page.wait_for_selector(f"{PRESSED_FIGURES[button]} .js-plotly-plot .main-svg", timeout=60_000)
 

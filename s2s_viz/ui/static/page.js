@@ -77,7 +77,10 @@
     if (clear) {
       const pad = clear.closest('.digit-sketch');
       let tries = 0;
-      const again = () => { if (!pickBrush(pad) || !pad.querySelector('button[aria-label="Brush Size"]')) { if (tries++ < 20) setTimeout(again, 50); } };
+      const again = () => {  // until the brush's settings show: the editor may redraw its toolbar first
+        pickBrush(pad);
+        if (!pad.querySelector('button[aria-label="Brush Size"]') && tries++ < 20) setTimeout(again, 50);
+      };
       setTimeout(again, 50);
     } else {
       setTimeout(lookAtPads, 50);
@@ -111,7 +114,7 @@
   // 600 px) smaller titles wrapped to the width, narrow side margins (the axes' labels still push them), and an
   // every-head grid folded into as many columns as leave each map 100 px or more.
   const PROJECTOR_SCALE = 1.4, PHONE = 600, CELL = 110;
-  const fit = (plot, sent) => {
+  const fit = (plot, sent, data) => {
     const layout = JSON.parse(JSON.stringify(sent));
     const projector = document.body && document.body.classList.contains('projector');
     const phone = window.innerWidth < PHONE;
@@ -158,7 +161,7 @@
     const legend = layout.legend;
     if (legend && legend.orientation === 'h' && (legend.y ?? 1) < 0) {
       const size = fontOf(legend);
-      const names = (plot.data || []).filter((t) => t.showlegend !== false && t.name).map((t) => t.name);
+      const names = (data || []).filter((t) => t.showlegend !== false && t.name).map((t) => t.name);
       const room = width - 40;
       let rows = 1, used = 0;
       for (const name of names) {
@@ -262,7 +265,7 @@
         }
         if (plot instanceof Element && rest[1] && typeof rest[1] === 'object') {
           plot.s2sLayout = rest[1];  // as the server sent it: fitted again when the projector mode changes
-          rest[1] = fit(plot, rest[1]);
+          rest[1] = fit(plot, rest[1], rest[0]);
         }
         Promise.resolve(react.call(module, plot, ...rest)).then(resolve, reject);
       }));
