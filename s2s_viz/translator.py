@@ -296,7 +296,7 @@ class Translator:
     def _maps(self, source: np.ndarray, decoder_input: np.ndarray) -> dict | None:
         """A Transformer's every attention map of the teacher-forced pass over what it wrote, per layer ``(h, ., .)``.
 
-        Where every new shape compiles a program of its own (JAX), both sequences are padded to a multiple of 16 and
+        Where every new shape compiles a program of its own (JAX), both sequences are padded (``padded_columns``) and
         the maps cut back: padding is masked in the source and comes after every real position in the causal decoder,
         so the real rows and columns are unchanged."""
         if self._attention_maps is None:

@@ -192,3 +192,16 @@ def test_a_beam_translation_lists_its_candidates_best_first(tiny_translator):
     assert result.hypotheses[0].text == result.text and len(result.hypotheses) <= 4
     assert all(h.ended for h in result.hypotheses)  # the copy task ends well inside the step limit
     assert tiny_translator.translate("qwerty").hypotheses == []  # greedy has no candidates to list
+
+
+def test_every_sentence_of_up_to_32_tokens_shares_one_compiled_shape():
+    """A fresh server compiles each model once for the sentences people type (not once for 16 tokens and again for
+    32); longer ones go up by 16, never past a Transformer's position table."""
+    import numpy as np
+
+    from s2s_viz.decoding.outputs import padded_columns
+
+    widths = {length: padded_columns(np.ones((1, length), int), None).shape[1] for length in (1, 10, 29, 32, 33, 50)}
+    assert widths == {1: 32, 10: 32, 29: 32, 32: 32, 33: 48, 50: 64}
+    assert padded_columns(np.ones((1, 10), int), 20).shape[1] == 20
+    assert padded_columns(np.ones((2, 25), int), 20).shape[1] == 25  # never cut

@@ -61,16 +61,24 @@ def bucket(n: int, size: int) -> int:
     return -(-n // size) * size
 
 
+# Every sentence of up to 32 tokens shares one shape (one compiled program per model and search: a fresh server
+# compiles each model once for the sentences people type, not once for 16 tokens and again for 32); longer ones
+# are padded to a multiple of 16.
+FIRST_COLUMNS = 32
+
+
 def padded_columns(ids: np.ndarray, position_limit: int | None) -> np.ndarray:
-    """``ids`` ``(B, L)`` padded with 0 to a multiple of 16 columns, within a Transformer's position table."""
+    """``ids`` ``(B, L)`` padded with 0 to ``FIRST_COLUMNS`` columns or a multiple of 16 beyond, within a
+    Transformer's position table."""
     length = ids.shape[1]
-    columns = max(length, bucket(length, 16) if position_limit is None else min(bucket(length, 16), position_limit))
+    wanted = max(FIRST_COLUMNS, bucket(length, 16))
+    columns = max(length, wanted if position_limit is None else min(wanted, position_limit))
     return np.pad(ids, ((0, 0), (0, columns - length)))
 
 
 def padded_rows_and_columns(source_ids: np.ndarray, position_limit: int | None) -> np.ndarray:
     """Fixed shapes for a compiler (XLA): the rows padded to a power of two with copies of the first, the columns
-    to a multiple of 16 (within a Transformer's position table) with padding, which the encoder masks."""
+    to ``padded_columns``'s widths (within a Transformer's position table) with padding, which the encoder masks."""
     batch = source_ids.shape[0]
     rows = np.repeat(source_ids[:1], (1 << (batch - 1).bit_length()) - batch, 0)
     return padded_columns(np.concatenate([source_ids, rows]), position_limit)

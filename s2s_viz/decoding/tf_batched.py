@@ -58,8 +58,8 @@ class BatchedEngine:
         fit_cache = getattr(self.model, "fit_cache", None)
         if self._segment is None:
             options = {"jit_compile": True} if self.xla else {}
-            self._segment = tf.function(self._make_segment(), reduce_retracing=True, **options)
-            self._encode_batch = tf.function(self.model.encode, reduce_retracing=True, **options)
+            self._segment = tf.function(self._make_segment(), reduce_retracing=True, autograph=False, **options)
+            self._encode_batch = tf.function(self.model.encode, reduce_retracing=True, autograph=False, **options)
         try:
             memory, states = self._encode_rows(source_ids)
             owner = np.concatenate([np.arange(batch), np.full(rows - batch, -1)])  # the sentence each row holds

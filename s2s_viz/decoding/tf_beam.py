@@ -174,7 +174,9 @@ class BeamEngine:
             source_ids = self._padded(source_ids)  # one source: one row
         if k not in self._beam_loops:
             options = {"jit_compile": True} if self.xla else {}
-            self._beam_loops[k] = tf.function(self._make_beam_loop(k), reduce_retracing=True, **options)
+            self._beam_loops[k] = tf.function(
+                self._make_beam_loop(k), reduce_retracing=True, autograph=False, **options
+            )
         try:
             steps, alive, ended = self._beam_loops[k](
                 tf.constant(source_ids),

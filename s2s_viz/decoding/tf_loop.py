@@ -40,7 +40,7 @@ class LoopEngine:
     def _build_loops(self) -> None:
         options = {"jit_compile": True, "reduce_retracing": True} if self.xla else {"reduce_retracing": True}
         modes = (out.GREEDY, out.SAMPLE, out.FORCED, out.TOKENS, out.STEERED)
-        self._loops = {mode: tf.function(self._make_loop(mode), **options) for mode in modes}
+        self._loops = {mode: tf.function(self._make_loop(mode), autograph=False, **options) for mode in modes}
 
     def _make_loop(self, mode: str):
         model, end_id = self.model, self.end_id

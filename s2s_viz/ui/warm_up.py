@@ -58,52 +58,69 @@ def prefill(demo) -> list:
     return [*steps, ("page", publish)]
 
 
-# a short and a long sentence: the two source-length buckets (16 and 32 characters) of the compiled decoding loop
+# a short and a long sentence (one compiled program serves both: ``decoding.outputs.FIRST_COLUMNS``)
 LENGTHS = ["I am cold.", "Where is the train station?"]
 LANGS = ("en", "zh-CN")
 
 
-def warm_up(demo=None, views_only: bool = False) -> dict[str, float]:
-    """Each tab's opening computation (``prefill``), then (unless ``views_only``) every other translator; seconds
-    each took (a failure is logged, never raised: warming is a courtesy)."""
+def warm_up(demo=None, views_only: bool = False, url: str | None = None) -> dict[str, float]:
+    """Each tab's opening computation (``prefill``), the most visited first, and (unless ``views_only``) at the same
+    time on a second thread every other translator, the beam search and the lesson's stops; seconds each took (a
+    failure is logged, never raised: warming is a courtesy). Two lines of work on two cores: most of a step is
+    TensorFlow compiling a model's decoding loop, which runs outside Python's lock. ``url``: the server's, whose
+    figure component (every page needs it) is compressed first on the second line."""
     from s2s_viz import default_translator, lesson
 
     from . import forcing, mha, translate
     from .common import model_names
 
     default = default_translator()
-    steps = prefill(demo) if demo is not None else []
+    views = prefill(demo) if demo is not None else []
     # the heads slider is live: each head count builds its own layers (60-160 ms the first time, 11 ms after)
-    steps.append(("mha heads", lambda: [mha.view("attention", h, 8, 0, False, 0, 8) for h in range(1, 9)]))
+    views.append(("mha heads", lambda: [mha.view("attention", h, 8, 0, False, 0, 8) for h in range(1, 9)]))
+    from .page import figure_assets
+
+    others = [("page's figure files", lambda: fetch_assets_once(url, figure_assets()))] if url else []
     if views_only:
-        return _run(steps)
-    # beam search is compiled per width: the slider's starting width, for the default model
-    steps.append(("translate beam 4", lambda: translate.translate(default, translate.EXAMPLES[0], "beam", 4)))
-    # the forcing comparison (its own compiled loop) in the long-source bucket too
-    steps.append(("forcing long", lambda: forcing.compare_forcing(default, LENGTHS[1], "Où est la gare ?")))
-    # every translator (Compare, the pickers) in both source-length buckets a sentence of up to 30 characters
-    # falls in (the compiled loop pads the source to a multiple of 16), the default model first
-    names = [default, *(name for name in model_names("translator") if name != default)]
-    steps += [
+        return _run([views, others])
+    # every other translator (Compare, the pickers), with a short and a long sentence
+    others += [
         (f"translate {name} {len(text)}", lambda name=name, text=text: translate.translate(name, text))
-        for name in names
+        for name in model_names("translator")
+        if name != default
         for text in LENGTHS
     ]
+    # beam search is compiled per width: the slider's starting width, for the default model; the forcing
+    # comparison (its own compiled loop) with a long sentence
+    others.append(("translate beam 4", lambda: translate.translate(default, translate.EXAMPLES[0], "beam", 4)))
+    others.append(("forcing long", lambda: forcing.compare_forcing(default, LENGTHS[1], "Où est la gare ?")))
     # the lesson's stops: each question and view computed once per language and kept (``lesson.ask``)
-    steps += [(f"lesson {lang}", lambda lang=lang: [lesson.ask(key, lang) for key in lesson.STOPS]) for lang in LANGS]
-    return _run(steps)
+    others += [(f"lesson {lang}", lambda lang=lang: [lesson.ask(key, lang) for key in lesson.STOPS]) for lang in LANGS]
+    return _run([views, others])
 
 
-def _run(steps) -> dict[str, float]:
+def _run(lines: list[list]) -> dict[str, float]:
+    """Each line of ``(name, step)`` pairs on its own thread, in order; the seconds each step took."""
     took = {}
-    for name, step in steps:
-        started = time.perf_counter()
-        try:
-            step()
-        except Exception as error:  # noqa: BLE001 - a model that fails here fails again, with its message, on use
-            log.info("warm-up: %s skipped (%s)", name, str(error).splitlines()[0][:200] if str(error) else error)
-            continue
-        took[name] = round(time.perf_counter() - started, 2)
+
+    def run(steps):
+        for name, step in steps:
+            started = time.perf_counter()
+            try:
+                step()
+            except Exception as error:  # noqa: BLE001 - a model that fails here fails again, with its message, on use
+                reason = str(error).splitlines()[0][:200] if str(error) else error
+                log.info("warm-up: %s skipped (%s)", name, reason)
+                continue
+            took[name] = round(time.perf_counter() - started, 2)
+
+    threads = [
+        threading.Thread(target=run, args=(steps,), name=f"s2s-viz-warm-up-{i}") for i, steps in enumerate(lines)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     log.info("warm-up done: %s", ", ".join(f"{name} {seconds} s" for name, seconds in took.items()))
     return took
 
@@ -125,21 +142,25 @@ def fetch_assets_once(url: str, names: list[str]) -> int:
     return packed
 
 
-def warm_up_in_background(demo) -> threading.Thread | None:
+def warm_up_in_background(demo, then=None) -> threading.Thread | None:
     """Start the warm-up once ``demo`` answers: call it just before ``launch``. ``S2S_VIZ_WARM_UP=0``: none;
-    ``views``: the tabs' views only (the tests' app, which has no one waiting on the other translators)."""
+    ``views``: the tabs' views only (the tests' app, which has no one waiting on the other translators). ``then``:
+    called once the warm-up is done (or at once, without a warm-up): work that would otherwise take a core from it."""
     from .page import figure_assets, page_assets
 
     how = os.environ.get("S2S_VIZ_WARM_UP", "1")
     if how == "0":
+        if then is not None:
+            then()
         return None
 
     def when_up():
         deadline = time.monotonic() + 300
         while not getattr(demo, "local_url", None) and time.monotonic() < deadline:
             time.sleep(0.2)
-        fetch_assets_once(demo.local_url, figure_assets())  # the figure component first: every page needs it
-        warm_up(demo, views_only=how == "views")
+        warm_up(demo, views_only=how == "views", url=demo.local_url)
+        if then is not None:
+            then()
         # then every other script and style file (0.6 s of CPU in all): the first reader of a tab whose components
         # no page had asked for yet (the sketchpads' drawing library, the examples' table) waited for each to be
         # compressed as it was sent (a fresh server's first Bi-RNN view: 3.85 s, against 2.6 s once compressed)
