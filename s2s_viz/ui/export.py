@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import gradio as gr
 import pandas as pd
 import plotly.io
@@ -41,4 +43,12 @@ def exporter(tab: str, **outputs) -> None:
     ):
         button = gr.Button(t("button.export", "Export this view"), size="sm", elem_id=f"{tab}-export")
         files = gr.File(file_count="multiple", label=t("label.files", "files"), elem_id=f"{tab}-export-files")
-    button.click(lambda *values: export_files(names, *values), components, files, api_visibility="private")
+    # each figure as the page shows it now (a replay's step, another head: drawn in the page, not by the server)
+    ids = json.dumps([c.elem_id if isinstance(c, gr.Plot) else None for c in components])
+    button.click(
+        lambda *values: export_files(names, *values),
+        components,
+        files,
+        js=f"(...values) => window.s2s.shown({ids}, ...values)",
+        api_visibility="private",
+    )

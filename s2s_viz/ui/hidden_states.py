@@ -10,7 +10,7 @@ from s2s_viz import viz
 from s2s_viz.translation import InputError
 
 from .common import check_text, get_model, refuse
-from .i18n import t
+from .i18n import say, t
 
 INTRO = """**The inference loop, one explicit step at a time.** The encoder reads the source and ends with
 its states (`h`, and `c` for an LSTM); they are handed to the decoder as its `initial_state`. Then, at every step,
@@ -65,13 +65,19 @@ def trace_states(model_name: str, text: str):
         )
     )
     state = {"steps": steps, "top": {name: values.tolist() for name, values in top.items()}}
+    curve = unit_curve(state, 0)
+    # the page follows another unit by itself, from the columns of the h and c heatmaps it holds
+    curve.layout.meta = {
+        "sources": [f"states-{name}" for name in state["top"]],
+        "title": say(UNIT_TITLE.format(SENTINEL)).replace(str(SENTINEL), "{}"),
+    }
     return (
         summary + shapes,
         handover,
         *figures,
         attention,
         context,
-        unit_curve(state, 0),
+        curve,
         state,
         gr.update(maximum=max(units - 1, 1), value=0),
     )
@@ -117,6 +123,10 @@ def _context_views(translator, trace, top: dict):
     return attention, context, shapes
 
 
+UNIT_TITLE = "unit {} over the sentence"
+SENTINEL = 987654321  # a number no title has: where the unit's number goes, in any language
+
+
 def unit_curve(state: dict, unit: float = 0) -> go.Figure | None:
     """One unit's ``h`` (and ``c``) over the output steps, the written characters along the axis."""
     if not state or not state.get("top"):
@@ -131,7 +141,7 @@ def unit_curve(state: dict, unit: float = 0) -> go.Figure | None:
             go.Scatter(x=state["steps"], y=[row[unit] for row in values], mode="lines+markers", name=f"{name}[{unit}]")
         )
     figure.update_layout(
-        title=f"unit {unit} over the sentence",
+        title=UNIT_TITLE.format(unit),
         xaxis_title="step: character written",
         yaxis_title="value",
         height=320,
@@ -156,11 +166,6 @@ def build(model, text) -> None:
         state = gr.State({})
         outputs = [summary, handover, hidden, cell, attention, context, curve, state, unit]
         button.click(trace_states, [model, text], outputs, api_name="trace_states")
-        unit.change(
-            unit_curve,
-            [state, unit],
-            curve,
-            api_visibility="private",
-            trigger_mode="always_last",
-            show_progress="hidden",
-        )
+        # another unit: its column of the h and c heatmaps, drawn in the page
+        script = "(unit) => window.s2s.unit('states-unit-curve', unit)"
+        unit.change(None, [unit], None, js=script, api_visibility="private")

@@ -21,7 +21,7 @@ from .common import (
     refuse,
 )
 from .export import exporter
-from .i18n import t
+from .i18n import say, t
 from .links import follows, shareable
 
 INTRO = """**A Transformer has no recurrence: every position reads every other through attention.** The encoder's
@@ -58,9 +58,13 @@ def transformer_attention(model_name: str, text: str, kind: str, layer: float = 
     except InputError as error:
         raise refuse(str(error)) from error
     figure = viz.matrix_heatmap(
-        weights, f"{kind}: layer {int(layer)}, head {int(head)}", "reads (keys)", "position (queries)", keys, queries
+        weights, map_title(kind, int(layer), int(head)), "reads (keys)", "position (queries)", keys, queries
     )
     layers = result.attention_maps[which]
+    # every layer's and head's title, in the reader's language: the page shows another map of the grid by itself
+    figure.layout.meta = {
+        "titles": [[say(map_title(kind, i, h)) for h in range(maps.shape[0])] for i, maps in enumerate(layers)]
+    }
     grid = viz.attention_grid(
         [[layer_maps[h] for h in range(layer_maps.shape[0])] for layer_maps in layers],
         f"every layer and head: {kind}",
@@ -69,6 +73,10 @@ def transformer_attention(model_name: str, text: str, kind: str, layer: float = 
         y_tokens=queries,
     )
     return result.text, figure, grid
+
+
+def map_title(kind: str, layer: int, head: int) -> str:
+    return f"{kind}: layer {layer}, head {head}"
 
 
 def paper_sizes(num_layers: int, num_heads: int, d_model: int, d_ff: int, **_) -> dict:
@@ -167,17 +175,10 @@ def build() -> list:
     )
     inputs = [model, text, kind, layer, head]
     alive(transformer_attention, inputs, [output, figure, grid], live=(kind,))
-    # a layer or head redraws its own map; the grid's frame moves in the page
-    gr.on(
-        edits(layer, head),
-        lambda *values: transformer_attention(*values)[1],
-        inputs,
-        figure,
-        api_visibility="private",
-        trigger_mode="always_last",
-        show_progress="hidden",
-    )
+    # another layer or head: its map (the grid holds every one) shown large and the grid's frame moved, in the page
     frame_follows(grid, layer, head)
+    script = "(layer, head) => window.s2s.pick('transformer-heatmap', 'transformer-grid', layer, head)"
+    gr.on(edits(layer, head), None, [layer, head], None, js=script, api_visibility="private")
     with gr.Accordion(t("label.block_inside", "inside an encoder block, and the paper's sizes"), open=False):
         gr.Markdown(t("transformer.block", BLOCK_INTRO))
         with gr.Row():
@@ -209,7 +210,10 @@ def build() -> list:
         gr.Button(t("button.draw", "Draw")).click(
             positional_encoding, [length, width], encoding, api_name="positional_encoding"
         )
-        alive(positional_encoding, [length, width], encoding, live=(length, width))
+        alive(positional_encoding, [length, width], encoding)
+        # the sliders redraw it in the page (the same formula, ``sinusoidal_encoding``)
+        script = "(length, width) => window.s2s.encoding('transformer-encoding', length, width)"
+        gr.on(edits(length, width), None, [length, width], None, js=script, api_visibility="private")
     shareable("transformer", model=model, text=text, kind=kind, layer=layer, head=head, positions=length, d_model=width)
     exporter("transformer", attention=figure, every_head=grid, positional_encoding=encoding)
     return [(model, "translator", "transformer")]

@@ -78,6 +78,24 @@ def translate(
     )
 
 
+def translate_in_page(*arguments):
+    """``translate``'s values and what the page replays by itself: the output so far at each step, and each step's
+    choices for the what-if."""
+    values = translate(*arguments)
+    state = values[5]
+    choices = [candidates(state, step)["choices"] for step in range(len(state["targets"]))]
+    return (*values, {"written": written_so_far(state["targets"]), "choices": choices})
+
+
+def written_so_far(targets: list[str]) -> list[str]:
+    """The output as it stands after each step (the start and end symbols are not written)."""
+    written, text = [], ""
+    for token in targets:
+        text += "" if token in ("\n", "\t") else token
+        written.append(text)
+    return written
+
+
 SOURCE_ONLY = {
     "learned": "a Dense layer scores each source position from its own encoder vector, e_j = w·h_j + b",
     "positional": "a Dense layer across positions scores every position and channel from the whole source",
@@ -145,11 +163,12 @@ def heatmap_title(result, level: str = "char") -> str:
 
 def replay(state: dict, step: float):
     """The output so far at ``step``, the heatmap with that step's row highlighted, and the step table with that
-    step's row marked. Follows every change of the slider (drag, arrow keys, a typed number)."""
+    step's row marked: the API's replay (the page replays by itself, from the numbers ``translate`` sent it, at
+    every change of the slider: drag, arrow keys, a typed number)."""
     if not state or state.get("targets") is None:
         return "", None, None
     step = min(max(int(step), 0), len(state["targets"]) - 1)
-    written = "".join(t for t in state["targets"][: step + 1] if t not in ("\n", "\t"))
+    written = written_so_far(state["targets"])[step]
     figure = None
     if state.get("attention") is not None:
         figure = viz.attention_heatmap(
@@ -175,11 +194,6 @@ def candidates(state: dict, step: float):
         return gr.update(choices=[], value=None)
     choices = [(f"{viz.show_token(token)}   {p:.2f}", viz.show_token(token)) for token, p in top[step]]
     return gr.update(choices=choices, value=choices[min(1, len(choices) - 1)][1])
-
-
-def replay_step(state: dict, step: float):
-    """The replay's step becomes the step to force, with its candidates."""
-    return candidates(state, step), int(step or 0)
 
 
 def force(model_name: str, text: str, strategy: str, beam_width: float, step: float, token: str):
@@ -319,6 +333,7 @@ def build() -> list:
     with gr.Accordion(t("label.attention_table", "attention as a table"), open=False):
         attention_table = gr.Dataframe(interactive=False, elem_id="translate-attention-table")
     state = gr.State({})
+    replayed = gr.JSON(visible=False, elem_id="translate-replay-data")  # what the page replays by itself
     with gr.Accordion(t("label.what_if", "what if it had written something else?"), open=False):
         gr.Markdown(t("translate.what_if", WHAT_IF))
         with gr.Row():
@@ -346,25 +361,27 @@ def build() -> list:
         [forced_output, forced_notice, original_map, forced_map, forced_steps],
         api_name="force",
     )
-    translated = button.click(
-        translate,
-        [model, text, strategy, beam_width, temperature, seed],
-        [output, notice, heatmap, steps, attention_table, state, step, beam],
-        api_name="translate",
-    )
-    # a new translation starts its replay at step 0 (the slider may already stand there: no change event then)
-    translated.then(replay, [state, step], [written, heatmap, steps], api_visibility="private")
+    settings = [model, text, strategy, beam_width, temperature, seed]
+    translated = [output, notice, heatmap, steps, attention_table, state, step, beam]
+    button.click(translate_in_page, settings, [*translated, replayed], api_visibility="private")
     # the try-this is computed once the page is up, and a new strategy or its settings re-decode at once
-    alive(
-        translate,
-        [model, text, strategy, beam_width, temperature, seed],
-        [output, notice, heatmap, steps, attention_table, state, step, beam],
-        live=(strategy, beam_width, temperature, seed),
-        then=(replay, [state, step], [written, heatmap, steps]),
+    alive(translate_in_page, settings, [*translated, replayed], live=(strategy, beam_width, temperature, seed))
+    # the API's /translate answers what it always has (the page's own event adds the replay's numbers)
+    api = gr.Button(visible=False)
+    api.click(translate, settings, translated, api_name="translate")
+    # the replay moves in the page, from the numbers each translation sent (a new one starts at step 0: the slider
+    # may already stand there, and the new numbers replay it), and the step to force follows it with its choices;
+    # the API's /replay computes the same on the server
+    script = "(data, step) => window.s2s.replay('translate-heatmap', 'translate-steps', data, step)"
+    gr.on(
+        [step.change, replayed.change],
+        None,
+        [replayed, step],
+        [written, instead, at_step],
+        js=script,
+        api_visibility="private",
     )
-    step.change(replay, [state, step], [written, heatmap, steps], api_name="replay", show_progress="hidden")
-    for follows in (step.change, state.change):  # the step to force follows the replay's
-        follows(replay_step, [state, step], [instead, at_step], api_visibility="private", show_progress="hidden")
+    api.click(replay, [state, step], [written, heatmap, steps], api_name="replay")
     at_step.input(candidates, [state, at_step], instead, api_visibility="private", show_progress="hidden")
     hidden_states.build(model, text)
     with gr.Accordion(t("label.compare_models", "compare models side by side"), open=False):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gradio as gr
+import numpy as np
 
 from s2s_viz import viz
 
 from .common import alive, edits, frame_follows, get_model, layer_and_head_sliders, model_picker, refuse
 from .digits_common import digit_input, input_controls, page_views
 from .export import exporter
-from .i18n import t
+from .i18n import say, t
 from .links import shareable
 
 INTRO = """**A Vision Transformer reads an image as a sentence of patches.** The image is cut into patches, each
@@ -62,15 +63,21 @@ def vit_attention(
         raise refuse(f"block must be in 0..{blocks - 1} for {model_name}, got {layer}")
     if not -1 <= head < heads:
         raise refuse(f"head must be in 0..{heads - 1} for {model_name}, or -1 for the mean of heads; got {head}")
+    figures = viz.vit_figures(image, maps, layer, head, head_fusion, float(discard_ratio))
+    # every block's maps (the mean of heads first, then each head) and titles: the page shows another by itself
+    figures[1].layout.meta = {
+        "trace": 1,
+        "maps": [
+            [np.round(np.asarray(maps["class_token_mean"][b], float), 4).tolist()]
+            + [np.round(np.asarray(m, float), 4).tolist() for m in maps["class_token"][b]]
+            for b in range(blocks)
+        ],
+        "titles": [[say(viz.vit_map_title(b, h)) for h in range(-1, heads)] for b in range(blocks)],
+    }
     return (
         viz.probability_bars(probabilities, title=f"{caption}: {viz.digit_verdict(probabilities)}"),
-        *viz.vit_figures(image, maps, layer, head, head_fusion, float(discard_ratio)),
+        *figures,
     )
-
-
-def vit_block(model_name, sketch, upload, test_index, source, layer=0, head=-1, head_fusion="mean", discard=0.0):
-    """Only what a new block or head changes: the chosen map (the grid's frame moves in the page)."""
-    return vit_attention(model_name, sketch, upload, test_index, source, layer, head, head_fusion, discard)[2]
 
 
 def vit_rollout(model_name, sketch, upload, test_index, source, layer=0, head=-1, head_fusion="mean", discard=0.0):
@@ -123,21 +130,20 @@ def build() -> list:
     inputs = [model, sketch, upload, test_index, source, layer, head, fusion, discard]
     # opens on test image 0; another test image redraws at once
     alive(live, inputs, outputs, live=(test_index,), set_by_page=(source,))
-    # block, head and rollout settings redraw only the figures they change
-    for controls, fn, changed in (
-        ((layer, head), page_views(vit_block, figures=1)[0], attention),
-        ((fusion, discard), page_views(vit_rollout, figures=1)[0], rollout),
-    ):
-        gr.on(
-            triggers=edits(*controls),
-            fn=fn,
-            inputs=inputs,
-            outputs=changed,
-            api_visibility="private",
-            trigger_mode="always_last",
-            show_progress="hidden",
-        )
+    # the rollout settings redraw only the figure they change
+    gr.on(
+        triggers=edits(fusion, discard),
+        fn=page_views(vit_rollout, figures=1)[0],
+        inputs=inputs,
+        outputs=rollout,
+        api_visibility="private",
+        trigger_mode="always_last",
+        show_progress="hidden",
+    )
+    # another block or head: its map shown and the grid's frame moved, in the page (the figure holds every map)
     frame_follows(every_head, layer, head)
+    script = "(layer, head) => window.s2s.pick('vit-attention', null, layer, head, 1)"
+    gr.on(edits(layer, head), None, [layer, head], None, js=script, api_visibility="private")
     shareable(
         "vit",
         model=model,

@@ -36,6 +36,7 @@ from .digits import (
     probability_bars,
     similarity_grid,
     vit_figures,
+    vit_map_title,
 )
 
 __all__ = [
@@ -66,4 +67,5 @@ __all__ = [
     "similarity_grid",
     "steps_table",
     "vit_figures",
+    "vit_map_title",
 ]

@@ -153,18 +153,21 @@ def blank_positions(text: str, scores: dict, position: int, title: str) -> go.Fi
     return figure
 
 
+def vit_map_title(layer: int, head: int) -> str:
+    """The class token's attention map's title, for one block and head (-1: the mean of heads)."""
+    which = f"block {layer}, head {head}" if head >= 0 else f"block {layer}, mean of heads"
+    return f"class-token attention: {which}"
+
+
 def vit_figures(image, maps: dict, layer: int, head: int, head_fusion: str, discard_ratio: float) -> list:
     """A Vision Transformer's view of one image (``DigitClassifier.attention``'s ``maps``): the image in patches,
     the class token's attention in one block (one head, or the mean of heads where ``head`` is -1), the rollout
     through every block, the position embeddings' similarity, and every block x head at once."""
     patch = maps["patch_size"]
-    if head >= 0:
-        grid, which = maps["class_token"][layer][head], f"block {layer}, head {head}"
-    else:
-        grid, which = maps["class_token_mean"][layer], f"block {layer}, mean of heads"
+    grid = maps["class_token"][layer][head] if head >= 0 else maps["class_token_mean"][layer]
     return [
         digit_overlay(image, None, patch, "the 28x28 it reads, in patches"),
-        digit_overlay(image, grid, patch, f"class-token attention: {which}"),
+        digit_overlay(image, grid, patch, vit_map_title(layer, head)),
         digit_overlay(
             image, maps["rollout"], patch, f"attention rollout ({head_fusion} of heads, discard {discard_ratio:.0%})"
         ),

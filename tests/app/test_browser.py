@@ -162,14 +162,86 @@ def test_replay_follows_the_keyboard_and_resets_on_a_new_translation(page):
     for _ in range(3):
         page.keyboard.press("ArrowRight")
     page.wait_for_function(f'{written} === "J\'ai"', timeout=30_000)
-    marked = page.locator("#translate-steps [role=gridcell][style*='255, 224, 138']")
-    marked.first.wait_for(timeout=30_000)
-    assert marked.first.inner_text().strip() == "3"  # the step column of the marked row
+    # the marked row: step 3's (the table's header is row 1)
+    cell = "document.querySelector('#translate-steps [role=row][aria-rowindex=\"5\"] [role=gridcell]')"
+    page.wait_for_function(f"getComputedStyle({cell}).backgroundColor === 'rgb(255, 224, 138)'", timeout=30_000)
+    assert page.evaluate(f"{cell}.textContent").strip() == "3"
+    unmarked = "document.querySelector('#translate-steps [role=row][aria-rowindex=\"4\"] [role=gridcell]')"
+    assert page.evaluate(f"getComputedStyle({unmarked}).backgroundColor") != "rgb(255, 224, 138)"
     page.fill("#translate-input textarea", "We won.")
     page.click("#translate-button")
     page.wait_for_function("document.querySelector('#translate-output textarea').value !== \"J'ai froid.\"")
     page.wait_for_function(f"{written}.length === 1", timeout=30_000)  # back to step 0 of the new sentence
     page.screenshot(path=str(SCREENSHOTS / "replay.png"), full_page=True)
+
+
+def test_the_unit_followed_inside_the_loop_is_drawn_in_the_page_from_the_h_heatmap(page):
+    page.get_by_role("tab", name="Translate").click()
+    page.get_by_text("inside the loop: the states handed from step to step").click()
+    page.click("#states-button")
+    curve = "document.querySelector('#states-unit-curve .js-plotly-plot')"
+    page.wait_for_function(f"{curve}?.layout?.meta?.sources", timeout=60_000)
+    calls = []
+    page.on("request", lambda request: "/queue/join" in request.url and calls.append(request.url))
+    page.locator("#states-unit input[type=range]").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"{curve}.layout.title.text === 'unit 2 over the sentence'", timeout=10_000)
+    column = page.evaluate(
+        "window.s2s.rows(document.querySelector('#states-h .js-plotly-plot').data[0].z).map((row) => row[2])"
+    )
+    assert page.evaluate(f"Array.from({curve}.data[0].y)") == column and len(column) > 3
+    assert page.evaluate(f"{curve}.data[0].name") == "h[2]"
+    assert calls == [], calls
+
+
+def test_re_views_are_answered_in_the_page_and_exported_as_shown(browser, app_url):
+    """The replay's step, another head or layer of the Transformer and the positional encoding's size are drawn by
+    the page from numbers it holds: no call to the server, the same numbers the server computes, and the export
+    writes the figure as shown."""
+    import re
+
+    import numpy as np
+
+    from s2s_viz.models.transformer import sinusoidal_encoding
+
+    page = _open(browser, app_url + "?tab=transformer")
+    calls = []
+    page.on("request", lambda request: "/queue/join" in request.url and calls.append(request.url))
+    big, grid = (
+        "document.querySelector('#transformer-heatmap .js-plotly-plot')",
+        ("document.querySelector('#transformer-grid .js-plotly-plot')"),
+    )
+    page.wait_for_function(f"{big}?.layout?.meta?.titles && {grid}?.layout?.meta?.columns", timeout=120_000)
+    _settled(page, "document.querySelector('#transformer-grid .js-plotly-plot')")
+    calls.clear()
+    page.locator("#tab-transformer input[aria-label='range slider for head']").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"{big}.layout.title.text.replace(/<br>/g, ' ').endsWith('layer 0, head 1')")
+    # the map shown is the grid's layer 0, head 1, and the grid's frame moved to it
+    assert page.evaluate(f"JSON.stringify({big}.data[0].z) === JSON.stringify({grid}.data[1].z)")
+    page.wait_for_function(f"{grid}.layout.shapes[0].xref === 'x2 domain'", timeout=10_000)
+    page.locator("#tab-transformer input[aria-label='range slider for positions']").focus()
+    page.keyboard.press("ArrowRight")
+    encoding = "document.querySelector('#transformer-encoding .js-plotly-plot')"
+    page.wait_for_function(f"{encoding}.data[0].z.length === 61", timeout=10_000)
+    drawn = np.array(page.evaluate(f"{encoding}.data[0].z"), dtype=float)
+    assert np.allclose(drawn, sinusoidal_encoding(61, 128), atol=1e-5)
+    assert calls == [], calls  # none of the three went to the server
+    # the export writes the map as shown (head 1), though the server computed head 0
+    page.locator("#tab-transformer").get_by_text("export: figures as HTML").click()
+    page.click("#transformer-export")
+    page.wait_for_function(
+        "document.querySelector('#transformer-export-files').innerText.replace(/\\s/g, '').includes('attention.html')",
+        timeout=30_000,
+    )
+    link = page.locator("#transformer-export-files a[href$='attention.html']").first
+    with page.expect_download() as download:
+        link.click()
+    html = Path(download.value.path()).read_text()
+    title = re.search(r'"title":\{[^{}]*"text":"([^"]*)"', html)
+    assert title and title.group(1).replace("<br>", " ").endswith("layer 0, head 1"), title
+    page.close()
 
 
 def test_no_raw_translation_key_reaches_any_tab(browser, app_url):

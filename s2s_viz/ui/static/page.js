@@ -7,7 +7,8 @@
 // - each figure is fitted to the projector mode or the phone it is shown on;
 // - an empty figure's "Empty value" label is given the role it needs (a label on a plain div is not allowed), and a
 //   table with no rows is not announced (as a grid without rows);
-// - window.s2s: the functions the page's events call (a view's URL, the projector switch, a grid's frame).
+// - window.s2s: the functions the page's events call (a view's URL, the projector switch, and the re-views: a
+//   grid's frame, a decoding's replay, one map of a grid, the positional encoding, a view's export as shown).
 (() => {
   const labelEmpty = () => {
     document.querySelectorAll('div.empty[aria-label]:not([role])').forEach((box) => box.setAttribute('role', 'img'));
@@ -335,37 +336,182 @@
     history.replaceState(null, '', url);
   };
 
-  // The chosen map's frame in an every-head grid (element `grid`), moved in the browser: one shape relaid out
-  // instead of the whole grid sent and drawn again when only the layer or head changes; a grid drawn after the
-  // sliders moved (a link's first computation landing late) takes their frame too.
-  const wantedFrames = {}, frameKeepers = {};
-  const frame = (grid, line, layer, head) => {
-    wantedFrames[grid] = [layer, head];
+  // --- re-views: a control that only chooses among numbers the page holds is answered here, not by the server -----
+
+  const plotIn = (id) => document.querySelector(`#${id} .js-plotly-plot`);
+  // Shapes kept on a figure (element `id`): `shapesFor(plot)` gives the ones wanted (null: not yet drawable), laid
+  // out now and again after every new drawing of the figure (a new value, a refit), until a frame or two after
+  // the figure first exists.
+  const wantedShapes = {}, shapeKeepers = {};
+  const keepShapes = (id, shapesFor) => {
+    wantedShapes[id] = shapesFor;
     const place = (plot) => {
-      const meta = plot && plot.layout && plot.layout.meta;
-      if (!meta || !meta.columns || !window.Plotly) return false;
-      const [row, column] = wantedFrames[grid];
-      const inside = row >= 0 && row < meta.rows && column >= 0 && column < meta.columns;
-      const index = row * meta.columns + column + 1, axis = index === 1 ? '' : String(index);
-      const shapes = plot.layout.shapes || [];
-      if (inside ? shapes.length === 1 && shapes[0].xref === `x${axis} domain` : shapes.length === 0) return true;
-      const box = {type: 'rect', xref: `x${axis} domain`, yref: `y${axis} domain`, x0: 0, x1: 1, y0: 0, y1: 1, line};
-      window.Plotly.relayout(plot, {shapes: inside ? [box] : []});
+      if (!plot || !plot.layout || !window.Plotly) return false;
+      const shapes = wantedShapes[id](plot);
+      if (shapes === null) return false;
+      const now = plot.layout.shapes || [];
+      const same = now.length === shapes.length && now.every((shape, i) =>
+        ['type', 'xref', 'yref', 'x0', 'x1', 'y0', 'y1'].every((key) => shape[key] === shapes[i][key]));
+      if (same) return true;
+      if (plot.s2sLayout) plot.s2sLayout.shapes = shapes;  // kept when the figure is fitted again
+      window.Plotly.relayout(plot, {shapes});
       return true;
     };
-    const find = () => document.querySelector(`#${grid} .js-plotly-plot`);
-    frameKeepers[grid] ||= () => place(find());
+    shapeKeepers[id] ||= () => place(plotIn(id));
     let tries = 0;
     const attempt = () => {
-      const plot = find();
-      if (plot && plot._ev && !plot._ev.listeners('plotly_afterplot').includes(frameKeepers[grid])) {
-        plot.on('plotly_afterplot', frameKeepers[grid]);
+      const plot = plotIn(id);
+      if (plot && plot._ev && !plot._ev.listeners('plotly_afterplot').includes(shapeKeepers[id])) {
+        plot.on('plotly_afterplot', shapeKeepers[id]);
       }
       if (!place(plot) && tries++ < 600) requestAnimationFrame(attempt);
+    };
+    attempt();
+  };
+
+  // The chosen map's frame in an every-head grid (element `grid`): one shape moved instead of the whole grid sent
+  // and drawn again when only the layer or head changes; a grid drawn after the sliders moved takes their frame too.
+  const frame = (grid, line, layer, head) => {
+    keepShapes(grid, (plot) => {
+      const meta = plot.layout.meta;
+      if (!meta || !meta.columns) return null;
+      if (!(layer >= 0 && layer < meta.rows && head >= 0 && head < meta.columns)) return [];
+      const index = layer * meta.columns + head + 1, axis = index === 1 ? '' : String(index);
+      return [{type: 'rect', xref: `x${axis} domain`, yref: `y${axis} domain`, x0: 0, x1: 1, y0: 0, y1: 1, line}];
+    });
+    return [];
+  };
+
+  // A table's marked row (the step being replayed), by a style rule: the table draws only the rows in view and
+  // reuses their elements as it scrolls, and the rule follows the row's index wherever it is drawn.
+  const markedRows = {};
+  const markRow = (table, row) => {
+    markedRows[table] = row;
+    let style = document.getElementById('s2s-marked-rows');
+    if (!style) {
+      style = document.createElement('style');
+      style.id = 's2s-marked-rows';
+      document.head.appendChild(style);
+    }
+    style.textContent = Object.entries(markedRows).filter(([, r]) => r !== null && r >= 0).map(([t, r]) =>
+      `#${t} [role=row][aria-rowindex="${r + 2}"] [role=gridcell] {background-color: #ffe08a; font-weight: bold;}`,
+    ).join('\n');
+  };
+
+  // The replay of a decoding at `step`, from the numbers the translation sent once (`data.written`: the output so
+  // far at each step; `data.choices`: each step's most likely tokens): that step's row of the attention heatmap
+  // framed and its row of the step table marked; returned for the fields the event fills: the text written so
+  // far, and the what-if's choices at that step (the runner-up chosen: the one it nearly wrote) and its step.
+  const replay = (heatmap, table, data, step) => {
+    const written = (data && data.written) || [], choices = (data && data.choices) || [];
+    if (!written.length) {
+      markRow(table, null);
+      return ['', {__type__: 'update', choices: [], value: null}, 0];
+    }
+    const at = Math.min(Math.max(Math.round(Number(step) || 0), 0), written.length - 1);
+    markRow(table, at);
+    keepShapes(heatmap, (plot) => {
+      const rows = (plot.data && plot.data[0] && plot.data[0].y) || [];
+      if (at >= rows.length) return null;
+      return [{type: 'rect', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: at - 0.5, y1: at + 0.5,
+        line: {color: '#d62728', width: 3}}];
+    });
+    const here = choices[at] || [];
+    const value = here.length ? here[Math.min(1, here.length - 1)][1] : null;
+    return [written[at], {__type__: 'update', choices: here, value}, at];
+  };
+
+  // One layer's and head's map shown large in figure `figure`, its numbers from the page: the figure's own list
+  // (`layout.meta.maps[layer][head + shift]`) or else the every-head grid `grid` (its maps in reading order); its
+  // title from the figure's list (`layout.meta.titles`, in the reader's language); the map is trace
+  // `layout.meta.trace` (0 unless said). `shift`: where a head of -1 (the mean of heads) comes first.
+  const wantedMaps = {};
+  const pick = (figure, grid, layer, head, shift = 0) => {
+    wantedMaps[figure] = [layer, head + shift];
+    let tries = 0;
+    const attempt = () => {
+      const [row, column] = wantedMaps[figure];
+      const big = plotIn(figure), small = grid ? plotIn(grid) : null;
+      const meta = big && big.layout && big.layout.meta, cells = small && small.layout && small.layout.meta;
+      const ready = meta && meta.titles && big.s2sLayout && window.Plotly && (meta.maps || (cells && cells.columns));
+      if (!ready) {
+        if (tries++ < 600) requestAnimationFrame(attempt);
+        return;
+      }
+      const z = meta.maps ? (meta.maps[row] || [])[column]
+        : (row < cells.rows && column < cells.columns ? (small.data[row * cells.columns + column] || {}).z : null);
+      const title = (meta.titles[row] || [])[column];
+      if (!z || title === undefined) return;
+      const trace = meta.trace || 0;
+      if (big.data[trace] && big.data[trace].z === z) return;
+      const data = big.data.map((t, i) => (i === trace ? {...t, z} : t));
+      window.Plotly.react(big, data, {...big.s2sLayout, title: {...(big.s2sLayout.title || {}), text: title}});
     };
     attempt();
     return [];
   };
 
-  window.s2s = {pageUrl, projector, frame};
+  // A heatmap's numbers as rows: plotly's own arrays, or the packed form figures arrive in ({dtype, bdata, shape}),
+  // unpacked once per figure.
+  const ARRAYS = {f8: Float64Array, f4: Float32Array, i4: Int32Array, i2: Int16Array, i1: Int8Array,
+    u4: Uint32Array, u2: Uint16Array, u1: Uint8Array};
+  const unpacked = new WeakMap();
+  const rowsOf = (z) => {
+    if (!z || typeof z !== 'object') return [];
+    if (!z.bdata) return Array.from(z);
+    if (!unpacked.has(z)) {
+      const bytes = Uint8Array.from(atob(z.bdata), (c) => c.charCodeAt(0));
+      const flat = new (ARRAYS[z.dtype] || Float64Array)(bytes.buffer);
+      const [rows, columns] = String(z.shape).split(',').map(Number);
+      unpacked.set(z, Array.from({length: rows}, (_, r) => flat.subarray(r * columns, (r + 1) * columns)));
+    }
+    return unpacked.get(z);
+  };
+
+  // One unit followed over the sentence (figure `figure`): its column of each state's heatmap the page holds (the
+  // figure's `layout.meta.sources`: the element of each trace's heatmap), its title from `layout.meta.title`.
+  const unit = (figure, chosen) => {
+    const plot = plotIn(figure), meta = plot && plot.layout && plot.layout.meta;
+    const at = Math.round(Number(chosen));
+    if (!meta || !meta.sources || !plot.s2sLayout || !window.Plotly || !(at >= 0)) return [];
+    const data = plot.data.map((trace, i) => {
+      const source = plotIn(meta.sources[i] || '');
+      const rows = source && source.data && source.data[0] ? rowsOf(source.data[0].z) : [];
+      if (!rows.length || at >= rows[0].length) return trace;
+      return {...trace, y: rows.map((row) => row[at]), name: String(trace.name).replace(/\[\d+\]$/, `[${at}]`)};
+    });
+    const title = String(meta.title || '').replace('{}', String(at));
+    window.Plotly.react(plot, data, {...plot.s2sLayout, title: {...(plot.s2sLayout.title || {}), text: title}});
+    return [];
+  };
+
+  // The paper's sinusoidal positional encoding, PE(pos, 2k) = sin(pos / 10000^(2k/d)), PE(pos, 2k+1) =
+  // cos(pos / 10000^(2k/d)), drawn here for every length and width (the server draws the first; the formula is
+  // ``models.transformer.sinusoidal_encoding``, and a browser test holds the two equal).
+  const encoding = (figure, length, width) => {
+    const plot = plotIn(figure);
+    length = Math.round(Number(length)); width = Math.round(Number(width));
+    if (!plot || !plot.s2sLayout || !window.Plotly || !(length > 0 && width > 0)) return [];
+    const z = Array.from({length}, (_, pos) => Array.from({length: width}, (_, i) => {
+      const angle = pos / Math.pow(10000, (2 * Math.floor(i / 2)) / width);
+      return i % 2 === 0 ? Math.sin(angle) : Math.cos(angle);
+    }));
+    window.Plotly.react(plot, [{...plot.data[0], z}], plot.s2sLayout);
+    return [];
+  };
+
+  // What a view's export writes: each figure as the page shows it now (the re-views above change figures in the
+  // page only), each other value as Gradio holds it.
+  const shown = (ids, ...values) => values.map((value, i) => {
+    const plot = ids[i] && plotIn(ids[i]);
+    if (!plot || !plot.data || !value || value.type !== 'plotly') return value;
+    const layout = {...(plot.s2sLayout || {}), shapes: plot.layout.shapes || []};
+    try {
+      return {...value, plot: JSON.stringify({data: plot.data, layout})};
+    } catch (error) {
+      return value;
+    }
+  });
+
+  window.s2s = {pageUrl, projector, frame, replay, pick, encoding, unit, shown, rows: rowsOf};
 })();
