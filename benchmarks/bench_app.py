@@ -277,6 +277,13 @@ ARM = """([changed]) => {
 }"""
 
 
+def _a_call(url: str) -> bool:
+    """A request of the page that asks the server to compute: Gradio's queue, or the page calling an endpoint."""
+    return "/queue/join" in url or (
+        "/gradio_api/call/" in url and url.count("/gradio_api/call/") == 1 and "?" not in url
+    )
+
+
 def load_summary(args, times: list[float], errors: int, seconds: float, cpu_ms: float, **extra) -> dict:
     """One load phase's figures: errors, p50 and p95, throughput and the server's CPU per request."""
     return {
@@ -359,7 +366,7 @@ def views_in_a_browser(url: str) -> dict:
         for tab, name, (how, target, *choices), watched, answered, *setup in LIVE_CONTROLS:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             calls = []
-            page.on("request", lambda request, calls=calls: "/queue/join" in request.url and calls.append(request.url))
+            page.on("request", lambda request, calls=calls: calls.append(request.url) if _a_call(request) else None)
             page.goto(f"{url}?tab={tab}")
             page.wait_for_function(REDRAWN.format(f"#tab-{tab}"), timeout=120_000)
             quiet_since, seen = time.monotonic(), len(calls)
@@ -428,7 +435,8 @@ def views_in_a_browser(url: str) -> dict:
             " p50_ms, p95_ms: timed in the page, from the key press, click or input event to the first frame that"
             " shows the new figure or text; p50_ms_timed_from_python: the same changes timed around Playwright's"
             " action and its polling (adds its own checks before the event, 30-90 ms for a click); server_calls:"
-            " the calls the page made to the server during the ten changes"
+            " the calls the page made to the server during the ten changes (Gradio's queue, or the page calling an"
+            " endpoint itself: the MHA tab's live controls, which draw into the figures on the page)"
         ),
     }
 

@@ -95,13 +95,6 @@ def view(text, num_heads, key_dim, head, causal, seed, value_dim):
     return (*mha(text, num_heads, key_dim, head, causal, seed, value_dim), shown)
 
 
-def masked_view(text, num_heads, key_dim, head, causal, seed, value_dim):
-    """What ticking the causal mask changes: the scaled and masked scores, the probabilities, the weighted values
-    and the verdict; the raw scores, the shapes and the head slider stay as they are (not sent again)."""
-    _, scaled, probabilities, weighted, _, verdict = mha(text, num_heads, key_dim, head, causal, seed, value_dim)
-    return gr.skip(), scaled, probabilities, weighted, gr.skip(), verdict, gr.skip()
-
-
 def build() -> list:
     gr.Markdown(t("mha.intro", INTRO))
     gr.Markdown(t("mha.live", LIVE))
@@ -143,14 +136,16 @@ def build() -> list:
     exporter("mha", raw_scores=raw, scaled=scaled, probabilities=probabilities, weighted=weighted, shapes=shapes)
     inputs = [text, heads, key_dim, head, causal, seed, value_dim]
     outputs = [raw, scaled, probabilities, weighted, shapes, verdict, head]
-    alive(view, inputs, outputs, live=(heads, key_dim, head, seed, value_dim))
+    alive(view, inputs, outputs)
+    # the live controls: the page calls /mha itself and draws the four figures into those on the page (see
+    # ``window.s2s.served``); the table, the notice and the head slider come back through this event
+    script = "(...values) => window.s2s.mha(...values)"
     gr.on(
-        edits(causal),
-        masked_view,
+        edits(heads, key_dim, head, seed, value_dim, causal),
+        None,
         inputs,
-        outputs,
+        [shapes, verdict, head],
+        js=script,
         api_visibility="private",
-        trigger_mode="always_last",
-        show_progress="hidden",
     )
     return []

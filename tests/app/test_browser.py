@@ -665,20 +665,37 @@ def test_a_phone_shows_every_tab_without_sideways_scrolling(browser, app_url):
 
 
 def test_ticking_the_causal_mask_redraws_what_it_changes_only(browser, app_url):
+    """The MHA tab's live controls: the page calls /mha itself and draws into the figures on the page, each only if
+    it changed (Gradio would replace every figure by a new one); a refusal shows in the tab's notice."""
     page = _open(browser, app_url + "?tab=mha")
     plots = "document.querySelectorAll('#tab-mha .js-plotly-plot')"
     page.wait_for_function(f"{plots}.length >= 4 && {plots}[1].data?.length === 1", timeout=120_000)  # a loaded CPU
     _settled(page, f"{plots}[0]")
-    page.evaluate(f"{plots}[0].data.__unchanged = 1")
+    page.evaluate(f"Array.from({plots}).forEach((p, i) => {{ p.__kept = i; p.data.__unchanged = 1; }})")
     page.evaluate("window.s2sOutgoingSkipped = 0")
     page.locator("#tab-mha input[type=checkbox]").first.check()
     page.wait_for_function(f"{plots}[1].data.length === 2", timeout=30_000)  # the masked cells, drawn grey
     assert page.evaluate(f"{plots}[1].data[1].hovertemplate").startswith("masked")
     assert page.evaluate(f"{plots}[0].data.__unchanged") == 1  # the raw scores do not depend on the mask
-    # Gradio replaces each of the three changed figures by a new one: the outgoing ones are not drawn as well
-    page.wait_for_function("window.s2sOutgoingSkipped >= 3", timeout=30_000)
-    assert page.evaluate("window.s2sOutgoingSkipped") == 3
+    page.wait_for_function(f"!{plots}[3].data.__unchanged", timeout=30_000)  # the weighted values do
+    # the same figures, drawn again in place: none replaced, none drawn twice
+    assert page.evaluate(f"Array.from({plots}).map((p) => p.__kept)") == [0, 1, 2, 3]
+    assert page.evaluate("window.s2sOutgoingSkipped") == 0
     assert page.evaluate(f"Array.from({plots}).every(p => p.isConnected && p.querySelector('.hm, image'))")
+    # the head slider follows the head count: 1 head leaves only head 0
+    heads = page.locator("#tab-mha input[aria-label='range slider for heads h']")
+    heads.focus()
+    page.keyboard.press("Home")
+    page.wait_for_function(
+        "document.querySelector(\"#tab-mha input[aria-label='range slider for show head']\").disabled", timeout=30_000
+    )
+    # an empty sentence: the refusal in the notice, the figures left as they were
+    page.fill("#tab-mha textarea", "")
+    page.locator("#tab-mha input[aria-label='range slider for key size d_k']").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "document.querySelector('#mha-verdict').innerText.includes('type a sentence first')", timeout=30_000
+    )
     page.close()
 
 

@@ -247,6 +247,16 @@
     if (plot.s2sLayout && window.Plotly && plot.isConnected) window.Plotly.react(plot, plot.data, plot.s2sLayout);
   });
 
+  // A figure as the server sends it, written out to compare (Gradio adds its own sizing to a figure's layout)
+  const sentForm = (data, layout) => {
+    const {autosize, ...rest} = layout || {};
+    if (rest.margin) {
+      const {autoexpand, ...margin} = rest.margin;
+      rest.margin = margin;
+    }
+    return JSON.stringify([data, rest]);
+  };
+
   // Gradio's figure draws a new value into the figure on the page, then replaces that figure by a new one and draws
   // it again from scratch: every live change drew each figure twice. A figure is now drawn a moment later (once
   // the page has settled), and the outgoing one, out of the page by then, is not drawn at all.
@@ -266,6 +276,7 @@
         }
         if (plot instanceof Element && rest[1] && typeof rest[1] === 'object') {
           plot.s2sLayout = rest[1];  // as the server sent it: fitted again when the projector mode changes
+          plot.s2sSent = sentForm(rest[0], rest[1]);  // and what was sent, to tell a figure that changed
           rest[1] = fit(plot, rest[1], rest[0]);
         }
         Promise.resolve(react.call(module, plot, ...rest)).then(resolve, reject);
@@ -500,6 +511,62 @@
     return [];
   };
 
+  // A view the server computes and the page draws: the page calls the view's public endpoint itself (one request,
+  // answered through the same queue, as the same visitor, in the reader's language) and draws each figure into the
+  // figure already on the page (plotly redraws only what changed), where Gradio's own event would have replaced
+  // every figure by a new one and updated the status of every component of the page on each step of the call.
+  // `figures`: the elements of the endpoint's first values; the rest are returned for the fields the event fills.
+  // A change that a later one overtakes is not drawn. A refusal is returned in place of the last value (the view's
+  // notice).
+  const pageSession = Math.random().toString(36).slice(2, 14);
+  const tickets = {};
+  const served = async (endpoint, args, figures, rest) => {
+    const ticket = (tickets[endpoint] = (tickets[endpoint] || 0) + 1);
+    const keep = Array.from({length: rest}, () => ({__type__: 'update'}));
+    const root = String((window.gradio_config && window.gradio_config.root) || location.pathname).replace(/\/$/, '');
+    let stream;
+    try {
+      const posted = await fetch(`${root}/gradio_api/call/${endpoint}`, {
+        method: 'POST', headers: {'Content-Type': 'application/json'},
+        body: JSON.stringify({data: args, session_hash: pageSession}),
+      });
+      const {event_id: id} = await posted.json();
+      stream = await (await fetch(`${root}/gradio_api/call/${endpoint}/${id}`)).text();
+    } catch (error) {
+      return keep;  // the server is away: Gradio's own notice of a lost connection says so
+    }
+    if (ticket !== tickets[endpoint]) return keep;
+    const event = (name) => {
+      const found = stream.match(new RegExp(`event: ${name}\\ndata: (.*)`));
+      return found ? JSON.parse(found[1]) : undefined;
+    };
+    const values = event('complete');
+    if (!Array.isArray(values)) {
+      const said = event('error');  // {error: the refusal's words} (a string in older servers)
+      const words = said && typeof said === 'object' ? said.error : said;
+      keep[rest - 1] = `**${typeof words === 'string' && words ? words : 'This view could not be computed.'}**`;
+      return keep;
+    }
+    figures.forEach((id, i) => {
+      const plot = plotIn(id), value = values[i];
+      if (!plot || !window.Plotly || !value || !value.plot) return;
+      const figure = JSON.parse(value.plot);
+      if (sentForm(figure.data, figure.layout) === plot.s2sSent) return;  // unchanged: left as it is
+      window.Plotly.react(plot, figure.data, {...figure.layout, autosize: true});  // sized as Gradio sizes it
+    });
+    return values.slice(figures.length, figures.length + rest);
+  };
+
+  // Multi-head attention's live controls: the view through `/mha`, its head slider spanning the heads there are (a
+  // head beyond them moves to the last), returned with the table and the notice.
+  const mha = async (text, heads, keySize, head, causal, seed, valueSize) => {
+    const last = Math.max(Math.round(Number(heads)) - 1, 0);
+    const shown = Math.min(Math.round(Number(head)) || 0, last);
+    const figures = ['mha-scores', 'mha-scaled', 'mha-softmax', 'mha-weighted-values'];
+    const [table, notice] = await served('mha', [text, heads, keySize, shown, causal, seed, valueSize], figures, 2);
+    return [table, notice, {__type__: 'update', maximum: Math.max(last, 1), interactive: last > 0, value: shown}];
+  };
+
   // What a view's export writes: each figure as the page shows it now (the re-views above change figures in the
   // page only), each other value as Gradio holds it.
   const shown = (ids, ...values) => values.map((value, i) => {
@@ -513,5 +580,5 @@
     }
   });
 
-  window.s2s = {pageUrl, projector, frame, replay, pick, encoding, unit, shown, rows: rowsOf};
+  window.s2s = {pageUrl, projector, frame, replay, pick, encoding, unit, served, mha, shown, rows: rowsOf};
 })();
