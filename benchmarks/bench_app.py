@@ -231,6 +231,13 @@ LIVE_CONTROLS = [
     ),
     (
         "translate",
+        "a new sentence: Enter in the source field",
+        ("sentence", "#translate-input textarea", ["We won.", "I am cold."]),
+        "#translate-output",
+        "server",
+    ),
+    (
+        "translate",
         "strategy: beam / greedy",
         ("radio", "#tab-translate", ["beam", "greedy"]),
         "text:#translate-beam",
@@ -384,7 +391,7 @@ def views_in_a_browser(url: str) -> dict:
             calls.clear()
             times, from_python = [], []
             for attempt in range(10):
-                field = "#translate-written textarea" if watched == "#translate-written" else None
+                field = f"{watched} textarea" if watched in ("#translate-written", "#translate-output") else None
                 if field:
                     before = page.input_value(field)
                     changed = f"document.querySelector('{field}').value !== {before!r}"
@@ -402,6 +409,10 @@ def views_in_a_browser(url: str) -> dict:
                     page.keyboard.press("ArrowRight" if attempt % 2 == 0 else "ArrowLeft")
                 elif how == "check":
                     page.locator(target).first.click()
+                elif how == "sentence":  # typed in beforehand (not timed), then sent with the Enter key
+                    page.locator(target).fill(choices[0][attempt % 2])
+                    page.evaluate(ARM, [changed])
+                    page.locator(target).press("Enter")
                 else:
                     page.locator(target).get_by_label(choices[0][attempt % 2], exact=True).check()
                 try:

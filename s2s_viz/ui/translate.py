@@ -22,7 +22,7 @@ partial sentences (beam), or draws one at random (sampling). With attention, the
 characters each output step read. *Try this:* translate `I am cold.`, then drag the step slider."""
 
 LIVE = """*Live:* the strategy, beam width, temperature, seed and the replay slider redraw at once; a new sentence or
-model waits for *Translate*."""
+model waits for *Translate* (or Enter in the sentence's field)."""
 
 EXAMPLES = ["I am cold.", "Go away!", "I love you.", "We won.", "Where is the station?", "Tom is happy."]
 
@@ -363,7 +363,8 @@ def build() -> list:
     )
     settings = [model, text, strategy, beam_width, temperature, seed]
     translated = [output, notice, heatmap, steps, attention_table, state, step, beam]
-    button.click(translate_in_page, settings, [*translated, replayed], api_visibility="private")
+    # the button, or Enter in the sentence's field
+    gr.on([button.click, text.submit], translate_in_page, settings, [*translated, replayed], api_visibility="private")
     # the try-this is computed once the page is up, and a new strategy or its settings re-decode at once
     alive(translate_in_page, settings, [*translated, replayed], live=(strategy, beam_width, temperature, seed))
     # the API's /translate answers what it always has (the page's own event adds the replay's numbers)

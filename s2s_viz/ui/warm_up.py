@@ -101,9 +101,9 @@ def warm_up(demo=None, views_only: bool = False, url: str | None = None) -> dict
 
 def _run(lines: list[list]) -> dict[str, float]:
     """Each line of ``(name, step)`` pairs on its own thread, in order; the seconds each step took."""
-    took = {}
+    took, began = {}, time.perf_counter()
 
-    def run(steps):
+    def run(index, steps):
         for name, step in steps:
             started = time.perf_counter()
             try:
@@ -113,9 +113,10 @@ def _run(lines: list[list]) -> dict[str, float]:
                 log.info("warm-up: %s skipped (%s)", name, reason)
                 continue
             took[name] = round(time.perf_counter() - started, 2)
+        log.info("warm-up line %d done in %.1f s", index, time.perf_counter() - began)
 
     threads = [
-        threading.Thread(target=run, args=(steps,), name=f"s2s-viz-warm-up-{i}") for i, steps in enumerate(lines)
+        threading.Thread(target=run, args=(i, steps), name=f"s2s-viz-warm-up-{i}") for i, steps in enumerate(lines)
     ]
     for thread in threads:
         thread.start()
