@@ -296,15 +296,15 @@ class Translator:
     def _maps(self, source: np.ndarray, decoder_input: np.ndarray) -> dict | None:
         """A Transformer's every attention map of the teacher-forced pass over what it wrote, per layer ``(h, ., .)``.
 
-        Where every new shape compiles a program of its own (JAX), both sequences are padded (``padded_columns``) and
-        the maps cut back: padding is masked in the source and comes after every real position in the causal decoder,
-        so the real rows and columns are unchanged."""
+        Both sequences are padded (``padded_columns``: every sentence of up to 32 tokens has one shape, compiled once
+        on every backend, where each output length took a compilation of its own) and the maps cut back: padding is
+        masked in the source and comes after every real position in the causal decoder, so the real rows and columns
+        are unchanged."""
         if self._attention_maps is None:
             return None
         rows, columns = source.shape[1], decoder_input.shape[1]
-        if backend.name() == "jax":
-            limit = getattr(self.model, "max_source_positions", None)
-            source, decoder_input = padded_columns(source, limit), padded_columns(decoder_input, limit)
+        limit = getattr(self.model, "max_source_positions", None)
+        source, decoder_input = padded_columns(source, limit), padded_columns(decoder_input, limit)
         sizes = {"encoder_self": (rows, rows), "decoder_self": (columns, columns), "cross": (columns, rows)}
         return {
             kind: [layer[0][:, : sizes[kind][0], : sizes[kind][1]] for layer in layers]

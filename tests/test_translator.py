@@ -205,3 +205,21 @@ def test_every_sentence_of_up_to_32_tokens_shares_one_compiled_shape():
     assert widths == {1: 32, 10: 32, 29: 32, 32: 32, 33: 48, 50: 64}
     assert padded_columns(np.ones((1, 10), int), 20).shape[1] == 20
     assert padded_columns(np.ones((2, 25), int), 20).shape[1] == 25  # never cut
+
+
+def test_a_transformers_maps_are_the_same_padded_to_one_shape():
+    """The Transformer view's maps are computed on sequences padded to one shape (one compilation for every
+    sentence of up to 32 tokens): the real rows and columns are those of the unpadded pass."""
+    from s2s_viz import backend
+
+    translator = s2s_viz.loaded("transformer-char-en-fr")
+    source = np.asarray([translator.prepare("Where is the station?")[0]], np.int32)
+    written = [step.token for step in translator.translate("Where is the station?").steps]
+    ids = [translator.target_vocab.id_of(token) for token in written[:-1]]
+    target = np.asarray([[translator.target_vocab.start_id, *ids]], np.int32)
+    padded = translator._maps(source, target)
+    plain = backend.to_numpy(translator._attention_maps(source, target))
+    for kind, layers in plain.items():
+        for layer, maps in enumerate(layers):
+            assert padded[kind][layer].shape == maps[0].shape
+            np.testing.assert_allclose(padded[kind][layer], maps[0], atol=1e-5)

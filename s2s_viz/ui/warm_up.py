@@ -65,10 +65,11 @@ LANGS = ("en", "zh-CN")
 
 def warm_up(demo=None, views_only: bool = False, url: str | None = None) -> dict[str, float]:
     """Each tab's opening computation (``prefill``), the most visited first, and (unless ``views_only``) at the same
-    time on a second thread every other translator, the beam search and the lesson's stops; seconds each took (a
-    failure is logged, never raised: warming is a courtesy). Two lines of work on two cores: most of a step is
-    TensorFlow compiling a model's decoding loop, which runs outside Python's lock. ``url``: the server's, whose
-    figure component (every page needs it) is compressed first on the second line."""
+    time on a second thread every other translator, the beam search and the lesson's stops, which the first thread
+    shares once its views are done; seconds each took (a failure is logged, never raised: warming is a courtesy).
+    Two lines of work on two cores: most of a step is TensorFlow compiling a model's decoding loop, which runs
+    outside Python's lock. ``url``: the server's, whose figure component (every page needs it) is compressed first
+    on the second line."""
     from s2s_viz import default_translator, lesson
 
     from . import forcing, mha, translate
@@ -80,11 +81,11 @@ def warm_up(demo=None, views_only: bool = False, url: str | None = None) -> dict
     views.append(("mha heads", lambda: [mha.view("attention", h, 8, 0, False, 0, 8) for h in range(1, 9)]))
     from .page import figure_assets
 
-    others = [("page's figure files", lambda: fetch_assets_once(url, figure_assets()))] if url else []
+    first = [("page's figure files", lambda: fetch_assets_once(url, figure_assets()))] if url else []
     if views_only:
-        return _run([views, others])
+        return _run([views, first])
     # every other translator (Compare, the pickers), with a short and a long sentence
-    others += [
+    others = [
         (f"translate {name} {len(text)}", lambda name=name, text=text: translate.translate(name, text))
         for name in model_names("translator")
         if name != default
@@ -94,17 +95,30 @@ def warm_up(demo=None, views_only: bool = False, url: str | None = None) -> dict
     # comparison (its own compiled loop) with a long sentence
     others.append(("translate beam 4", lambda: translate.translate(default, translate.EXAMPLES[0], "beam", 4)))
     others.append(("forcing long", lambda: forcing.compare_forcing(default, LENGTHS[1], "Où est la gare ?")))
-    # the lesson's stops: each question and view computed once per language and kept (``lesson.ask``)
-    others += [(f"lesson {lang}", lambda lang=lang: [lesson.ask(key, lang) for key in lesson.STOPS]) for lang in LANGS]
-    return _run([views, others])
+    # the lesson's stops: each question and view computed once per language and kept (``lesson.ask``), one language
+    # after the other (the second reuses what the first compiled), early: the longest single step
+    stops = ("lesson", lambda: [lesson.ask(key, lang) for lang in LANGS for key in lesson.STOPS])
+    return _run([views, first], shared=[stops, *others])
 
 
-def _run(lines: list[list]) -> dict[str, float]:
-    """Each line of ``(name, step)`` pairs on its own thread, in order; the seconds each step took."""
+def _run(lines: list[list], shared: list | None = None) -> dict[str, float]:
+    """Each line of ``(name, step)`` pairs on its own thread, in order, then the ``shared`` steps, each taken by the
+    first thread free; the seconds each step took."""
+    import collections
+
     took, began = {}, time.perf_counter()
+    waiting = collections.deque(shared or [])
 
-    def run(index, steps):
-        for name, step in steps:
+    def steps_of(own):
+        yield from own
+        while True:
+            try:
+                yield waiting.popleft()
+            except IndexError:
+                return
+
+    def run(index, own):
+        for name, step in steps_of(own):
             started = time.perf_counter()
             try:
                 step()
