@@ -284,11 +284,9 @@ ARM = """([changed]) => {
 }"""
 
 
-def _a_call(url: str) -> bool:
+def _a_call(request) -> bool:
     """A request of the page that asks the server to compute: Gradio's queue, or the page calling an endpoint."""
-    return "/queue/join" in url or (
-        "/gradio_api/call/" in url and url.count("/gradio_api/call/") == 1 and "?" not in url
-    )
+    return "/queue/join" in request.url or (request.method == "POST" and "/gradio_api/call/" in request.url)
 
 
 def load_summary(args, times: list[float], errors: int, seconds: float, cpu_ms: float, **extra) -> dict:
