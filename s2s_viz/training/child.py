@@ -22,8 +22,8 @@ def main() -> int:
     except EOFError:  # a spare process whose app ended before giving it a job
         return 0
     try:
-        os.nice(niceness)  # the app's requests first
-    except OSError:
+        os.nice(max(0, niceness - os.nice(0)))  # the app's requests first (a spare process starts lowered already)
+    except (OSError, AttributeError):  # no niceness here
         pass
     import keras
 
@@ -81,7 +81,12 @@ def run() -> None:
 
 # How ``TrainingProcess`` starts this: TensorFlow's start-up lines once (``start_quietly``), before this package
 # (whose ``__init__`` imports Keras) is imported.
-COMMAND = "from s2s_viz.backend import start_quietly; start_quietly(); from s2s_viz.training.child import run; run()"
+# At the training's priority from its first line: loading TensorFlow takes a core for seconds, which the app's
+# requests (and its start) need more.
+COMMAND = (
+    "import os; hasattr(os, 'nice') and os.nice(int(os.environ.get('S2S_VIZ_TRAIN_NICENESS', '10'))); "
+    "from s2s_viz.backend import start_quietly; start_quietly(); from s2s_viz.training.child import run; run()"
+)
 
 if __name__ == "__main__":
     run()

@@ -36,7 +36,8 @@ def serve(demo: gr.Blocks) -> None:
     """Serve ``demo`` on GRADIO_SERVER_NAME:GRADIO_SERVER_PORT (0.0.0.0:7860 by default), computing every tab's
     try-this once the server answers."""
     # each training starts in a process that has loaded TensorFlow already: started once the warm-up is done (loading
-    # TensorFlow takes a core for seconds, which the server's own start and warm-up need more)
+    # TensorFlow takes a core for seconds, which the server's own start and warm-up need more), at a training's lower
+    # priority (the first visitors' requests come first)
     warm_up_in_background(demo, then=keep_a_spare)
     demo.launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"),
