@@ -196,7 +196,7 @@ def test_a_beam_translation_lists_its_candidates_best_first(tiny_translator):
 
 def test_every_sentence_of_up_to_32_tokens_shares_one_compiled_shape():
     """A fresh server compiles each model once for the sentences people type (not once for 16 tokens and again for
-    32); longer ones go up by 16, never past a Transformer's position table."""
+    32); longer ones go up by 16, never past a Transformer's position table; batches keep multiples of 16."""
     import numpy as np
 
     from s2s_viz.decoding.outputs import padded_columns
@@ -205,6 +205,8 @@ def test_every_sentence_of_up_to_32_tokens_shares_one_compiled_shape():
     assert widths == {1: 32, 10: 32, 29: 32, 32: 32, 33: 48, 50: 64}
     assert padded_columns(np.ones((1, 10), int), 20).shape[1] == 20
     assert padded_columns(np.ones((2, 25), int), 20).shape[1] == 25  # never cut
+    # a batch keeps its tight padding: its cost grows with every column
+    assert padded_columns(np.ones((8, 10), int), None).shape[1] == 16
 
 
 def test_a_transformers_maps_are_the_same_padded_to_one_shape():
