@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 import gradio as gr
@@ -10,6 +9,8 @@ import gradio as gr
 import s2s_viz
 from s2s_viz import viz
 from s2s_viz.checkpoints import CheckpointError
+
+from .page import page_call
 
 MAX_TEXT = 100_000
 log = logging.getLogger("s2s_viz.ui")
@@ -160,8 +161,7 @@ def layer_and_head_sliders(
 def frame_follows(grid: gr.Plot, layer: gr.Slider, head: gr.Slider) -> None:
     """The every-head grid's frame follows the layer and head sliders in the page (see ``viz.attention_grid``),
     also when a grid computed for other sliders lands after they moved."""
-    where = f"{json.dumps(grid.elem_id)}, {json.dumps(viz.GRID_FRAME_LINE)}"
-    script = f"(layer, head) => window.s2s.frame({where}, layer, head)"
+    script = page_call("frame", grid.elem_id, viz.GRID_FRAME_LINE)
     gr.on([layer.change, head.change, grid.change], None, [layer, head], None, js=script, api_visibility="private")
 
 

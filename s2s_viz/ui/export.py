@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import gradio as gr
 import pandas as pd
 import plotly.io
 
 from .i18n import say, t
+from .page import page_call
 from .tempfiles import fresh_folder
 
 
@@ -44,11 +43,11 @@ def exporter(tab: str, **outputs) -> None:
         button = gr.Button(t("button.export", "Export this view"), size="sm", elem_id=f"{tab}-export")
         files = gr.File(file_count="multiple", label=t("label.files", "files"), elem_id=f"{tab}-export-files")
     # each figure as the page shows it now (a replay's step, another head: drawn in the page, not by the server)
-    ids = json.dumps([c.elem_id if isinstance(c, gr.Plot) else None for c in components])
+    ids = [c.elem_id if isinstance(c, gr.Plot) else None for c in components]
     button.click(
         lambda *values: export_files(names, *values),
         components,
         files,
-        js=f"(...values) => window.s2s.shown({ids}, ...values)",
+        js=page_call("shown", ids),
         api_visibility="private",
     )

@@ -11,6 +11,7 @@ from s2s_viz.translation import InputError
 
 from .common import check_text, get_model, refuse
 from .i18n import say, t
+from .page import page_call
 
 INTRO = """**The inference loop, one explicit step at a time.** The encoder reads the source and ends with
 its states (`h`, and `c` for an LSTM); they are handed to the decoder as its `initial_state`. Then, at every step,
@@ -167,5 +168,5 @@ def build(model, text) -> None:
         outputs = [summary, handover, hidden, cell, attention, context, curve, state, unit]
         button.click(trace_states, [model, text], outputs, api_name="trace_states")
         # another unit: its column of the h and c heatmaps, drawn in the page
-        script = "(unit) => window.s2s.unit('states-unit-curve', unit)"
+        script = page_call("unit", "states-unit-curve")
         unit.change(None, [unit], None, js=script, api_visibility="private")

@@ -15,6 +15,7 @@ from . import localize
 from .common import alive, refuse
 from .i18n import language, t
 from .links import shareable
+from .page import page_call
 
 INTRO = """**A guided lesson through the topic, in {count} stops.** At each stop: read, answer the question, then
 see what the real model says, and why. Your progress stays in this browser. *Try this:* answer stop 1, then press
@@ -357,8 +358,8 @@ def build() -> list:
         then=(lambda kept: gr.Timer(active=bool((kept or {}).get("code"))), [membership], [timer]),
     )
     # in the page: no round trip, and quick clicks add up
-    previous.click(None, stop, stop, js="(at) => Math.max(1, Math.round(at) - 1)")
-    following.click(None, stop, stop, js=f"(at) => Math.min({len(lesson.STOPS)}, Math.round(at) + 1)")
+    previous.click(None, stop, stop, js=page_call("turn", -1, len(lesson.STOPS)))
+    following.click(None, stop, stop, js=page_call("turn", 1, len(lesson.STOPS)))
     answer_button.click(
         answer,
         [stop, choice, number, progress, membership],

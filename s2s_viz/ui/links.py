@@ -10,13 +10,12 @@ URL follows the controls in the browser alone (no request to the server): the pa
 
 from __future__ import annotations
 
-import json
-
 import gradio as gr
 
 import s2s_viz
 
 from .i18n import as_text, say, t
+from .page import page_call
 
 
 class Links:
@@ -37,7 +36,7 @@ class Links:
             None,
             self.projector,
             None,
-            js="(on) => window.s2s.projector(on)",
+            js=page_call("projector"),
         )
 
 
@@ -49,8 +48,7 @@ def links() -> Links | None:
 
 def _url_js(tab: str, names: list[str], force: bool, copy: bool = False) -> str:
     """The browser-side function of the controls' values that writes the view's URL (``window.s2s.pageUrl``)."""
-    arguments = ", ".join(json.dumps(value) for value in (tab, names, force, copy))
-    return f"(ready, ...values) => window.s2s.pageUrl({arguments}, ready, values)"
+    return page_call("pageUrl", tab, names, force, copy)
 
 
 def shareable(tab: str, **controls) -> None:

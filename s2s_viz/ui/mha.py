@@ -12,6 +12,7 @@ from .export import exporter
 from .i18n import t
 from .links import follows, shareable
 from .notes import fixes
+from .page import page_call
 
 INTRO = """**Attention lets every character read every other.** Each head projects the characters to queries
 Q, keys K and values V; the score of query i for key j is Q_i · K_j, scaled by 1/√d_k, turned into
@@ -139,7 +140,7 @@ def build() -> list:
     alive(view, inputs, outputs)
     # the live controls: the page calls /mha itself and draws the four figures into those on the page (see
     # ``window.s2s.served``); the table, the notice and the head slider come back through this event
-    script = "(...values) => window.s2s.mha(...values)"
+    script = page_call("mha")
     gr.on(
         edits(heads, key_dim, head, seed, value_dim, causal),
         None,

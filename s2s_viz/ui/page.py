@@ -3,6 +3,7 @@ files, named by the warm-up (which compresses them once) and preloaded where the
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import gradio as gr
@@ -16,6 +17,13 @@ def head() -> str:
     """What goes in the page's head: the figure component's preload, then the page's script (inline: it must run
     before Gradio builds the page, and a separate file would be one more request before the first view)."""
     return preload_figures() + "<script>\n" + SCRIPT.read_text(encoding="utf-8") + "</script>\n"
+
+
+def page_call(function: str, *fixed) -> str:
+    """An event's ``js=``: one call of the page's script, ``window.s2s.<function>(*fixed, *the event's inputs)``
+    (``static/page.js``; every function it names is there, and no other script is written in Python)."""
+    arguments = ", ".join([*(json.dumps(value) for value in fixed), "...values"])
+    return f"(...values) => window.s2s.{function}({arguments})"
 
 
 ASSETS = Path(gr.__file__).parent / "templates" / "frontend" / "assets"

@@ -23,6 +23,7 @@ from .common import (
 from .export import exporter
 from .i18n import say, t
 from .links import follows, shareable
+from .page import page_call
 
 INTRO = """**A Transformer has no recurrence: every position reads every other through attention.** The encoder's
 self-attention mixes the source characters; the decoder's self-attention is *causal* (a position may only
@@ -177,7 +178,7 @@ def build() -> list:
     alive(transformer_attention, inputs, [output, figure, grid], live=(kind,))
     # another layer or head: its map (the grid holds every one) shown large and the grid's frame moved, in the page
     frame_follows(grid, layer, head)
-    script = "(layer, head) => window.s2s.pick('transformer-heatmap', 'transformer-grid', layer, head)"
+    script = page_call("pick", "transformer-heatmap", "transformer-grid", 0)
     gr.on(edits(layer, head), None, [layer, head], None, js=script, api_visibility="private")
     with gr.Accordion(t("label.block_inside", "inside an encoder block, and the paper's sizes"), open=False):
         gr.Markdown(t("transformer.block", BLOCK_INTRO))
@@ -212,7 +213,7 @@ def build() -> list:
         )
         alive(positional_encoding, [length, width], encoding)
         # the sliders redraw it in the page (the same formula, ``sinusoidal_encoding``)
-        script = "(length, width) => window.s2s.encoding('transformer-encoding', length, width)"
+        script = page_call("encoding", "transformer-encoding")
         gr.on(edits(length, width), None, [length, width], None, js=script, api_visibility="private")
     shareable("transformer", model=model, text=text, kind=kind, layer=layer, head=head, positions=length, d_model=width)
     exporter("transformer", attention=figure, every_head=grid, positional_encoding=encoding)

@@ -15,6 +15,7 @@ from .export import exporter
 from .i18n import t
 from .links import shareable
 from .notes import fixes
+from .page import page_call
 
 INTRO = """**A character-level translator writes its output one character at a time.** At each step it turns
 everything it has read into a probability for every character and picks one (greedy), keeps the k best
@@ -373,7 +374,7 @@ def build() -> list:
     # the replay moves in the page, from the numbers each translation sent (a new one starts at step 0: the slider
     # may already stand there, and the new numbers replay it), and the step to force follows it with its choices;
     # the API's /replay computes the same on the server
-    script = "(data, step) => window.s2s.replay('translate-heatmap', 'translate-steps', data, step)"
+    script = page_call("replay", "translate-heatmap", "translate-steps")
     gr.on(
         [step.change, replayed.change],
         None,

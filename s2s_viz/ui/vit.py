@@ -12,6 +12,7 @@ from .digits_common import digit_input, input_controls, page_views
 from .export import exporter
 from .i18n import say, t
 from .links import shareable
+from .page import page_call
 
 INTRO = """**A Vision Transformer reads an image as a sentence of patches.** The image is cut into patches, each
 projected to a vector; a learned *class token* is put in front and learned position embeddings are added. After
@@ -142,7 +143,7 @@ def build() -> list:
     )
     # another block or head: its map shown and the grid's frame moved, in the page (the figure holds every map)
     frame_follows(every_head, layer, head)
-    script = "(layer, head) => window.s2s.pick('vit-attention', null, layer, head, 1)"
+    script = page_call("pick", "vit-attention", None, 1)
     gr.on(edits(layer, head), None, [layer, head], None, js=script, api_visibility="private")
     shareable(
         "vit",

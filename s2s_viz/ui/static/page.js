@@ -312,7 +312,7 @@
 
   // A view's URL from its controls' values: set as the page's address when its tab is the one shown (or `force`),
   // copied to the clipboard when `copy`. Nothing writes the address before the page's own link is read (`ready`).
-  const pageUrl = (tab, names, force, copy, ready, values) => {
+  const pageUrl = (tab, names, force, copy, ready, ...values) => {
     if (!ready) return undefined;
     const query = new URLSearchParams();
     query.set('tab', tab);
@@ -435,9 +435,9 @@
   // One layer's and head's map shown large in figure `figure`, its numbers from the page: the figure's own list
   // (`layout.meta.maps[layer][head + shift]`) or else the every-head grid `grid` (its maps in reading order); its
   // title from the figure's list (`layout.meta.titles`, in the reader's language); the map is trace
-  // `layout.meta.trace` (0 unless said). `shift`: where a head of -1 (the mean of heads) comes first.
+  // `layout.meta.trace` (0 unless said). `shift`: 1 where a head of -1 (the mean of heads) comes first, else 0.
   const wantedMaps = {};
-  const pick = (figure, grid, layer, head, shift = 0) => {
+  const pick = (figure, grid, shift, layer, head) => {
     wantedMaps[figure] = [layer, head + shift];
     let tries = 0;
     const attempt = () => {
@@ -580,5 +580,8 @@
     }
   });
 
-  window.s2s = {pageUrl, projector, frame, replay, pick, encoding, unit, served, mha, shown, rows: rowsOf};
+  // The lesson's previous and next stop, in the page (quick clicks add up): the stop `delta` away, within 1..`last`.
+  const turn = (delta, last, at) => Math.min(last, Math.max(1, Math.round(Number(at) || 1) + delta));
+
+  window.s2s = {pageUrl, projector, frame, replay, pick, encoding, unit, served, mha, shown, turn, rows: rowsOf};
 })();
