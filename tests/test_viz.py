@@ -80,3 +80,26 @@ def test_every_head_grid_places_each_map_on_its_own_axes_and_frames_the_chosen_o
     (frame,) = layout["shapes"]
     assert frame["xref"] == "x7 domain" and frame["yref"] == "y7 domain"  # layer 1, head 2
     assert layout["coloraxis"]["cmin"] == 0 and layout["coloraxis"]["cmax"] == 1
+
+
+def test_every_kind_of_trace_the_app_draws_is_in_the_plotly_bundle_it_serves():
+    """The page gets plotly.js's cartesian bundle, not the whole of plotly.js (``ui/assets.py``): every trace the
+    code makes (``go.Heatmap(...)``, or a trace written as a dict with its ``type``) must be one it can draw."""
+    import re
+    from pathlib import Path
+
+    from s2s_viz.ui.assets import PLOTLY
+
+    served = set(re.findall(r'moduleType:"trace",name:"(\w+)"', PLOTLY.read_text(encoding="utf-8")))
+    assert {"heatmap", "scatter", "bar"} <= served and "scattergeo" not in served
+    package = Path(viz.__file__).resolve().parents[1]
+    made = set()
+    not_traces = {"rect", "line", "circle", "path", "category", "linear", "log", "date"}  # shapes' and axes' types
+    for source in package.rglob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        if "plotly" not in text and "figure" not in text:
+            continue
+        made |= {name.lower() for name in re.findall(r"\bgo\.([A-Z]\w+)\(", text) if name not in ("Figure", "Layout")}
+        if "plotly" in text or source.parent.name == "viz":
+            made |= set(re.findall(r"""["']type["']: ["']([a-z0-9]+)["']""", text)) - not_traces
+    assert {"heatmap", "scatter", "bar"} <= made <= served, (made, made - served)

@@ -6,18 +6,73 @@ every other request of every page waits, and a class opening the app at once pay
 are named after a hash of their content (``assets/PlotlyPlot-D9Pvz5DK.js``), so the same name always holds the same
 bytes: here each is compressed once, in a worker thread, and served from memory afterwards; Gradio's own compressor
 passes an already-encoded response through.
+
+The figure component itself is served lighter: Gradio's chunk carries the whole of plotly.js (every kind of chart,
+4.6 MB), and evaluating it is the largest single piece of work before a page's first figure (about 0.6 s of the
+page's main thread on this project's 2-core machine). Every figure this app draws is a heatmap, a line or a bar,
+all in plotly.js's *cartesian* bundle (``static/plotly-cartesian-*.min.js``, 1.4 MB, MIT, plotly.js's own build):
+the chunk is served with that bundle in place of its own (``lighter_figure_chunk``). ``S2S_VIZ_PLOTLY=full``
+serves Gradio's chunk as it is.
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
+import hashlib
+import logging
+import os
+import re
+from pathlib import Path
 
 import anyio
 import brotli
 from starlette.datastructures import Headers
 
+log = logging.getLogger("s2s_viz.ui")
+
 SUFFIXES = (".js", ".css")
 MOST = 1200  # files kept: Gradio's front end has about 860 (4.9 MB compressed)
+PLOTLY = Path(__file__).parent / "static" / "plotly-cartesian-3.4.0.min.js"
+FIGURE_CHUNK = re.compile(r"/assets/(PlotlyPlot-[\w-]+\.js)$")
+# in Gradio's figure chunk: where its bundled plotly.js starts (a module wrapper around plotly's UMD header) ...
+BUNDLE_START = re.compile(
+    r"var (\w+)=\w+\(\w+\(\(\(\w+,\w+\)=>\{\(function\(\w+,\w+\)\{typeof \w+==`object`&&\w+\.exports"
+)
+# ... and ends (plotly's last line, then the wrappers' calls)
+BUNDLE_END = re.compile(r"return window\.Plotly=\w+,\w+\}\)\}\)\)\(\)\)")
+
+
+def lighter_figure_chunk(chunk: str, bundle: str = PLOTLY.name) -> str | None:
+    """Gradio's figure component with its plotly.js replaced by an import of ``bundle`` (a plotly.js build that sets
+    ``window.Plotly``, served beside it); None where the chunk is not the shape this expects (another Gradio)."""
+    start, end = BUNDLE_START.search(chunk), BUNDLE_END.search(chunk)
+    if start is None or end is None or end.start() < start.start() or BUNDLE_START.search(chunk, start.end()):
+        return None
+    # the component reads plotly as its bundler's wrapper gives it: ``name.default``
+    plotly = f"var {start.group(1)}={{default:window.Plotly}}"
+    return f'import"./{bundle}";' + chunk[: start.start()] + plotly + chunk[end.end() :]
+
+
+@functools.cache
+def lighter_figure_files() -> dict[str, bytes]:
+    """The figure files served in place of Gradio's, by name: its figure chunk made lighter, and plotly's bundle
+    (empty where the chunk is not the shape expected: then Gradio's own is served, and the log says so once)."""
+    from .page import ASSETS
+
+    files = {}
+    for chunk in sorted(ASSETS.glob("PlotlyPlot-*.js")):
+        made = lighter_figure_chunk(chunk.read_text(encoding="utf-8"))
+        if made is None:
+            log.warning("Gradio's figure chunk %s is not the shape expected: plotly.js is served whole", chunk.name)
+            return {}
+        files[chunk.name] = made.encode("utf-8")
+    return {**files, PLOTLY.name: PLOTLY.read_bytes()} if files else {}
+
+
+def plotly_served() -> str:
+    """Which plotly.js the page gets: ``cartesian`` (the default) or ``full`` (``S2S_VIZ_PLOTLY=full``)."""
+    return "full" if os.environ.get("S2S_VIZ_PLOTLY", "").strip().lower() == "full" else "cartesian"
 
 
 class CompressedAssets:
@@ -36,6 +91,10 @@ class CompressedAssets:
             or not path.endswith(SUFFIXES)
         ):
             await self.app(scope, receive, send)
+            return
+        own = self._figure_file(path) if plotly_served() == "cartesian" else None
+        if own is not None:
+            await self._send_own(scope, send, path, own)
             return
         accepted = Headers(scope=scope).get("accept-encoding", "")  # a conditional request: Gradio answers 304
         encoding = "br" if "br" in accepted else "gzip" if "gzip" in accepted else None
@@ -69,6 +128,34 @@ class CompressedAssets:
             answer = (200, headers, packed)
             if len(self.cache) < MOST:
                 self.cache[(path, encoding)] = answer
+        status, headers, packed = answer
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": packed})
+
+    def _figure_file(self, path: str) -> bytes | None:
+        """The bytes this app serves for a figure file itself (the lighter chunk, or plotly's bundle), else None."""
+        if not FIGURE_CHUNK.search(path) and not path.endswith("/" + PLOTLY.name):
+            return None
+        return lighter_figure_files().get(path.rsplit("/", 1)[-1])
+
+    async def _send_own(self, scope, send, path: str, body: bytes) -> None:
+        """A figure file of this app's: compressed once as the others are; a conditional request answered 304."""
+        asked = Headers(scope=scope)
+        tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        if asked.get("if-none-match") == tag:
+            await send({"type": "http.response.start", "status": 304, "headers": [(b"etag", tag.encode())]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        accepted = asked.get("accept-encoding", "")
+        encoding = "br" if "br" in accepted else "gzip" if "gzip" in accepted else None
+        answer = self.cache.get((path, encoding or "identity"))
+        if answer is None:
+            packed = body if encoding is None else await anyio.to_thread.run_sync(_compress, body, encoding)
+            headers = [(b"content-type", b"text/javascript; charset=utf-8"), (b"etag", tag.encode())]
+            headers += [(b"content-encoding", encoding.encode())] if encoding else []
+            headers += [(b"content-length", str(len(packed)).encode()), (b"vary", b"Accept-Encoding")]
+            answer = (200, headers, packed)
+            self.cache[(path, encoding or "identity")] = answer
         status, headers, packed = answer
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": packed})

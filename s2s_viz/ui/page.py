@@ -30,8 +30,13 @@ ASSETS = Path(gr.__file__).parent / "templates" / "frontend" / "assets"
 
 
 def figure_assets() -> list[str]:
-    """The file names of Gradio's figure component (its name carries a hash of its content)."""
-    return sorted(path.name for path in ASSETS.glob("PlotlyPlot-*.js"))
+    """The file names of the figure component (its name carries a hash of its content), and of the plotly.js bundle
+    served with it where it is served lighter (``assets.lighter_figure_files``)."""
+    from .assets import lighter_figure_files, plotly_served
+
+    chunks = sorted(path.name for path in ASSETS.glob("PlotlyPlot-*.js"))
+    lighter = lighter_figure_files() if plotly_served() == "cartesian" else {}
+    return chunks + sorted(name for name in lighter if name not in chunks)
 
 
 def page_assets() -> list[str]:
@@ -40,6 +45,6 @@ def page_assets() -> list[str]:
 
 
 def preload_figures() -> str:
-    """Gradio fetches its figure component (plotly.js inside, 1.1 MB compressed) only when the first figure is built,
-    about two seconds into a page's start; a module preload fetches and parses it from the start, alongside the rest."""
+    """Gradio fetches its figure component (plotly.js inside) only when the first figure is built, about two seconds
+    into a page's start; a module preload fetches and parses it from the start, alongside the rest."""
     return "".join(f'<link rel="modulepreload" href="assets/{name}">' for name in figure_assets())
