@@ -365,7 +365,14 @@ def build() -> list:
     settings = [model, text, strategy, beam_width, temperature, seed]
     translated = [output, notice, heatmap, steps, attention_table, state, step, beam]
     # the button, or Enter in the sentence's field
-    gr.on([button.click, text.submit], translate_in_page, settings, [*translated, replayed], api_visibility="private")
+    gr.on(
+        [button.click, text.submit],
+        translate_in_page,
+        settings,
+        [*translated, replayed],
+        api_visibility="private",
+        show_progress="minimal",
+    )
     # the try-this is computed once the page is up, and a new strategy or its settings re-decode at once
     alive(translate_in_page, settings, [*translated, replayed], live=(strategy, beam_width, temperature, seed))
     # the API's /translate answers what it always has (the page's own event adds the replay's numbers)

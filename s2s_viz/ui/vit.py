@@ -52,18 +52,11 @@ def vit_attention(
     discard_ratio: float = 0.0,
 ):
     """Class-token attention (one block, one head or the mean), rollout and position similarity."""
-    classifier = get_model(model_name, kind="digits")
-    if not hasattr(classifier.model, "attention_maps"):
-        raise refuse(f"{model_name} is not a Vision Transformer")
-    image, caption = digit_input(sketch, upload, test_index, source)
-    probabilities = classifier.classify(image)
-    maps = classifier.attention(image, head_fusion=head_fusion, discard_ratio=float(discard_ratio))
-    layer, head = int(layer), int(head)
+    image, caption, maps, layer, head = _read(
+        model_name, sketch, upload, test_index, source, layer, head, head_fusion, discard_ratio
+    )
+    probabilities = get_model(model_name, kind="digits").classify(image)
     blocks, heads = len(maps["class_token"]), len(maps["class_token"][0])
-    if not 0 <= layer < blocks:
-        raise refuse(f"block must be in 0..{blocks - 1} for {model_name}, got {layer}")
-    if not -1 <= head < heads:
-        raise refuse(f"head must be in 0..{heads - 1} for {model_name}, or -1 for the mean of heads; got {head}")
     figures = viz.vit_figures(image, maps, layer, head, head_fusion, float(discard_ratio))
     # every block's maps (the mean of heads first, then each head) and titles: the page shows another by itself
     figures[1].layout.meta = {
@@ -81,9 +74,27 @@ def vit_attention(
     )
 
 
+def _read(model_name, sketch, upload, test_index, source, layer, head, head_fusion, discard_ratio):
+    """The picture as the model reads it, its caption, the model's attention maps, and the block and head checked
+    against the model."""
+    classifier = get_model(model_name, kind="digits")
+    if not hasattr(classifier.model, "attention_maps"):
+        raise refuse(f"{model_name} is not a Vision Transformer")
+    image, caption = digit_input(sketch, upload, test_index, source)
+    maps = classifier.attention(image, head_fusion=head_fusion, discard_ratio=float(discard_ratio))
+    layer, head = int(layer), int(head)
+    blocks, heads = len(maps["class_token"]), len(maps["class_token"][0])
+    if not 0 <= layer < blocks:
+        raise refuse(f"block must be in 0..{blocks - 1} for {model_name}, got {layer}")
+    if not -1 <= head < heads:
+        raise refuse(f"head must be in 0..{heads - 1} for {model_name}, or -1 for the mean of heads; got {head}")
+    return image, caption, maps, layer, head
+
+
 def vit_rollout(model_name, sketch, upload, test_index, source, layer=0, head=-1, head_fusion="mean", discard=0.0):
-    """Only what the rollout settings change."""
-    return vit_attention(model_name, sketch, upload, test_index, source, layer, head, head_fusion, discard)[3]
+    """Only what the rollout settings change: the rollout figure."""
+    image, _, maps, _, _ = _read(model_name, sketch, upload, test_index, source, layer, head, head_fusion, discard)
+    return viz.vit_rollout_figure(image, maps, head_fusion, float(discard))
 
 
 def build() -> list:
@@ -131,16 +142,16 @@ def build() -> list:
     inputs = [model, sketch, upload, test_index, source, layer, head, fusion, discard]
     # opens on test image 0; another test image redraws at once
     alive(live, inputs, outputs, live=(test_index,), set_by_page=(source,))
-    # the rollout settings redraw only the figure they change
-    gr.on(
-        triggers=edits(fusion, discard),
-        fn=page_views(vit_rollout, figures=1)[0],
-        inputs=inputs,
-        outputs=rollout,
-        api_visibility="private",
-        trigger_mode="always_last",
-        show_progress="hidden",
-    )
+    # the rollout settings redraw only the figure they change: for a test image the page calls /vit_rollout itself
+    # and draws into the figure on the page (``window.s2s.rollout``); a drawing or an upload (files the page would
+    # have to send first), or a refusal, asks through Gradio's event instead (the page changes ``asked``)
+    rolled, _ = page_views(vit_rollout, figures=1)
+    asked = gr.Number(value=0, visible=False, elem_id="vit-rollout-asked")
+    gr.on(edits(fusion, discard), None, inputs, asked, js=page_call("rollout"), api_visibility="private")
+    asked.change(rolled, inputs, rollout, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
+    api = gr.Button(visible=False)
+    pressed = page_views(vit_rollout, figures=1)[1]
+    api.click(pressed, inputs, rollout, api_name="vit_rollout", api_visibility="undocumented")
     # another block or head: its map shown and the grid's frame moved, in the page (the figure holds every map)
     frame_follows(every_head, layer, head)
     script = page_call("pick", "vit-attention", None, 1)

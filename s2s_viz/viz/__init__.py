@@ -37,6 +37,7 @@ from .digits import (
     similarity_grid,
     vit_figures,
     vit_map_title,
+    vit_rollout_figure,
 )
 
 __all__ = [
@@ -67,5 +68,6 @@ __all__ = [
     "similarity_grid",
     "steps_table",
     "vit_figures",
+    "vit_rollout_figure",
     "vit_map_title",
 ]

@@ -159,6 +159,12 @@ def vit_map_title(layer: int, head: int) -> str:
     return f"class-token attention: {which}"
 
 
+def vit_rollout_figure(image, maps: dict, head_fusion: str, discard_ratio: float) -> go.Figure:
+    """The attention rolled out through every block (``maps["rollout"]``), over the image."""
+    title = f"attention rollout ({head_fusion} of heads, discard {discard_ratio:.0%})"
+    return digit_overlay(image, maps["rollout"], maps["patch_size"], title)
+
+
 def vit_figures(image, maps: dict, layer: int, head: int, head_fusion: str, discard_ratio: float) -> list:
     """A Vision Transformer's view of one image (``DigitClassifier.attention``'s ``maps``): the image in patches,
     the class token's attention in one block (one head, or the mean of heads where ``head`` is -1), the rollout
@@ -168,9 +174,7 @@ def vit_figures(image, maps: dict, layer: int, head: int, head_fusion: str, disc
     return [
         digit_overlay(image, None, patch, "the 28x28 it reads, in patches"),
         digit_overlay(image, grid, patch, vit_map_title(layer, head)),
-        digit_overlay(
-            image, maps["rollout"], patch, f"attention rollout ({head_fusion} of heads, discard {discard_ratio:.0%})"
-        ),
+        vit_rollout_figure(image, maps, head_fusion, discard_ratio),
         similarity_grid(maps["position_similarity"]),
         attention_grid(
             maps["class_token"],

@@ -716,6 +716,41 @@ def test_the_vit_grids_frame_follows_the_head_slider_without_redrawing_the_grid(
     page.close()
 
 
+ROLLOUT_TITLE = "String(document.querySelector('#vit-rollout .js-plotly-plot')?.layout?.title?.text || '')"
+
+
+@pytest.mark.skipif(data_file("mnist/mnist.npz") is None, reason="needs mnist.npz under S2S_VIZ_DATA")
+def test_the_rollout_settings_redraw_the_rollout_in_the_page_for_a_test_image_and_by_the_server_for_a_drawing(
+    browser, app_url
+):
+    """A test image: the page asks /vit_rollout itself and draws into the figure (no Gradio event, so no other
+    figure is sent again); a drawing: Gradio's event sends the drawing and redraws the rollout for it."""
+    page = _open(browser, app_url + "?tab=vit")
+    _settled(page, "document.querySelector('#vit-rollout .js-plotly-plot')")
+    attention = "document.querySelector('#vit-attention .js-plotly-plot')"
+    page.evaluate(f"{attention}.layout.__kept = 1")
+    joined = []
+    page.on("request", lambda request: joined.append(request.url) if "/queue/join" in request.url else None)
+    page.locator("#tab-vit").get_by_label("max", exact=True).check()
+    page.wait_for_function(f"{ROLLOUT_TITLE}.startsWith('attention rollout (max of heads')", timeout=30_000)
+    assert page.evaluate(f"{attention}.layout.__kept") == 1 and not joined  # drawn by the page alone
+    page.locator("#tab-vit input[aria-label='range slider for rollout discard ratio']").focus()
+    page.keyboard.press("End")
+    page.wait_for_function(f"{ROLLOUT_TITLE}.includes('discard 90%')", timeout=30_000)
+    page.locator("#vit-source").get_by_label("draw", exact=True).check()
+    canvas = page.locator("#tab-vit canvas").first
+    page.wait_for_function(BRUSH_READY.replace("birnn", "vit"), timeout=30_000)
+    _stroke(page, canvas)
+    page.click("#vit-button")
+    drawn = f"{ROLLOUT_TITLE}.startsWith('attention rollout (max of heads, discard 90%')"
+    page.wait_for_function(drawn, timeout=60_000)
+    joined.clear()
+    page.locator("#tab-vit").get_by_label("min", exact=True).check()
+    page.wait_for_function(f"{ROLLOUT_TITLE}.startsWith('attention rollout (min of heads')", timeout=30_000)
+    assert joined  # the drawing went through Gradio's event
+    page.close()
+
+
 BRUSH_READY = "document.querySelector('#tab-birnn .digit-sketch button[aria-label=\"Brush Size\"]') !== null"
 FIRST_TITLE = "String(document.querySelector('#birnn-probabilities .js-plotly-plot')?.layout?.title?.text || '')"
 TOASTS = "Array.from(document.querySelectorAll('[data-testid=toast-body]')).map(t => t.innerText).join(' | ')"

@@ -567,6 +567,17 @@
     return [table, notice, {__type__: 'update', maximum: Math.max(last, 1), interactive: last > 0, value: shown}];
   };
 
+  // The ViT's rollout settings, for a test image: the rollout figure through `/vit_rollout`, drawn into the one on
+  // the page. Any other input (a drawing or an upload, which Gradio's event sends as files), or a refusal, changes
+  // the returned value (`vit-rollout-asked`), whose change asks through Gradio's event.
+  const rollout = async (model, sketch, upload, index, source, block, head, fusion, discard) => {
+    const ask = [Date.now()];
+    if (source !== 'test image') return ask;
+    const [said] = await served('vit_rollout', [model, null, null, index, source, block, head, fusion, discard],
+      ['vit-rollout'], 1);
+    return typeof said === 'string' ? ask : [{__type__: 'update'}];
+  };
+
   // What a view's export writes: each figure as the page shows it now (the re-views above change figures in the
   // page only), each other value as Gradio holds it.
   const shown = (ids, ...values) => values.map((value, i) => {
@@ -583,5 +594,7 @@
   // The lesson's previous and next stop, in the page (quick clicks add up): the stop `delta` away, within 1..`last`.
   const turn = (delta, last, at) => Math.min(last, Math.max(1, Math.round(Number(at) || 1) + delta));
 
-  window.s2s = {pageUrl, projector, frame, replay, pick, encoding, unit, served, mha, shown, turn, rows: rowsOf};
+  window.s2s = {
+    pageUrl, projector, frame, replay, pick, encoding, unit, served, mha, rollout, shown, turn, rows: rowsOf,
+  };
 })();
