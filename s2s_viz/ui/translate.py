@@ -88,6 +88,14 @@ def translate_in_page(*arguments):
     return (*values, {"written": written_so_far(state["targets"]), "choices": choices})
 
 
+def translate_for_page(*arguments):
+    """``translate_in_page``'s values as the page's own call takes them (``window.s2s.translate``): the heatmap first
+    (the page draws it into the figure it shows), then the fields the page's event fills; no state (the page
+    replays, and offers the what-if's choices, from the numbers it is sent)."""
+    text, notice, figure, steps, table, _, slider, beam, replayed = translate_in_page(*arguments)
+    return figure, text, notice, steps, table, slider, beam, replayed
+
+
 def written_so_far(targets: list[str]) -> list[str]:
     """The output as it stands after each step (the start and end symbols are not written)."""
     written, text = [], ""
@@ -364,15 +372,17 @@ def build() -> list:
     )
     settings = [model, text, strategy, beam_width, temperature, seed]
     translated = [output, notice, heatmap, steps, attention_table, state, step, beam]
-    # the button, or Enter in the sentence's field
-    gr.on(
-        [button.click, text.submit],
-        translate_in_page,
-        settings,
-        [*translated, replayed],
-        api_visibility="private",
-        show_progress="minimal",
+    # the button, or Enter in the sentence's field: the page calls /translate_for_page itself and draws the heatmap
+    # into the one it shows (``window.s2s.translate``); a refusal asks through Gradio's event (``asked`` changes),
+    # which says why
+    fields = [output, notice, steps, attention_table, step, beam, replayed]
+    for_page = gr.Button(visible=False)
+    for_page.click(
+        translate_for_page, settings, [heatmap, *fields], api_name="translate_for_page", api_visibility="undocumented"
     )
+    asked = gr.Number(value=0, visible=False, elem_id="translate-asked")
+    gr.on([button.click, text.submit], None, settings, [heatmap, *fields, asked], js=page_call("translate"))
+    asked.change(translate_in_page, settings, [*translated, replayed], api_visibility="private")
     # the try-this is computed once the page is up, and a new strategy or its settings re-decode at once
     alive(translate_in_page, settings, [*translated, replayed], live=(strategy, beam_width, temperature, seed))
     # the API's /translate answers what it always has (the page's own event adds the replay's numbers)
@@ -391,7 +401,8 @@ def build() -> list:
         api_visibility="private",
     )
     api.click(replay, [state, step], [written, heatmap, steps], api_name="replay")
-    at_step.input(candidates, [state, at_step], instead, api_visibility="private", show_progress="hidden")
+    # the what-if's step typed in: its choices from the numbers the page holds
+    at_step.input(None, [replayed, at_step], instead, js=page_call("choices"), api_visibility="private")
     hidden_states.build(model, text)
     with gr.Accordion(t("label.compare_models", "compare models side by side"), open=False):
         # a model trained after the page loaded is a valid choice too (get_model checks every name)

@@ -177,6 +177,37 @@ def test_replay_follows_the_keyboard_and_resets_on_a_new_translation(page):
     page.screenshot(path=str(SCREENSHOTS / "replay.png"), full_page=True)
 
 
+def test_a_new_sentence_is_translated_by_the_pages_own_call_and_a_refusal_still_says_why(browser, app_url):
+    """Enter: the page calls /translate_for_page and draws the heatmap into the figure it shows (no Gradio event,
+    no figure replaced); the step table, the replay and the what-if's choices follow the new sentence. An empty
+    sentence is refused with its reason, through Gradio's event."""
+    page = _open(browser, app_url + "?tab=translate")
+    heatmap = "document.querySelector('#translate-heatmap .js-plotly-plot')"
+    _settled(page, heatmap)
+    page.evaluate(f"window.__heatmap = {heatmap}")
+    joined = []
+    page.on("request", lambda request: joined.append(request.url) if "/queue/join" in request.url else None)
+    page.fill("#translate-input textarea", "We won.")
+    page.press("#translate-input textarea", "Enter")
+    page.wait_for_function("document.querySelector('#translate-output textarea').value === 'Nous avons gagné.'")
+    page.wait_for_function(f"{heatmap}.data[0].x.length === 7", timeout=30_000)  # the new source's 7 characters
+    assert page.evaluate(f"window.__heatmap === {heatmap}") and not joined  # drawn in place, by the page's call
+    # the what-if's step typed in: that step's runner-up proposed, from the numbers the page holds
+    page.get_by_text("what if it had written something else?").click()
+    row = "#translate-steps [role=row][aria-rowindex='4']"  # step 2 (the header is row 1)
+    runner_up = f'document.querySelector("{row} [role=gridcell]:nth-child(5)")'
+    page.wait_for_function(f"{runner_up}?.textContent.trim().length > 0", timeout=30_000)
+    token = page.evaluate(f"{runner_up}.textContent.trim()").split()[0]  # step 2's top 2: "token p"
+    page.locator("#whatif-step input").fill("2")
+    shown = "document.querySelector('#whatif-token input')?.value.split(/\\s+/)[0]"  # its label: "token  p"
+    page.wait_for_function(f"{shown} === {token!r}", timeout=30_000)
+    page.fill("#translate-input textarea", "")
+    page.press("#translate-input textarea", "Enter")
+    page.wait_for_function(f"{TOASTS}.includes('the input is empty')", timeout=30_000)
+    assert joined  # the refusal went through Gradio's event, which shows it
+    page.close()
+
+
 def test_the_unit_followed_inside_the_loop_is_drawn_in_the_page_from_the_h_heatmap(page):
     page.get_by_role("tab", name="Translate").click()
     page.get_by_text("inside the loop: the states handed from step to step").click()

@@ -520,9 +520,8 @@
   // notice).
   const pageSession = Math.random().toString(36).slice(2, 14);
   const tickets = {};
-  const served = async (endpoint, args, figures, rest) => {
+  const call = async (endpoint, args) => {
     const ticket = (tickets[endpoint] = (tickets[endpoint] || 0) + 1);
-    const keep = Array.from({length: rest}, () => ({__type__: 'update'}));
     const root = String((window.gradio_config && window.gradio_config.root) || location.pathname).replace(/\/$/, '');
     let stream;
     try {
@@ -533,28 +532,58 @@
       const {event_id: id} = await posted.json();
       stream = await (await fetch(`${root}/gradio_api/call/${endpoint}/${id}`)).text();
     } catch (error) {
-      return keep;  // the server is away: Gradio's own notice of a lost connection says so
+      return {away: true};  // the server is away: Gradio's own notice of a lost connection says so
     }
-    if (ticket !== tickets[endpoint]) return keep;
+    if (ticket !== tickets[endpoint]) return {overtaken: true};
     const event = (name) => {
       const found = stream.match(new RegExp(`event: ${name}\\ndata: (.*)`));
       return found ? JSON.parse(found[1]) : undefined;
     };
     const values = event('complete');
-    if (!Array.isArray(values)) {
-      const said = event('error');  // {error: the refusal's words} (a string in older servers)
-      const words = said && typeof said === 'object' ? said.error : said;
-      keep[rest - 1] = `**${typeof words === 'string' && words ? words : 'This view could not be computed.'}**`;
-      return keep;
-    }
-    figures.forEach((id, i) => {
-      const plot = plotIn(id), value = values[i];
-      if (!plot || !window.Plotly || !value || !value.plot) return;
-      const figure = JSON.parse(value.plot);
-      if (sentForm(figure.data, figure.layout) === plot.s2sSent) return;  // unchanged: left as it is
+    if (Array.isArray(values)) return {values};
+    const said = event('error');  // {error: the refusal's words} (a string in older servers)
+    const words = said && typeof said === 'object' ? said.error : said;
+    return {refused: typeof words === 'string' && words ? words : 'This view could not be computed.'};
+  };
+  // A figure value (as an endpoint sends it) drawn into the figure on the page (element `id`); false where there is
+  // none to draw into. An unchanged figure is left as it is.
+  const drawInto = (id, value) => {
+    const plot = plotIn(id);
+    if (!plot || !window.Plotly || !value || !value.plot) return false;
+    const figure = JSON.parse(value.plot);
+    if (sentForm(figure.data, figure.layout) !== plot.s2sSent) {
       window.Plotly.react(plot, figure.data, {...figure.layout, autosize: true});  // sized as Gradio sizes it
-    });
+    }
+    return true;
+  };
+  const served = async (endpoint, args, figures, rest) => {
+    const keep = Array.from({length: rest}, () => ({__type__: 'update'}));
+    const {values, refused} = await call(endpoint, args);
+    if (refused) keep[rest - 1] = `**${refused}**`;
+    if (!values) return keep;
+    figures.forEach((id, i) => drawInto(id, values[i]));
     return values.slice(figures.length, figures.length + rest);
+  };
+
+  // A new sentence (Enter, or the Translate button): `/translate_for_page` computes it, the page draws its heatmap
+  // into the one it shows and returns the other fields' values (the heatmap's own where there is none on the page
+  // yet, or none now: a model without attention). A refusal changes the last value (`translate-asked`), whose
+  // change asks through Gradio's event, which shows why.
+  const translate = async (...settings) => {
+    const keep = Array.from({length: 9}, () => ({__type__: 'update'}));
+    const {values, refused} = await call('translate_for_page', settings);
+    if (refused) keep[8] = Date.now();
+    if (!values) return keep;
+    const [figure, ...fields] = values;
+    return [drawInto('translate-heatmap', figure) ? {__type__: 'update'} : figure, ...fields, {__type__: 'update'}];
+  };
+
+  // The what-if's step typed in: that step's choices, from the numbers the translation sent (`data.choices`).
+  const choices = (data, step) => {
+    const all = (data && data.choices) || [];
+    const at = Math.round(Number(step));
+    const here = (at >= 0 && all[at]) || [];
+    return {__type__: 'update', choices: here, value: here.length ? here[Math.min(1, here.length - 1)][1] : null};
   };
 
   // Multi-head attention's live controls: the view through `/mha`, its head slider spanning the heads there are (a
@@ -595,6 +624,7 @@
   const turn = (delta, last, at) => Math.min(last, Math.max(1, Math.round(Number(at) || 1) + delta));
 
   window.s2s = {
-    pageUrl, projector, frame, replay, pick, encoding, unit, served, mha, rollout, shown, turn, rows: rowsOf,
+    pageUrl, projector, frame, replay, pick, encoding, unit, served, mha, rollout, translate, choices, shown, turn,
+    rows: rowsOf,
   };
 })();
