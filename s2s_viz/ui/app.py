@@ -84,6 +84,8 @@ def _refusing(block, preprocess):
             if choosing and "not in the list of choices" in error.message:
                 allowed = ", ".join(str(choice[1] if isinstance(choice, tuple) else choice) for choice in block.choices)
                 raise refuse(f"{name}: {shown!r} is not one of {allowed[:300]}") from None
+            if numeric:  # Gradio's bounds ("Value 99 is greater than maximum value 16."): which field
+                raise refuse(f"{name}: {error.message}") from None
             raise refuse(error.message) from None
         except (TypeError, ValueError):
             if not numeric:

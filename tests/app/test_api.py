@@ -499,6 +499,13 @@ def test_the_api_reads_as_words(client):
         ("/translate", [TRANSLATOR, {"a": 1}, "greedy", 4, 1.0, 0], "needs text, got dict"),
         ("/translate", [TRANSLATOR, "Hi.", "nope", 4, 1.0, 0], "'nope' is not one of greedy, beam, sample"),
         ("/compare", [TRANSLATOR, "Hi.", "greedy", 4, 1.0, 0], "needs a list of choices, got str"),
+        # the endpoints the page calls itself (undocumented, but callable as any other)
+        ("/translate_for_page", [TRANSLATOR, ["a"], "greedy", 4, 1.0, 0], "needs text, got list"),
+        ("/translate_for_page", [TRANSLATOR, "", "greedy", 4, 1.0, 0], "the input is empty"),
+        ("/translate_for_page", [TRANSLATOR, "Hi.", "beam", 99, 1.0, 0], "beam width"),
+        ("/vit_rollout", ["vit-mnist", None, None, 0, "test image", 9, -1, "max", 0.0], "block must be in 0..3"),
+        ("/vit_rollout", ["vit-mnist", None, None, 0, "test image", 0, -1, "sideways", 0.0], "is not one of"),
+        ("/vit_rollout", [TRANSLATOR, None, None, 0, "test image", 0, -1, "max", 0.0], "not a digits model"),
         (
             "/train",
             ["translator: LSTM seq2seq", None, "x", 1, 64, 0.005, 16, 1, 1.0, 300, "same", "concat", "both", "7"],
