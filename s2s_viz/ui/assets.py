@@ -8,11 +8,11 @@ bytes: here each is compressed once, in a worker thread, and served from memory 
 passes an already-encoded response through.
 
 The figure component itself is served lighter: Gradio's chunk carries the whole of plotly.js (every kind of chart,
-4.6 MB), and evaluating it is the largest single piece of work before a page's first figure (about 0.6 s of the
-page's main thread on this project's 2-core machine). Every figure this app draws is a heatmap, a line or a bar,
-all in plotly.js's *cartesian* bundle (``static/plotly-cartesian-*.min.js``, 1.4 MB, MIT, plotly.js's own build):
-the chunk is served with that bundle in place of its own (``lighter_figure_chunk``). ``S2S_VIZ_PLOTLY=full``
-serves Gradio's chunk as it is.
+4.6 MB), and evaluating it was the largest single piece of work before a page's first figure (0.3-0.8 s of the
+page's main thread on this project's 2-core machine, by profile and trace). Every figure this app draws is a
+heatmap, a line or a bar, all in plotly.js's *cartesian* bundle (``static/plotly-cartesian-*.min.js``, 1.4 MB,
+MIT, plotly.js's own build): the chunk is served with that bundle in place of its own (``lighter_figure_chunk``).
+``S2S_VIZ_PLOTLY=full`` serves Gradio's chunk as it is.
 """
 
 from __future__ import annotations

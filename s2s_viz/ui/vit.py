@@ -145,12 +145,11 @@ def build() -> list:
     # the rollout settings redraw only the figure they change: for a test image the page calls /vit_rollout itself
     # and draws into the figure on the page (``window.s2s.rollout``); a drawing or an upload (files the page would
     # have to send first), or a refusal, asks through Gradio's event instead (the page changes ``asked``)
-    rolled, _ = page_views(vit_rollout, figures=1)
+    rolled, pressed = page_views(vit_rollout, figures=1)
     asked = gr.Number(value=0, visible=False, elem_id="vit-rollout-asked")
     gr.on(edits(fusion, discard), None, inputs, asked, js=page_call("rollout"), api_visibility="private")
     asked.change(rolled, inputs, rollout, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
     api = gr.Button(visible=False)
-    pressed = page_views(vit_rollout, figures=1)[1]
     api.click(pressed, inputs, rollout, api_name="vit_rollout", api_visibility="undocumented")
     # another block or head: its map shown and the grid's frame moved, in the page (the figure holds every map)
     frame_follows(every_head, layer, head)

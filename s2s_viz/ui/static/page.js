@@ -414,7 +414,7 @@
   // framed and its row of the step table marked; returned for the fields the event fills: the text written so
   // far, and the what-if's choices at that step (the runner-up chosen: the one it nearly wrote) and its step.
   const replay = (heatmap, table, data, step) => {
-    const written = (data && data.written) || [], choices = (data && data.choices) || [];
+    const written = (data && data.written) || [];
     if (!written.length) {
       markRow(table, null);
       return ['', {__type__: 'update', choices: [], value: null}, 0];
@@ -427,9 +427,7 @@
       return [{type: 'rect', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: at - 0.5, y1: at + 0.5,
         line: {color: '#d62728', width: 3}}];
     });
-    const here = choices[at] || [];
-    const value = here.length ? here[Math.min(1, here.length - 1)][1] : null;
-    return [written[at], {__type__: 'update', choices: here, value}, at];
+    return [written[at], choices(data, at), at];
   };
 
   // One layer's and head's map shown large in figure `figure`, its numbers from the page: the figure's own list
@@ -578,7 +576,8 @@
     return [drawInto('translate-heatmap', figure) ? {__type__: 'update'} : figure, ...fields, {__type__: 'update'}];
   };
 
-  // The what-if's step typed in: that step's choices, from the numbers the translation sent (`data.choices`).
+  // The what-if's choices at `step` (the runner-up chosen: the one it nearly wrote), from the numbers the translation
+  // sent (`data.choices`): for the replay's step, and for a step typed in.
   const choices = (data, step) => {
     const all = (data && data.choices) || [];
     const at = Math.round(Number(step));
