@@ -12,6 +12,10 @@ from s2s_viz.backend import start_quietly  # noqa: E402
 
 start_quietly()  # TensorFlow's start-up lines once, before the tabs import Keras
 
+from s2s_viz.ui.early import start_early  # noqa: E402
+
+start_early()  # the first views' models load and compile while Gradio is imported and the page built
+
 from s2s_viz.ui import build_app  # noqa: E402
 from s2s_viz.ui.launch import serve  # noqa: E402
 

@@ -411,6 +411,22 @@ def test_after_its_warm_up_the_server_sends_every_tab_with_its_view_drawn(app_ur
     assert figure["data"][0]["type"] == "heatmap" and figure["layout"]["title"]["text"]  # a computed figure
 
 
+def test_the_warm_up_starts_before_gradio_is_imported(app_url, app_log):
+    """``app.py`` starts loading and compiling the first views' models before it imports Gradio (whose import and the
+    page's building leave a core free): ``ui.early`` imports no Gradio, and the app's log says when it was done."""
+    import subprocess
+    import sys
+
+    checked = subprocess.run(
+        [sys.executable, "-c", "import sys, s2s_viz.ui.early; print('gradio' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert checked.stdout.strip() == "False", checked.stderr[-500:]
+    wait_until(lambda: "first models ready" in app_log.read_text(), 240, "the early start", every=0.5)
+
+
 def test_after_its_warm_up_the_server_has_every_page_file_compressed(app_url, app_log):
     """The first reader of a tab whose components no page had asked for must not wait for their compression."""
     import re
