@@ -125,7 +125,14 @@ def test_the_same_training_asked_by_two_visitors_runs_once_and_a_third_is_told_i
     first, second, third = (Client(app_url, verbose=False) for _ in range(3))
     same = ("translator: LSTM seq2seq", "toy:copy", 2, 32, 0.005, 16, 1, 1.0, 2000)
     job = first.submit(*same[:2], "ours-first", *same[2:], api_name="/train")
-    wait_until(job.outputs, 120, "the first visitor's training running")
+
+    # under way, not waiting behind a training another test of this app left in the line
+    def under_way():
+        said = [output[0] for output in job.outputs()]
+        said = [line.get("value") if isinstance(line, dict) else line for line in said]
+        return any(isinstance(line, str) and line and "Waiting:**" not in line for line in said)
+
+    wait_until(under_way, 300, "the first visitor's training under way")
     joined = second.submit(*same[:2], "ours-second", *same[2:], api_name="/train")
     other = third.submit("translator: LSTM seq2seq", "toy:reverse", "theirs", 1, 64, 0.004, 8, 1, 1.0, 100,
                          api_name="/train")  # fmt: skip
