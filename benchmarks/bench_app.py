@@ -285,6 +285,8 @@ LIVE_CONTROLS = [
 # view 0.3-0.7 s later: medians of 4 pages each, Translate 2.41 -> 2.70 s, ViT 2.34 -> 3.08 s.)
 PAGE_UP = """(() => { const look = () => { if (document.getElementById('tab-TAB')) window.__pageUp = performance.now();
   else requestAnimationFrame(look); }; requestAnimationFrame(look); })();"""
+# the first figure of a tab (element ``#tab-NAME``) is drawn
+FIRST_FIGURE = "Array.from(document.querySelectorAll('#tab-{0} .js-plotly-plot')).some(p => p.data?.length)"
 # a figure has been redrawn when its plotly layout object is a new one (the mark set on the old one is gone)
 MARK = "document.querySelectorAll('{0} .js-plotly-plot').forEach(p => {{ if (p.layout) p.layout.__mark = 1; }})"
 REDRAWN = "Array.from(document.querySelectorAll('{0} .js-plotly-plot')).some(p => p.layout && !p.layout.__mark)"
@@ -389,16 +391,24 @@ def views_in_a_browser(url: str) -> dict:
                 page.add_init_script(PAGE_UP.replace("TAB", tab))
                 started = time.perf_counter()
                 page.goto(f"{url}?tab={tab}", wait_until="commit")
-                page.wait_for_function(
-                    f"Array.from(document.querySelectorAll('#tab-{tab} .js-plotly-plot')).some(p => p.data?.length)",
-                    timeout=120_000,
-                    polling=20,
-                )
+                page.wait_for_function(FIRST_FIGURE.format(tab), timeout=120_000, polling=20)
                 seen.append(time.perf_counter() - started)
                 up.append(page.evaluate("window.__pageUp") / 1000)
                 context.close()
             first_view[tab] = {"median": round(statistics.median(seen), 2), "each": [round(x, 2) for x in seen]}
             page_up[tab] = {"median": round(statistics.median(up), 2), "each": [round(x, 2) for x in up]}
+        whole_page = []  # a first page holds its tab alone: another tab chosen there opens the whole page on it
+        for _ in range(LOADS):
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            page.goto(f"{url}?tab=mha")
+            page.wait_for_function(FIRST_FIGURE.format("mha"), timeout=120_000, polling=20)
+            started = time.perf_counter()
+            page.locator("#tab-translate-button").click()
+            page.wait_for_url("**tab=translate**", timeout=60_000)
+            page.wait_for_function(FIRST_FIGURE.format("translate"), timeout=120_000, polling=20)
+            whole_page.append(time.perf_counter() - started)
+            context.close()
         page = None
         for tab, name, (how, target, *choices), watched, answered, *setup in LIVE_CONTROLS:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -465,11 +475,17 @@ def views_in_a_browser(url: str) -> dict:
     return {
         "first_view_seconds": first_view,
         "page_up_seconds": page_up,
+        "another_tab_from_a_first_page_seconds": {
+            "median": round(statistics.median(whole_page), 2),
+            "each": [round(x, 2) for x in whole_page],
+        },
         "first_view_note": (
             f"a fresh server, once quiet after its warm-up; each tab opened by its link {LOADS} times, each in a"
             " browser context of its own (nothing cached: a first visit), median and each; page up: Gradio's page is"
             " built in the browser (the linked tab's components in the DOM; timed in the page from the navigation's"
-            " start), first view: the tab's first figure drawn (timed from Python, from the page's request)"
+            " start), first view: the tab's first figure drawn (timed from Python, from the page's request); the first"
+            " page holds the linked tab alone: another tab chosen there (Translate, from the MHA tab's first page)"
+            " opens the whole page on it, timed from the click to its first figure"
         ),
         "live_controls": live,
         "live_controls_note": (

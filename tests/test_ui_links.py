@@ -239,3 +239,42 @@ def test_a_table_shows_rounded_numbers_and_its_csv_export_keeps_every_digit(tmp_
     monkeypatch.setattr(export, "fresh_folder", lambda prefix: tmp_path)
     (written,) = export.export_files(["steps"], component.preprocess(payload))
     assert pd.read_csv(written)["p"].tolist() == [0.123456789, 0.5]
+
+
+def test_a_first_page_is_one_tab_and_the_whole_page_when_the_server_is_told(monkeypatch):
+    """The page middleware on a real Gradio page: the opened tab alone (the other tab listed, empty), its events
+    consistent; ``S2S_VIZ_FIRST_PAGE=whole`` sends the whole page."""
+    import json
+
+    from gradio.routes import App
+    from starlette.middleware import Middleware
+    from starlette.testclient import TestClient
+
+    from s2s_viz.ui.first_page import MARK, OneTabFirstPage
+
+    with gr.Blocks() as demo:
+        sink = gr.State(None)
+        with gr.Tabs():
+            with gr.Tab("A", id="a"):
+                a = gr.Slider(0, 9, elem_id="a-slider")
+            with gr.Tab("B", id="b"):
+                b = gr.Slider(0, 9, elem_id="b-slider")
+        demo.load(lambda: (1, 2), None, [a, b])
+        b.change(lambda x: x, b, a)
+    demo.s2s_one_tab = (["a", "b"], sink._id)
+    demo.theme = gr.themes.Default()  # as ``launch`` sets it: the page's template reads its colours
+    demo.config = demo.get_config_file()
+    app = App.create_app(demo, app_kwargs={"middleware": [Middleware(OneTabFirstPage, demo=demo)]})
+
+    def config(query: str) -> dict:
+        html = TestClient(app).get("/" + query).text
+        return json.JSONDecoder().raw_decode(html, html.index(MARK) + len(MARK))[0]
+
+    shown = config("?tab=a")
+    ids = {c["props"].get("elem_id") for c in shown["components"]}
+    assert shown["s2s_one_tab"] == "a" and "a-slider" in ids and "b-slider" not in ids
+    assert [event["outputs"] for event in shown["dependencies"]] == [[a._id, sink._id]]  # b's change left out
+    assert config("")["s2s_one_tab"] == "a" and config("?tab=b")["s2s_one_tab"] == "b"
+    monkeypatch.setenv("S2S_VIZ_FIRST_PAGE", "whole")
+    whole = config("?tab=a")
+    assert "s2s_one_tab" not in whole and "b-slider" in {c["props"].get("elem_id") for c in whole["components"]}

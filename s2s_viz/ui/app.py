@@ -104,6 +104,8 @@ def build_app() -> gr.Blocks:
             demo.s2s_links = Links()
         notice = broken_models_notice()
         gr.Markdown(notice, visible=bool(notice), elem_id="broken-models")
+        # where a first page's events put what they write to the tabs left out of it (first_page.py)
+        sink = gr.State(None)
         pickers = []
         keys = [key for key, _, _ in TABS] + ["train"]
         with gr.Tabs() as tabs:
@@ -115,6 +117,7 @@ def build_app() -> gr.Blocks:
                 train.build(pickers)
             on_tab_select("train", tab)
         wire_restore(demo, tabs, keys)
+    demo.s2s_one_tab = (keys, sink._id)
     refuse_in_one_line(demo)
     without_reset_buttons(demo)
     speak_the_readers_language(demo)

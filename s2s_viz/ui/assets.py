@@ -167,11 +167,16 @@ def _compress(body: bytes, encoding: str) -> bytes:
     return gzip.compress(body, compresslevel=6)
 
 
-def app_options() -> dict:
-    """``launch(app_kwargs=...)``: the middleware (bounded bodies, compressed assets, the visitor's cookie)."""
+def app_options(demo=None) -> dict:
+    """``launch(app_kwargs=...)``: the middleware (bounded bodies, compressed assets, the visitor's cookie, and, for
+    ``demo`` built by ``build_app``, the first page with its opened tab alone)."""
     from starlette.middleware import Middleware
 
     from .bounds import BoundedBodies
+    from .first_page import OneTabFirstPage
     from .visitors import VisitorCookie
 
-    return {"middleware": [Middleware(BoundedBodies), Middleware(CompressedAssets), Middleware(VisitorCookie)]}
+    middleware = [Middleware(BoundedBodies), Middleware(CompressedAssets), Middleware(VisitorCookie)]
+    if getattr(demo, "s2s_one_tab", None) is not None:
+        middleware.append(Middleware(OneTabFirstPage, demo=demo))
+    return {"middleware": middleware}

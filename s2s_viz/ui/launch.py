@@ -19,14 +19,14 @@ from .warm_up import warm_up_in_background
 SESSIONS = int(os.environ.get("S2S_VIZ_SESSIONS", "400"))
 
 
-def launch_options() -> dict:
-    """What ``launch`` needs besides the address: the translations, the page's style and script, the middleware, the
-    bound on sessions kept."""
+def launch_options(demo: gr.Blocks | None = None) -> dict:
+    """What ``launch`` needs besides the address: the translations, the page's style and script, the middleware
+    (``demo``'s), the bound on sessions kept."""
     return {
         "i18n": translations(),
         "css_paths": [STYLE],
         "head": head(),
-        "app_kwargs": app_options(),
+        "app_kwargs": app_options(demo),
         "state_session_capacity": SESSIONS,
         "max_threads": 40 + FOLLOWERS,  # Gradio's 40, and one for each training that waits in the line
     }
@@ -44,5 +44,5 @@ def serve(demo: gr.Blocks) -> None:
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         max_file_size="10mb",
         show_error=True,
-        **launch_options(),
+        **launch_options(demo),
     )

@@ -369,6 +369,8 @@ def test_a_link_whose_sliders_are_built_late_is_computed_only_with_all_its_value
         " const t = p && p.layout && p.layout.title && p.layout.title.text;"
         " if (t && window.__titles[window.__titles.length - 1] !== t) window.__titles.push(t); }, 20)"
     )
+    # the link's map arrives (on a loaded machine, behind other visitors' work), then nothing more is drawn
+    page.wait_for_function("window.__titles.some(t => t.startsWith('encoder self-attention'))", timeout=90_000)
     _settled(page, "document.querySelector('#transformer-heatmap .js-plotly-plot')", quiet_ms=4000)
     titles = page.evaluate("window.__titles")
     computed = [title for title in titles if title.startswith("encoder self-attention")]
@@ -1012,3 +1014,28 @@ def test_a_class_of_three_follows_the_teacher_answers_and_sees_the_reveal(browse
     teacher.screenshot(path=str(SCREENSHOTS / "class-teacher.png"), full_page=True)
     for context in contexts:
         context.close()
+
+
+def test_a_first_page_opens_the_whole_page_when_another_tab_is_chosen(browser, app_url):
+    """A link's first page holds its tab alone (s2s_viz/ui/first_page.py): choosing another tab opens the whole page
+    on that tab, once; its tabs then change in place."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="en-US")
+    page = context.new_page()
+    page.goto(app_url + "?tab=mha&projector=1", wait_until="load", timeout=60_000)
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('#tab-mha .js-plotly-plot')).some(p => p.data?.length)", timeout=60_000
+    )
+    assert page.evaluate("window.gradio_config.s2s_one_tab") == "mha"
+    assert page.locator("#translate-button").count() == 0  # not in this page
+    page.get_by_role("tab", name="Translate").click()
+    page.wait_for_url("**tab=translate**", timeout=30_000)
+    page.wait_for_selector("#translate-heatmap .js-plotly-plot .heatmaplayer", timeout=60_000)
+    assert page.evaluate("window.gradio_config.s2s_one_tab") is None  # the whole page
+    assert "projector=1" in page.url and page.evaluate("document.body.classList.contains('projector')")
+    page.evaluate("window.__samePage = true")
+    page.get_by_role("tab", name="Multi-head attention").click()
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('#tab-mha .js-plotly-plot')).some(p => p.data?.length)", timeout=60_000
+    )
+    assert page.evaluate("window.__samePage") is True  # changed in place: no page load
+    context.close()
