@@ -83,8 +83,9 @@ def test_every_head_grid_places_each_map_on_its_own_axes_and_frames_the_chosen_o
 
 
 def test_every_kind_of_trace_the_app_draws_is_in_the_plotly_bundle_it_serves():
-    """The page gets plotly.js's cartesian bundle, not the whole of plotly.js (``ui/assets.py``): every trace the
-    code makes (``go.Heatmap(...)``, or a trace written as a dict with its ``type``) must be one it can draw."""
+    """The page gets the app's own plotly.js bundle (scatter, bar, heatmap), not the whole of plotly.js
+    (``ui/assets.py``): every trace the code makes (``go.Heatmap(...)``, or a trace written as a dict with its
+    ``type``) must be one it can draw."""
     import re
     from pathlib import Path
 

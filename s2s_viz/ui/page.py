@@ -35,7 +35,7 @@ def figure_assets() -> list[str]:
     from .assets import lighter_figure_files, plotly_served
 
     chunks = sorted(path.name for path in ASSETS.glob("PlotlyPlot-*.js"))
-    lighter = lighter_figure_files() if plotly_served() == "cartesian" else {}
+    lighter = lighter_figure_files() if plotly_served() == "lighter" else {}
     return chunks + sorted(name for name in lighter if name not in chunks)
 
 

@@ -440,7 +440,8 @@ def test_after_its_warm_up_the_server_has_every_page_file_compressed(app_url, ap
 
 def test_the_figure_component_is_compressed_once_and_served_whole(app_url):
     """Gradio compresses each response as it streams it (no length known ahead); the cached one has a length. The
-    figure component is served with plotly.js's cartesian bundle in place of the whole of plotly.js."""
+    figure component is served with the app's own plotly.js bundle (scatter, bar, heatmap) in place of the whole of
+    plotly.js."""
     import gzip
     import urllib.error
     import urllib.request

@@ -58,7 +58,8 @@ def test_translate_draws_a_heatmap(page):
 
     if get_model(default_translator()).has_attention:
         page.wait_for_selector("#translate-heatmap .js-plotly-plot .heatmaplayer", timeout=30_000)
-    # drawn by plotly.js's cartesian bundle, served in place of the whole of plotly.js (s2s_viz/ui/assets.py)
+    # drawn by the app's own plotly.js bundle (scatter, bar, heatmap), served in place of the whole of plotly.js
+    # (s2s_viz/ui/assets.py)
     assert page.evaluate("window.Plotly.version") == "3.4.0"  # Gradio's own is 3.3.1
     page.screenshot(path=str(SCREENSHOTS / "translate.png"), full_page=True)
 
