@@ -137,7 +137,7 @@ def test_transformer_sliders_span_the_models_layers_and_heads(page):
     spec = json.loads((shipped_dir() / "transformer-char-en-fr.json").read_text())["model_config"]
     page.get_by_role("tab", name="Transformer", exact=True).click()
     page.wait_for_function(
-        f"document.querySelector('input[aria-label=\"range slider for layer\"]').max === '{spec['num_layers'] - 1}'",
+        f"document.querySelector('input[aria-label=\"range slider for layer\"]')?.max === '{spec['num_layers'] - 1}'",
         timeout=30_000,
     )
     maxima = page.evaluate(
@@ -898,7 +898,8 @@ def test_your_own_pairs_uploaded_in_the_page_train_a_model_that_translates(brows
     samples = page.inner_text("#train-curves ~ div, #train-status")
     assert "no model was saved" not in samples
     page.get_by_role("tab", name="Translate").click()
-    page.wait_for_function("document.querySelector('#translate-steps').textContent.includes('</s>')", timeout=60_000)
+    # (a first page: the whole page opens on the Translate tab)
+    page.wait_for_function("document.querySelector('#translate-steps')?.textContent.includes('</s>')", timeout=60_000)
     before = page.text_content("#translate-steps")  # the tab's first translation, by the default model
     page.click("#translate-model input")
     page.get_by_role("option", name="own-in-page").click()
@@ -1039,4 +1040,25 @@ def test_a_first_page_opens_the_whole_page_when_another_tab_is_chosen(browser, a
         "Array.from(document.querySelectorAll('#tab-mha .js-plotly-plot')).some(p => p.data?.length)", timeout=60_000
     )
     assert page.evaluate("window.__samePage") is True  # changed in place: no page load
+    context.close()
+
+
+def test_a_tab_chosen_from_the_phones_overflow_menu_opens_the_whole_page(browser, app_url):
+    """On a phone the tabs that do not fit are in Gradio's overflow menu, which adds the chosen tab's button to the
+    bar: a first page opens the whole page on it too."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(app_url + "?tab=translate", wait_until="load", timeout=60_000)
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('#tab-translate .js-plotly-plot')).some(p => p.data?.length)",
+        timeout=60_000,
+    )
+    page.get_by_label("More tabs").click()
+    page.locator("button:visible", has_text="训练").last.click()
+    page.wait_for_url("**tab=train**", timeout=30_000)
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('#tab-train .js-plotly-plot')).some(p => p.data?.length)",
+        timeout=60_000,
+    )
+    assert page.evaluate("window.gradio_config.s2s_one_tab") is None
     context.close()

@@ -127,7 +127,8 @@
       }
       leaving = true;
       wholePage(tab);
-    }).observe(document.documentElement, {attributes: true, attributeFilter: ['aria-selected'], subtree: true});
+    }).observe(document.documentElement,  // the phone's overflow menu adds the chosen tab's button to the bar
+      {attributes: true, attributeFilter: ['aria-selected'], childList: true, subtree: true});
   }
   // plotly.js (a quarter of a second of the main thread to evaluate, fetched from the start by a preload) is
   // evaluated as soon as the opened tab is in the page, not when its first figure's component has mounted (measured
