@@ -1062,3 +1062,26 @@ def test_a_tab_chosen_from_the_phones_overflow_menu_opens_the_whole_page(browser
     )
     assert page.evaluate("window.gradio_config.s2s_one_tab") is None
     context.close()
+
+
+def test_leaving_a_first_train_page_while_it_trains_asks_first(browser, app_url):
+    """A first page's tab change is a page load, which would stop the training the page follows: the reader is asked
+    (here in Chinese), and saying no keeps the page, its Train tab and the training."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.dismiss())  # "no"
+    page.goto(app_url + "?tab=train", wait_until="load", timeout=60_000)
+    page.wait_for_selector("#train-start", timeout=60_000)
+    page.fill("#train-name textarea", "asked-before-leaving")
+    page.fill("#train-epochs input", "50")
+    page.click("#train-start")
+    page.wait_for_function("document.querySelector('#train-status').innerText.includes('上训练')", timeout=120_000)
+    with page.expect_event("dialog", timeout=30_000) as question:
+        page.get_by_role("tab", name="翻译").click()
+    assert "停止" in question.value.message
+    page.wait_for_function("document.querySelector('#tab-train-button')?.getAttribute('aria-selected') === 'true'")
+    assert "tab=train" in page.url and page.evaluate("window.gradio_config.s2s_one_tab") == "train"
+    assert "上训练" in page.inner_text("#train-status")  # still training
+    page.get_by_role("button", name="停止").click()
+    page.wait_for_function("/停止|结束|没有/.test(document.querySelector('#train-status').innerText)", timeout=120_000)
+    context.close()

@@ -114,7 +114,7 @@
   if (oneTab) {
     let leaving = false;
     const training = () => /^(Training on|Waiting|Starting on|在 .* 上训练|等待中|正在 .* 上启动)/.test(
-      (document.getElementById('train-status')?.innerText || '').replace(/^\W+/, ''));
+      (document.getElementById('train-status')?.innerText || '').trim());
     new MutationObserver(() => {
       const shown = document.querySelector('[role="tab"][aria-selected="true"]');
       const tab = shown && shown.id && shown.id.replace(/^tab-/, '').replace(/-button$/, '');
@@ -302,9 +302,7 @@
   // Gradio's figure draws a new value into the figure on the page, then replaces that figure by a new one and draws
   // it again from scratch: every live change drew each figure twice. A figure is now drawn a moment later (once
   // the page has settled), and the outgoing one, out of the page by then, is not drawn at all.
-  // (plotly.js may have been evaluated before this script runs: the first page starts it early; it is taken over)
   let plotly;
-  const before = window.Plotly;
   Object.defineProperty(window, 'Plotly', {
     configurable: true,
     get: () => plotly,
@@ -329,7 +327,6 @@
       module.react = once;
     },
   });
-  if (before) window.Plotly = before;
   // plotly.js writes its clip paths and colour-bar gradients as url('<page address>#id') (Gradio's page has a
   // <base>): when a view's settings change the address, point them at the new one, or the figures drawn before lose
   // their fill (blank heatmaps, blank colour bars)
