@@ -104,3 +104,17 @@ def test_every_kind_of_trace_the_app_draws_is_in_the_plotly_bundle_it_serves():
         if "plotly" in text or source.parent.name == "viz":
             made |= set(re.findall(r"""["']type["']: ["']([a-z0-9]+)["']""", text)) - not_traces
     assert {"heatmap", "scatter", "bar"} <= made <= served, (made, made - served)
+
+
+def test_the_served_plotly_js_is_the_one_its_recipe_builds():
+    """``scripts/plotly-bundle`` pins the plotly.js it builds from; the file served is that version's build."""
+    import json
+    from pathlib import Path
+
+    from s2s_viz.ui.assets import PLOTLY
+
+    recipe = Path(__file__).resolve().parents[1] / "scripts" / "plotly-bundle"
+    version = json.loads((recipe / "package.json").read_text())["dependencies"]["plotly.js"]
+    assert PLOTLY.name == f"plotly-s2s-{version}.min.js"
+    assert f"plotly.js (scatter, bar, heatmap - minified) v{version}" in PLOTLY.read_text(encoding="utf-8")[:200]
+    assert "plotly-s2s-${version}.min.js" in (recipe / "build.js").read_text()
