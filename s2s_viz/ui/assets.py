@@ -106,18 +106,11 @@ class CompressedAssets:
             return
         answer = self.cache.get((path, encoding))
         if answer is None:
-            messages = []
-
-            async def keep(message):
-                messages.append(message)
-
-            await self.app(scope, receive, keep)
-            start = messages[0]
-            if start["type"] != "http.response.start" or start["status"] != 200:
+            messages, start, body = await answered(self.app, scope, receive)
+            if start.get("status") != 200:
                 for message in messages:
                     await send(message)
                 return
-            body = b"".join(message.get("body", b"") for message in messages[1:])
             packed = await anyio.to_thread.run_sync(_compress, body, encoding)
             # a cookie set for one reader is never served from the cache to another
             dropped = {b"content-length", b"content-encoding", b"transfer-encoding", b"vary", b"set-cookie"}
@@ -161,6 +154,20 @@ class CompressedAssets:
         status, headers, packed = answer
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": packed})
+
+
+async def answered(app, scope, receive) -> tuple[list, dict, bytes]:
+    """The downstream ``app``'s whole answer to a request, kept to be changed or sent later: every message, the
+    response's start and its body."""
+    messages = []
+
+    async def keep(message):
+        messages.append(message)
+
+    await app(scope, receive, keep)
+    start = next((message for message in messages if message["type"] == "http.response.start"), {})
+    body = b"".join(message.get("body", b"") for message in messages if message["type"] == "http.response.body")
+    return messages, start, body
 
 
 def _compress(body: bytes, encoding: str) -> bytes:

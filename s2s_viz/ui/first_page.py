@@ -6,8 +6,8 @@ component to its events, preparing each value), and loads the code of every kind
 digit tabs' drawing board among them): most of a first visit's wait, on a tab that shows a fraction of them. So the
 first page a visitor opens is sent with the components of its own tab only (``one_tab``): the tab bar lists every
 tab, the other tabs are empty, and each event whose trigger and inputs are all in the page is kept. Choosing another
-tab there opens the whole page on that tab (the page's script: ``window.s2s.wholePage``), once: the browser keeps a
-cookie for the session, and every later page it asks for is the whole one, whose tabs change at once.
+tab there opens the whole page on that tab (the page's script, ``static/page.js``), once: the browser keeps a cookie
+for the session, and every later page it asks for is the whole one, whose tabs change at once.
 
 An event kept may write to components left out (the page-load event sets every tab's controls from a link): those
 outputs go to one hidden sink in the page, so each value still lands in its place in the answer. The API, the
@@ -23,6 +23,8 @@ import os
 import re
 
 from starlette.datastructures import Headers, QueryParams
+
+from .assets import answered
 
 log = logging.getLogger("s2s_viz.ui")
 
@@ -75,11 +77,10 @@ def one_tab(config: dict, tab: str, sink: int) -> dict | None:
         events.append({**event, "targets": targets, "outputs": [o if o in kept else sink for o in event["outputs"]]})
     ids = {event["id"] for event in events}
     while True:  # an event that follows one left out is left out
-        followers = [event for event in events if event.get("trigger_after") not in (None, *ids)]
-        if not followers:
+        following = [event for event in events if event.get("trigger_after") in (None, *ids)]
+        if len(following) == len(events):
             break
-        events = [event for event in events if event not in followers]
-        ids = {event["id"] for event in events}
+        events, ids = following, {event["id"] for event in following}
     for event in events:
         event["cancels"] = [each for each in event.get("cancels") or [] if each in ids]
     config["components"] = [component for component in config["components"] if component["id"] in kept]
@@ -107,8 +108,7 @@ def one_tab_page(html: str, tab: str, sink: int) -> str | None:
         return None
     # as Gradio's template writes it: nothing in the script can close it
     text = re.sub("[<>&\u2028\u2029]", lambda match: _ESCAPED[match.group()], json.dumps(made, ensure_ascii=False))
-    html = html[:start] + text + html[end:]
-    return html
+    return html[:start] + text + html[end:]
 
 
 class OneTabFirstPage:
@@ -159,15 +159,8 @@ class OneTabFirstPage:
 
     async def _made(self, scope, receive, send, tab: str) -> tuple[list, bytes] | None:
         """Gradio's page made one-tab: its headers and body; None where Gradio's answer was sent as it was."""
-        messages = []
-
-        async def keep(message):
-            messages.append(message)
-
-        await self.app(scope, receive, keep)
-        start = next((message for message in messages if message["type"] == "http.response.start"), {})
+        messages, start, body = await answered(self.app, scope, receive)
         headers = Headers(raw=start.get("headers", []))
-        body = b"".join(message.get("body", b"") for message in messages if message["type"] == "http.response.body")
         made = None
         if (
             start.get("status") == 200
