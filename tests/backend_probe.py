@@ -1,7 +1,7 @@
 """Run under one Keras backend (``KERAS_BACKEND``) by ``test_backends.py``: reads a job as JSON on stdin, writes what
 the core computed as JSON on stdout. Jobs: ``decode`` (every named translator, greedy and beam, on given sentences),
 ``digits`` (predicted labels of MNIST test images), ``train`` (one small training per config, then its greedy output
-on given sentences and the checkpoint's path)."""
+on given sentences, where its compiled beam search and the Python one differ, and the checkpoint's path)."""
 
 from __future__ import annotations
 
@@ -50,8 +50,36 @@ def train(job: dict) -> dict:
             "path": str(result.path),
             "loss": result.history["loss"],
             "greedy": [translator.translate(text).text for text in job["sentences"]],
+            "beam_differs": beam_differences(translator, job["sentences"]),
         }
     return found
+
+
+def beam_differences(translator, sentences: list[str]) -> list[str]:
+    """Where the backend's beam search (compiled whole on JAX) and the search with its bookkeeping in Python
+    (``beam_stepwise``) disagree, over widths and length penalties: the same checks as the TensorFlow test's."""
+    from s2s_viz.decoding import TOP_K
+
+    differs = []
+    for text in sentences:
+        ids, _, _ = translator.prepare(text)
+        source = np.array([ids], dtype=np.int32)
+        for width in (1, 2, 3, 5):
+            for penalty in (0.0, 1.0, 2.0):
+                tokens, rows, attention = translator.decoder.beam_stepwise(source, translator.max_steps, width, penalty)
+                found = translator.decoder.beam_search(source, translator.max_steps, width, penalty)
+                ranks = [h.normalised for h in found.hypotheses]
+                same = (
+                    np.array_equal(found.tokens, tokens)
+                    and np.allclose(found.chosen_log_probs, rows[np.arange(len(tokens)), tokens], atol=1e-4)
+                    and np.allclose(found.top_log_probs, -np.sort(-rows, axis=1)[:, :TOP_K], atol=1e-4)
+                    and np.allclose(found.attention, attention, atol=1e-4)
+                    and ranks == sorted(ranks, reverse=True)
+                    and np.array_equal(found.hypotheses[0].tokens, found.tokens)
+                )
+                if not same:
+                    differs.append(f"{text!r} width {width} length penalty {penalty}")
+    return differs
 
 
 if __name__ == "__main__":

@@ -65,8 +65,8 @@ def sentences_to_translate() -> list[str]:
 def test_every_shipped_translator_writes_the_same_tokens_under_another_backend(backend):
     names = shipped_translators()
     sentences = sentences_to_translate() + ["27 November 2026", "March 3, 1999"]  # the dates model's kind of input too
-    # beam search keeps its bookkeeping in Python off TensorFlow: a few sentences and a date check it (PyTorch: fewer)
-    beam_sentences = sentences[:6] + sentences[-1:] if backend == "jax" else sentences[:5]
+    # PyTorch's beam search keeps its bookkeeping in Python, an eager step at a time: fewer sentences there
+    beam_sentences = sentences if backend == "jax" else sentences[:5]
     other = probe(backend, {"job": "decode", "models": names, "sentences": sentences, "beam_sentences": beam_sentences})
     assert other["device"].endswith(f"Keras/{backend}")  # what the Train tab says it trains on
     for name in names:
@@ -111,3 +111,4 @@ def test_every_training_path_runs_under_jax_and_its_checkpoint_decodes_the_same_
         assert found["loss"][-1] < found["loss"][0], label  # it learned
         translator = s2s_viz.load(found["path"])  # the checkpoint, read under TensorFlow
         assert [translator.translate(text).text for text in sentences] == found["greedy"], label
+        assert found["beam_differs"] == [], label  # JAX's compiled beam search finds what the Python one finds

@@ -49,6 +49,39 @@ class BeamOutput:
     hypotheses: list[Hypothesis]
 
 
+def beam_output(steps: int, alive: dict, ended: dict, k: int, length: int, length_penalty: float) -> BeamOutput:
+    """What a compiled beam search left (its live and ended hypotheses' arrays after ``steps`` steps) as the best
+    hypothesis and its candidates: the ended ones by length-normalised score, or the live ones if none ended.
+    ``length``: the source's own length (its attention's columns)."""
+    if int(ended["count"]) > 0:
+        count = min(int(ended["count"]), k)
+        pool = {name: np.asarray(ended[name])[:count] for name in HISTORIES}
+        lengths = np.asarray(ended["length"])[:count]
+        normalised = np.asarray(ended["normalised"])[:count]
+        finished = [True] * count
+    else:  # the step limit came first: the live hypotheses, all of the same length
+        count = int(alive["count"])
+        pool = {name: np.asarray(alive[name])[:count] for name in HISTORIES}
+        lengths = np.full(count, steps)
+        normalised = pool["score"] / max(steps, 1) ** length_penalty
+        ranked = np.argsort(-normalised, kind="stable")
+        pool = {name: value[ranked] for name, value in pool.items()}
+        lengths, normalised, finished = lengths[ranked], normalised[ranked], [False] * count
+    hypotheses = [
+        Hypothesis(pool["tokens"][i, : lengths[i]], float(pool["score"][i]), float(normalised[i]), finished[i])
+        for i in range(count)
+    ]
+    best = int(lengths[0])
+    return BeamOutput(
+        tokens=pool["tokens"][0, :best],
+        chosen_log_probs=pool["chosen"][0, :best],
+        top_ids=pool["top_ids"][0, :best],
+        top_log_probs=pool["top_log_probs"][0, :best],
+        attention=pool["attention"][0, :best, :length],
+        hypotheses=hypotheses,
+    )
+
+
 def lengths_of(tokens: np.ndarray, end_id: int, steps: int) -> np.ndarray:
     """Steps each row took, its end symbol (or first padding) included, at most ``steps``."""
     is_end = (tokens == end_id) | (tokens == 0)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from .outputs import HISTORIES, TOP_K, BeamOutput, Hypothesis, bucket
+from .outputs import TOP_K, BeamOutput, beam_output, bucket
 from .tf_loop import forbid
 
 
@@ -191,34 +191,7 @@ class BeamEngine:
             self._build_loops()
             self._beam_loops = {}
             return self.beam_search(source_ids[:, :length], max_steps, beam_width, length_penalty)
-        steps = int(steps)
-        if int(ended["count"]) > 0:
-            count = min(int(ended["count"]), k)
-            pool = {name: np.asarray(ended[name])[:count] for name in HISTORIES}
-            lengths = np.asarray(ended["length"])[:count]
-            normalised = np.asarray(ended["normalised"])[:count]
-            finished = [True] * count
-        else:  # the step limit came first: the live hypotheses, all of the same length
-            count = int(alive["count"])
-            pool = {name: np.asarray(alive[name])[:count] for name in HISTORIES}
-            lengths = np.full(count, steps)
-            normalised = pool["score"] / max(steps, 1) ** length_penalty
-            ranked = np.argsort(-normalised, kind="stable")
-            pool = {name: value[ranked] for name, value in pool.items()}
-            lengths, normalised, finished = lengths[ranked], normalised[ranked], [False] * count
-        hypotheses = [
-            Hypothesis(pool["tokens"][i, : lengths[i]], float(pool["score"][i]), float(normalised[i]), finished[i])
-            for i in range(count)
-        ]
-        best = int(lengths[0])
-        return BeamOutput(
-            tokens=pool["tokens"][0, :best],
-            chosen_log_probs=pool["chosen"][0, :best],
-            top_ids=pool["top_ids"][0, :best],
-            top_log_probs=pool["top_log_probs"][0, :best],
-            attention=pool["attention"][0, :best, :length],
-            hypotheses=hypotheses,
-        )
+        return beam_output(int(steps), alive, ended, k, length, length_penalty)
 
     # ---- beam search, step by step: the same step, k hypotheses as a batch, the bookkeeping in Python -----
     def _log_probs_step(self, tokens, states, memory):
