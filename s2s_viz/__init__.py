@@ -15,6 +15,10 @@ import threading
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+if os.environ["KERAS_BACKEND"] != "tensorflow":
+    from .backend import leave_tensorflow_unloaded  # noqa: E402
+
+    leave_tensorflow_unloaded()
 if os.environ["KERAS_BACKEND"] == "jax":
     from .backend import use_jax_compilation_cache  # noqa: E402
 

@@ -82,6 +82,25 @@ def training_jit_compile(xla: bool) -> bool:
     return {"tensorflow": bool(xla), "jax": True}.get(name(), False)
 
 
+def leave_tensorflow_unloaded() -> None:
+    """Off TensorFlow, Keras still imports TensorFlow, where it is installed (always, beside this package), the first
+    time it asks whether TensorFlow is there: to seed it, to recognise its shapes when a model is saved. That import
+    alone took 2.4 s of a JAX training's first epoch on this machine. An object can only be TensorFlow's once
+    TensorFlow is loaded, so Keras is told it is there only then."""
+    import sys
+
+    from keras.src.utils import module_utils
+
+    lazy = module_utils.tensorflow  # the one lazy module every part of Keras asks
+
+    class LoadedOnly(type(lazy)):
+        @property
+        def available(self):
+            return "tensorflow" in sys.modules and super().available
+
+    lazy.__class__ = LoadedOnly
+
+
 def to_numpy(tree):
     """Every tensor of a nested structure as a numpy array."""
     import keras

@@ -85,4 +85,5 @@ def beam_differences(translator, sentences: list[str]) -> list[str]:
 if __name__ == "__main__":
     request = json.load(sys.stdin)
     answer = {"decode": decode, "digits": digits, "train": train}[request["job"]](request)
+    answer["tensorflow loaded"] = "tensorflow" in sys.modules  # Keras off TensorFlow never needs it here
     print("PROBE-RESULT " + json.dumps(answer, default=lambda value: np.asarray(value).tolist()))

@@ -37,6 +37,38 @@ def test_batches_are_reshuffled_every_epoch_and_cover_every_pair():
     assert rows(first) == rows(second) == sorted(tuple(s) for s in sources)
 
 
+def test_where_every_shape_compiles_batches_take_few_shapes_and_the_filled_rows_add_no_loss():
+    """JAX compiles a training step for every shape it meets: the batches are padded to a few widths chosen for the
+    whole training, and the last short batch is filled up with rows whose targets are empty (no loss)."""
+    from s2s_viz.models import masked_loss
+    from s2s_viz.training.batches import fewer_widths
+
+    assert fewer_widths([16] * 25 + [24] * 42 + [32] * 9 + [40, 48, 64], epochs=4) == [24, 64]  # 6 shapes -> 2
+    assert fewer_widths([16] * 25 + [24] * 42 + [32] * 9 + [40, 48, 64], epochs=400)[:3] == [16, 24, 32]
+    assert fewer_widths([8], epochs=4) == [8]
+    rng = np.random.default_rng(0)
+    sources = [list(rng.integers(1, 9, size=rng.integers(2, 40))) for _ in range(500)]
+    targets = [[1, *s[: rng.integers(1, len(s) + 1)], 2] for s in sources]
+    plain = BucketBatches(sources, targets, batch_size=32, seed=5)
+    few = BucketBatches(sources, targets, batch_size=32, seed=5, few_shapes_for=4)
+
+    def shapes(batches, epoch):
+        return {(b[0][0].shape, b[0][1].shape) for b in map(batches.make_batch, batches.batch_indices(epoch, True))}
+
+    assert len(shapes(few, 0) | shapes(few, 1)) < len(shapes(plain, 0) | shapes(plain, 1))
+    assert {source[0] for source, _ in shapes(few, 0)} == {32}  # every batch full
+    indices = plain.batch_indices(0, shuffle=False)[-1]  # the short one: 500 = 15 x 32 + 20
+    (source, decoder_input), target = few.make_batch(indices)
+    (real_source, real_input), real_target = plain.make_batch(indices)
+    assert len(indices) == 20 and source.shape[0] == 32 and not target[20:].any()
+    assert np.array_equal(source[:20, : real_source.shape[1]], real_source)
+    assert np.array_equal(target[:20, : real_target.shape[1]], real_target)
+    logits = rng.normal(size=(*target.shape, 10)).astype("float32")
+    padded_loss = float(masked_loss(target, logits))
+    real_loss = float(masked_loss(real_target, logits[:20, : real_target.shape[1]]))
+    assert padded_loss == pytest.approx(real_loss, rel=1e-6)
+
+
 def test_training_warns_nothing_about_shuffling_and_events_carry_none_not_strings(tmp_path):
     events = []
     with warnings.catch_warnings(record=True) as caught:

@@ -3,7 +3,9 @@
 Training speed comes from how batches are made, not from a special loop: sentences are encoded as integer ids
 (not dense one-hot arrays), grouped into buckets of similar target length and padded only to their batch's own
 length (rounded up to a multiple of ``bucket_width`` so the compiled step sees few shapes). The keras-io recipe
-pads every sentence to the longest one in the data set, so most of its steps are spent on padding.
+pads every sentence to the longest one in the data set, so most of its steps are spent on padding. Where every new
+shape is a compilation of its own (JAX), a few widths are chosen for the whole training (``fewer_widths``) and the
+last, short batch is filled up to the batch size with rows that add nothing to the loss.
 
 Every epoch has its own order, drawn from ``(seed, epoch)``: batches are reshuffled each epoch, and a training
 resumed at epoch N sees the batches an uninterrupted one would have seen.
@@ -12,6 +14,8 @@ resumed at epoch N sees the batches an uninterrupted one would have seen.
 from __future__ import annotations
 
 import math
+import statistics
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,13 +98,26 @@ class BucketBatches(GlobalBatches):
     decoder target is the decoder input shifted one step left.
     """
 
-    def __init__(self, sources_ids, targets_ids, batch_size: int, bucket_width: int = 8, seed: int = 0):
+    def __init__(
+        self, sources_ids, targets_ids, batch_size: int, bucket_width: int = 8, seed: int = 0, few_shapes_for: int = 0
+    ):
+        """``few_shapes_for``: the number of epochs of a training that compiles every new shape (0: any width)."""
         self.sources = sources_ids
         self.targets = targets_ids  # each with start and end symbols
         self.batch_size = batch_size
         self.bucket_width = bucket_width
         self.seed = seed
         self.target_lengths = np.array([len(t) for t in targets_ids])
+        self.full_rows = bool(few_shapes_for)
+        self.source_widths = self.target_widths = None  # the widths batches are padded to (None: any multiple)
+        if few_shapes_for and len(self.sources):
+            batches = self.batch_indices(0, shuffle=False)
+            widest = [
+                (self._round(max(len(self.sources[i]) for i in b)), self._round(max(len(self.targets[i]) for i in b)))
+                for b in batches
+            ]
+            self.source_widths = fewer_widths([source for source, _ in widest], few_shapes_for)
+            self.target_widths = fewer_widths([target for _, target in widest], few_shapes_for)
 
     def __len__(self) -> int:
         return math.ceil(len(self.sources) / self.batch_size)
@@ -117,21 +134,51 @@ class BucketBatches(GlobalBatches):
             rng.shuffle(batches)
         return batches
 
+    def _width(self, length: int, widths: list[int] | None) -> int:
+        rounded = self._round(length)
+        return rounded if widths is None else min((w for w in widths if w >= rounded), default=rounded)
+
     def make_batch(self, indices):
-        source_width = self._round(max(len(self.sources[i]) for i in indices))
-        target_width = self._round(max(len(self.targets[i]) for i in indices))
+        source_width = self._width(max(len(self.sources[i]) for i in indices), self.source_widths)
+        target_width = self._width(max(len(self.targets[i]) for i in indices), self.target_widths)
+        real = len(indices)
+        if self.full_rows and real < self.batch_size:  # copies of a real row, their targets empty: no loss
+            indices = [*indices, *[indices[-1]] * (self.batch_size - real)]
         source = np.zeros((len(indices), source_width), dtype=np.int32)
         decoder_input = np.zeros((len(indices), target_width), dtype=np.int32)
         for row, i in enumerate(indices):
             source[row, : len(self.sources[i])] = self.sources[i]
             decoder_input[row, : len(self.targets[i])] = self.targets[i]
-        return (source, decoder_input), next_step_targets(decoder_input)
+        targets = next_step_targets(decoder_input)
+        targets[real:] = 0
+        return (source, decoder_input), targets
 
     def signature(self):
         import tensorflow as tf
 
         ids = tf.TensorSpec((None, None), tf.int32)
         return (ids, ids), ids
+
+
+def fewer_widths(widths: list[int], epochs: int) -> list[int]:
+    """The widths to pad batches to where every new shape costs a compilation: of the batches' own ``widths``, the
+    ones that least cost ``epochs`` epochs of padded positions plus, per width kept, a compilation (counted as 100
+    batches at the median width: about what one costs on a CPU). A batch is padded to the narrowest kept width that
+    holds it; the widest is always kept."""
+    counts = sorted(Counter(widths).items())
+    compilation = 100 * statistics.median(widths)
+    best: dict[int, tuple[float, int]] = {}  # index of the widest width kept so far -> (cost, the one kept before)
+    for i, (width, _) in enumerate(counts):
+        for j in range(-1, i):
+            held = sum(count for _, count in counts[j + 1 : i + 1])
+            cost = (best[j][0] if j >= 0 else 0.0) + epochs * held * width + compilation
+            if i not in best or cost < best[i][0]:
+                best[i] = (cost, j)
+    kept, i = [], len(counts) - 1
+    while i >= 0:
+        kept.append(counts[i][0])
+        i = best[i][1]
+    return sorted(kept)
 
 
 class ArrayBatches(GlobalBatches):
@@ -214,12 +261,15 @@ def make_batches(config: TranslatorTrainConfig, data: TranslationData):
         source_vocab = CharVocab.build(data.train.sources)
         target_vocab = CharVocab.build(data.train.targets, with_start_end=True)
 
+    import keras
+
+    few_shapes = config.epochs if keras.backend.backend() == "jax" else 0  # JAX compiles every shape it meets
+
     def batches(pairs, seed):
         sources_ids = [source_vocab.encode(s) for s in pairs.sources]
         targets_ids = [target_vocab.encode(t, add_start_end=True) for t in pairs.targets]
         keep = [i for i, ids in enumerate(sources_ids) if ids]
-        return BucketBatches(
-            [sources_ids[i] for i in keep], [targets_ids[i] for i in keep], config.batch_size, config.bucket_width, seed
-        )
+        kept = [sources_ids[i] for i in keep], [targets_ids[i] for i in keep]
+        return BucketBatches(*kept, config.batch_size, config.bucket_width, seed, few_shapes_for=few_shapes)
 
     return source_vocab, target_vocab, batches(data.train, config.seed), batches(data.validation, 0)
