@@ -392,7 +392,7 @@ def test_batched_greedy_encodes_in_parts_as_wide_as_their_sources(name, monkeypa
     """A batch is encoded in parts of ENCODE_ROWS rows, each only as wide as its own longest source, and a
     Transformer decodes with a self-attention cache only as long as the steps so far need: the tokens are those of
     one loop over the whole batch at its full width (and full cache)."""
-    import s2s_viz.decoding.tf_batched as decoding
+    import s2s_viz.decoding.batched as decoding
     from s2s_viz.decoding import TOKENS
 
     translator = s2s_viz.load(name)

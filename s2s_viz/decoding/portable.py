@@ -3,9 +3,11 @@
 The same searches as the TensorFlow engines (``compiled_tf`` and its ``tf_*`` files), on the same two methods of
 the model (``encode`` and ``decode_step``):
 
-* greedy, sampling, teacher-forced scoring and token-only batch decoding are **one loop** over the step
-  (``keras.ops.while_loop``), writing each step's numbers into arrays of a fixed number of steps
-  (``capacity``); JAX compiles the whole loop into one XLA program (``jax.jit``), PyTorch runs it eagerly;
+* greedy, sampling and teacher-forced scoring are **one loop** over the step (``keras.ops.while_loop``), writing
+  each step's numbers into arrays of a fixed number of steps (``capacity``); JAX compiles the whole loop into one
+  XLA program (``jax.jit``), PyTorch runs it eagerly;
+* token-only batch decoding runs segments of a few steps and drops the rows that ended between them (``batched``,
+  shared with TensorFlow);
 * beam search keeps ``k`` hypotheses as a batch of ``k``. On JAX the whole search is one compiled loop, the search
   ``tf_beam`` compiles on TensorFlow written with ``keras.ops`` (scores summed in float32 where TensorFlow sums in
   float64: JAX computes in 32 bits unless told otherwise for the whole process). On PyTorch, for what-if decoding
@@ -25,6 +27,8 @@ import numpy as np
 from keras import ops
 
 from .. import backend
+from . import batched
+from .batched import SEGMENT
 from .outputs import (
     FORCED,
     GREEDY,
@@ -55,6 +59,7 @@ class PortableStepDecoder:
         self._loops: dict = {}
         self._beam_steps: dict = {}  # one compiled beam step per width
         self._beam_loops: dict = {}  # one compiled beam search per width (JAX)
+        self._segment = None  # run_tokens's compiled steps, built on first use
         self._encode = backend.compile_function(lambda ids: model.encode(ops.convert_to_tensor(ids)), model)
 
     def _forbid(self, logits):
@@ -174,8 +179,40 @@ class PortableStepDecoder:
         return DecodeOutput(tokens, top_ids, top_probs, chosen_probs, reference_probs, attention, lengths)
 
     def run_tokens(self, source_ids: np.ndarray, max_steps: int) -> DecodeOutput:
-        """Greedy decoding of a batch, token ids only (batch translation)."""
-        return self.run(source_ids, max_steps, TOKENS)
+        """Greedy decoding of a batch, token ids only (batch translation): the same tokens as ``run(..., TOKENS)``,
+        the rows that ended dropped as the loop goes (``batched.run_tokens``)."""
+        source_ids = np.asarray(source_ids, dtype=np.int32)
+        source = padded_rows_and_columns(source_ids, getattr(self.model, "max_source_positions", None))
+        if self._segment is None:
+            self._segment = backend.compile_function(self._make_segment(), self.model)
+        return batched.run_tokens(
+            self, source, len(source_ids), max_steps, self._encode, self._segment, lambda x: x, shrink=True
+        )
+
+    def _make_segment(self):
+        """Up to ``SEGMENT`` greedy steps from given tokens, states and finished flags (token ids only)."""
+        model, end_id = self.model, self.end_id
+
+        def segment(tokens, states, finished, memory, steps):
+            tokens, finished = ops.convert_to_tensor(tokens, "int32"), ops.convert_to_tensor(finished)
+            written = ops.zeros((ops.shape(tokens)[0], SEGMENT), "int32")
+
+            def body(t, tokens, states, finished, written):
+                logits, states, _ = model.decode_step(tokens, states, memory)
+                chosen = ops.cast(ops.argmax(self._forbid(ops.cast(logits, "float32")), axis=-1), "int32")
+                chosen = ops.where(finished, 0, chosen)
+                ended = ops.logical_or(ops.equal(chosen, end_id), ops.equal(chosen, 0))
+                written = ops.slice_update(written, [0, t], ops.expand_dims(chosen, 1))
+                return t + 1, chosen, states, ops.logical_or(finished, ended), written
+
+            def cond(t, tokens, states, finished, written):
+                return ops.logical_and(t < steps, ops.logical_not(ops.all(finished)))
+
+            start = (ops.convert_to_tensor(0, "int32"), tokens, states, finished, written)
+            t, tokens, states, finished, written = ops.while_loop(cond, body, start)
+            return t, written, tokens, states, finished
+
+        return segment
 
     # ---- beam search, compiled whole (JAX): one loop, the same search as the Python bookkeeping below -----
     def _make_beam_loop(self, k: int):
