@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import s2s_viz
@@ -106,11 +107,18 @@ def test_every_training_path_runs_under_jax_and_its_checkpoint_decodes_the_same_
         "mirrored": {"model": {"latent_dim": 32}, "strategy": "mirrored"},
     }
     configs = {label: {"name": label, **small, **settings} for label, settings in configs.items()}
+    if sources.mnist_here():  # a digit classifier too: 300 images, its last batch filled up with weighted-out rows
+        vit = {"d_model": 16, "num_heads": 2, "num_layers": 1, "d_ff": 32, "patch_size": 7}
+        configs["vit-digits"] = {"kind": "digits", "name": "vit-digits", "architecture": "vit", "model": vit}
+        configs["vit-digits"].update(limit=300, epochs=2, batch_size=64, learning_rate=0.003)
     sentences = ["hello", "attention", "abc", "keras"]
     trained = probe("jax", {"job": "train", "configs": configs, "sentences": sentences, "folder": str(tmp_path)})
     assert trained.pop("tensorflow loaded") is False  # its import alone was 2.4 s of a first epoch
     for label, found in trained.items():
         assert found["loss"][-1] < found["loss"][0], label  # it learned
+        if label == "vit-digits":
+            assert s2s_viz.load(found["path"]).classify_batch(np.zeros((2, 28, 28))).shape == (2, 10)
+            continue
         translator = s2s_viz.load(found["path"])  # the checkpoint, read under TensorFlow
         assert [translator.translate(text).text for text in sentences] == found["greedy"], label
         assert found["beam_differs"] == [], label  # JAX's compiled beam search finds what the Python one finds

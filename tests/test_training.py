@@ -69,6 +69,28 @@ def test_where_every_shape_compiles_batches_take_few_shapes_and_the_filled_rows_
     assert padded_loss == pytest.approx(real_loss, rel=1e-6)
 
 
+def test_a_classifiers_last_batch_filled_up_with_weighted_out_rows_scores_as_its_real_rows():
+    """On JAX a digit or blank classifier's last short batch is filled up to the batch size (one shape, one
+    compilation): the copies weigh 0, and loss and accuracy are those of the real rows alone."""
+    from s2s_viz.training import ArrayBatches, DigitTrainConfig
+    from s2s_viz.training.config import compile_classifier
+
+    rng = np.random.default_rng(1)
+    x, y = rng.random((70, 4)).astype("float32"), rng.integers(0, 3, 70)
+    batches = ArrayBatches(x, y, batch_size=32)
+    assert batches.full_rows is (keras.backend.backend() == "jax")
+    batches.full_rows = True
+    last = batches.batch_indices(0, shuffle=False)[-1]
+    filled_x, filled_y, weights = batches.make_batch(last)
+    assert filled_x.shape == (32, 4) and weights.tolist() == [1.0] * 6 + [0.0] * 26
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    compile_classifier(model, DigitTrainConfig(), steps_per_epoch=3)
+    real = model.evaluate(x[last], y[last], verbose=0, return_dict=True)
+    filled = model.evaluate(filled_x, filled_y, sample_weight=weights, batch_size=32, verbose=0, return_dict=True)
+    assert filled["loss"] == pytest.approx(real["loss"], rel=1e-6)
+    assert filled["accuracy"] == pytest.approx(real["accuracy"])
+
+
 def test_training_warns_nothing_about_shuffling_and_events_carry_none_not_strings(tmp_path):
     events = []
     with warnings.catch_warnings(record=True) as caught:

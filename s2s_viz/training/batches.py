@@ -182,16 +182,23 @@ def fewer_widths(widths: list[int], epochs: int) -> list[int]:
 
 
 class ArrayBatches(GlobalBatches):
-    """Batches of rows of ``(x, y)`` arrays in a fresh random order each epoch; ``x`` scaled by ``scale``."""
+    """Batches of rows of ``(x, y)`` arrays in a fresh random order each epoch; ``x`` scaled by ``scale``.
+
+    Where every shape compiles (JAX), the last, short batch is filled up to the batch size with copies of a row and
+    batches are ``(x, y, weights)``: 1 for each real row, 0 for a copy (the classifiers' loss and accuracy are means
+    weighted by them, ``compile_classifier``)."""
 
     def __init__(
         self, x: np.ndarray, y: np.ndarray, batch_size: int, seed: int = 0, scale: float = 1.0, x_dtype="float32"
     ):
+        import keras
+
         self.x, self.y = x, y
         self.batch_size = batch_size
         self.seed = seed
         self.scale = scale
         self.x_dtype = x_dtype  # "int32" for token ids (never scaled)
+        self.full_rows = keras.backend.backend() == "jax"
 
     def __len__(self) -> int:
         return math.ceil(len(self.x) / self.batch_size)
@@ -201,8 +208,14 @@ class ArrayBatches(GlobalBatches):
         return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
 
     def make_batch(self, indices):
+        real = len(indices)
+        if self.full_rows:
+            indices = np.concatenate([indices, np.repeat(indices[-1:], self.batch_size - real)])
         x = self.x[indices] if self.x_dtype == "int32" else self.x[indices] * self.scale
-        return x.astype(self.x_dtype), self.y[indices].astype("int32")
+        batch = x.astype(self.x_dtype), self.y[indices].astype("int32")
+        if not self.full_rows:
+            return batch
+        return (*batch, (np.arange(len(indices)) < real).astype("float32"))
 
     def signature(self):
         import tensorflow as tf

@@ -154,13 +154,15 @@ def make_optimizer(config: FitSettings, steps_per_epoch: int = 1):
 
 
 def compile_classifier(model, config: FitSettings, steps_per_epoch: int):
-    """``model`` compiled to classify from logits (integer labels): the config's optimizer and schedule, accuracy."""
+    """``model`` compiled to classify from logits (integer labels): the config's optimizer and schedule, accuracy.
+    Given rows' weights (``ArrayBatches`` on JAX: 0 for the copies that fill a last batch), loss and accuracy are
+    the means over the weighted rows; without, over every row."""
     import keras
 
     model.compile(
         optimizer=make_optimizer(config, steps_per_epoch),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="mean_with_sample_weight"),
+        weighted_metrics=["accuracy"],
     )
     return model
 
