@@ -41,11 +41,13 @@ def encode_rows(model, encode, source_ids: np.ndarray, tensor):
     return keras.tree.map_structure(lambda *pieces: ops.concatenate(pieces, 0), *parts)
 
 
-def run_tokens(engine, source_ids: np.ndarray, batch: int, max_steps: int, encode, segment, tensor, shrink: bool):
+def run_tokens(engine, source_ids: np.ndarray, batch: int, max_steps: int, encode, segment, tensor, gather, shrink):
     """Greedy token ids of the first ``batch`` rows of ``source_ids`` (the rest: padding rows of a fixed-shape
     compiler). ``segment(tokens, states, finished, memory, steps)`` runs up to ``steps`` steps and returns
-    ``(steps run, tokens written (B, SEGMENT), tokens, states, finished)``; ``shrink``: the rows still writing are
-    gathered into a batch of a power-of-two size (a fixed-shape compiler's programs, one per size)."""
+    ``(steps run, tokens written (B, SEGMENT), tokens, states, finished)``; ``gather(x, rows)`` takes rows of a
+    tensor (TensorFlow's own ``tf.gather``: ``keras.ops.take`` checks its indices first, 5% of a Transformer's batch
+    there); ``shrink``: the rows still writing are gathered into a batch of a power-of-two size (a fixed-shape
+    compiler's programs, one per size)."""
     model = engine.model
     rows = len(source_ids)
     fit_cache = getattr(model, "fit_cache", None)
@@ -74,7 +76,7 @@ def run_tokens(engine, source_ids: np.ndarray, batch: int, max_steps: int, encod
             rows = 1 << (alive.size - 1).bit_length()
             pick = tensor(np.concatenate([alive, np.repeat(alive[:1], rows - alive.size)]).astype(np.int32))
             memory, states, tokens = keras.tree.map_structure(
-                lambda x, pick=pick: ops.take(x, pick, axis=0), (memory, states, tokens)
+                lambda x, pick=pick: gather(x, pick), (memory, states, tokens)
             )
             owner = np.concatenate([owner[alive], np.full(rows - alive.size, -1)])
             finished = tensor(owner < 0)

@@ -185,9 +185,8 @@ class PortableStepDecoder:
         source = padded_rows_and_columns(source_ids, getattr(self.model, "max_source_positions", None))
         if self._segment is None:
             self._segment = backend.compile_function(self._make_segment(), self.model)
-        return batched.run_tokens(
-            self, source, len(source_ids), max_steps, self._encode, self._segment, lambda x: x, shrink=True
-        )
+        pieces = (self._encode, self._segment, lambda x: x, lambda x, rows: ops.take(x, rows, axis=0))
+        return batched.run_tokens(self, source, len(source_ids), max_steps, *pieces, shrink=True)
 
     def _make_segment(self):
         """Up to ``SEGMENT`` greedy steps from given tokens, states and finished flags (token ids only)."""

@@ -52,9 +52,8 @@ class BatchedEngine:
             self._segment = tf.function(self._make_segment(), reduce_retracing=True, autograph=False, **options)
             self._encode_batch = tf.function(self.model.encode, reduce_retracing=True, autograph=False, **options)
         try:
-            return batched.run_tokens(
-                self, source_ids, batch, max_steps, self._encode_batch, self._segment, tf.constant, shrink=self.xla
-            )
+            pieces = (self._encode_batch, self._segment, tf.constant, tf.gather)
+            return batched.run_tokens(self, source_ids, batch, max_steps, *pieces, shrink=self.xla)
         except (tf.errors.UnimplementedError, tf.errors.InternalError, tf.errors.NotFoundError):
             if not self.xla:
                 raise
