@@ -148,7 +148,7 @@ def versions() -> dict:
 def use_jax_compilation_cache() -> str:
     """JAX keeps every compiled program of more than a fraction of a second on disk (``S2S_VIZ_JAX_CACHE``, by default
     ``~/.cache/s2s-viz/jax``), so a training or decoder another process already compiled starts without compiling:
-    on 2 cores, the Train tab's *try this* in 15.7 s instead of 31.2, its first epoch 6.0 s instead of 18.7
+    on 2 cores, the Train tab's *try this* in 15.4 s instead of 19.9, its first epoch 5.8 s instead of 9.7
     (``bench backends``). Returns the folder."""
     import jax
 
