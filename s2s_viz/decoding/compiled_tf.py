@@ -32,5 +32,4 @@ class StepDecoder(LoopEngine, BatchedEngine, BeamEngine):
         self._build_loops()
         self._beam_loops: dict = {}  # one compiled beam search per width
         self._segment = self._encode_batch = None  # run_tokens's compiled programs, built on first use
-        self._encode = tf.function(self.model.encode, reduce_retracing=True, autograph=False)
-        self._step = tf.function(self._log_probs_step, reduce_retracing=True, autograph=False)
+        self._stepwise = None  # beam_stepwise's engine, made on first use

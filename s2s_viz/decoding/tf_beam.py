@@ -3,14 +3,13 @@
 ``beam_search`` keeps ``k`` hypotheses as a batch of ``k`` and runs, whole, in one compiled loop: each step scores
 the ``k + 1`` best continuations of every live hypothesis, sorts them, keeps the ``k`` best that do not end and
 sets aside, ranked by length-normalised score, those that end. ``beam_stepwise`` is the same search written as a
-Python loop around the compiled step: the reference the compiled one is tested against.
+Python loop around a compiled step (``portable_beam``'s, run on TensorFlow): the reference the compiled one is
+tested against.
 
 Shapes: k hypotheses, S source positions, V target tokens, C step capacity.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
@@ -193,14 +192,11 @@ class BeamEngine:
             return self.beam_search(source_ids[:, :length], max_steps, beam_width, length_penalty)
         return beam_output(int(steps), alive, ended, k, length, length_penalty)
 
-    # ---- beam search, step by step: the same step, k hypotheses as a batch, the bookkeeping in Python -----
-    def _log_probs_step(self, tokens, states, memory):
-        logits, states, alpha = self.model.decode_step(tokens, states, memory)
-        logits = forbid(logits, self._forbidden)
-        return tf.nn.log_softmax(logits, axis=-1), states, alpha
-
+    # ---- beam search, step by step: the bookkeeping in Python, its reference ------------------------------
     def beam_stepwise(self, source_ids: np.ndarray, max_steps: int, beam_width: int = 4, length_penalty: float = 1.0):
-        """Beam search for one source ``(1, S)``, the bookkeeping in Python around the compiled step.
+        """Beam search for one source ``(1, S)``, the bookkeeping in Python around one compiled step: the search of
+        ``portable_beam`` (the one JAX's and PyTorch's what-if decoding run), here on TensorFlow, against which the
+        compiled search is tested.
 
         Keeps the ``beam_width`` best partial hypotheses by summed log-probability; a hypothesis that emits the
         end symbol is set aside, and the search stops once ``beam_width`` have ended. Ended hypotheses are
@@ -209,50 +205,8 @@ class BeamEngine:
 
         Returns the best hypothesis: ``(token ids, per-step log-probabilities over the vocabulary, attention)``.
         """
-        k = beam_width
-        memory, states = self._encode(tf.constant(np.asarray(source_ids, dtype=np.int32)))
-        memory = tf.nest.map_structure(lambda x: tf.repeat(x, k, axis=0), memory)
-        states = tf.nest.map_structure(lambda x: tf.repeat(x, k, axis=0), states)
-        alive = [_Hypothesis(0.0, [], [], [])]
-        finished: list[_Hypothesis] = []
-        for _ in range(max_steps):
-            last = [h.tokens[-1] if h.tokens else self.start_id for h in alive]
-            tokens = np.array(last + [last[0]] * (k - len(alive)), dtype=np.int32)
-            log_probs, states, alpha = self._step(tf.constant(tokens), states, memory)
-            log_probs, alpha = log_probs.numpy(), alpha.numpy()  # (k, V), (k, S)
-            candidates = []
-            for index, hypothesis in enumerate(alive):
-                for token in np.argsort(-log_probs[index])[: k + 1]:
-                    candidates.append((hypothesis.score + float(log_probs[index, token]), index, int(token)))
-            candidates.sort(key=lambda c: -c[0])
-            next_alive, parents = [], []
-            for score, index, token in candidates:
-                parent = alive[index]
-                extended = _Hypothesis(
-                    score,
-                    [*parent.tokens, token],
-                    [*parent.log_probs, log_probs[index]],
-                    [*parent.attention, alpha[index]],
-                )
-                if token == self.end_id:
-                    finished.append(extended)
-                elif len(next_alive) < k:
-                    next_alive.append(extended)
-                    parents.append(index)
-                if len(next_alive) == k:
-                    break
-            if len(finished) >= k or not next_alive:
-                break
-            alive = next_alive
-            order = np.array(parents + [parents[0]] * (k - len(parents)), dtype=np.int32)
-            states = tf.nest.map_structure(lambda x, order=order: tf.gather(x, order), states)
-        best = max(finished or alive, key=lambda h: h.score / max(len(h.tokens), 1) ** length_penalty)
-        return np.array(best.tokens, dtype=np.int32), np.stack(best.log_probs), np.stack(best.attention)
+        if self._stepwise is None:
+            from .portable import PortableStepDecoder
 
-
-@dataclass
-class _Hypothesis:
-    score: float
-    tokens: list
-    log_probs: list
-    attention: list
+            self._stepwise = PortableStepDecoder(self.model, self.start_id, self.end_id)
+        return self._stepwise.beam_stepwise(source_ids, max_steps, beam_width, length_penalty)
