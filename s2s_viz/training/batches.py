@@ -27,6 +27,13 @@ from .config import TranslatorTrainConfig
 from .distribution import replica_shares
 
 
+def compiles_every_shape() -> bool:
+    """Whether the backend's training compiles a program for every batch shape it meets (JAX)."""
+    import keras
+
+    return keras.backend.backend() == "jax"
+
+
 class GlobalBatches:
     """Global batches in a per-epoch order; ``dataset`` yields them whole, or each replica's share of them.
 
@@ -191,14 +198,12 @@ class ArrayBatches(GlobalBatches):
     def __init__(
         self, x: np.ndarray, y: np.ndarray, batch_size: int, seed: int = 0, scale: float = 1.0, x_dtype="float32"
     ):
-        import keras
-
         self.x, self.y = x, y
         self.batch_size = batch_size
         self.seed = seed
         self.scale = scale
         self.x_dtype = x_dtype  # "int32" for token ids (never scaled)
-        self.full_rows = keras.backend.backend() == "jax"
+        self.full_rows = compiles_every_shape()
 
     def __len__(self) -> int:
         return math.ceil(len(self.x) / self.batch_size)
@@ -274,9 +279,7 @@ def make_batches(config: TranslatorTrainConfig, data: TranslationData):
         source_vocab = CharVocab.build(data.train.sources)
         target_vocab = CharVocab.build(data.train.targets, with_start_end=True)
 
-    import keras
-
-    few_shapes = config.epochs if keras.backend.backend() == "jax" else 0  # JAX compiles every shape it meets
+    few_shapes = config.epochs if compiles_every_shape() else 0
 
     def batches(pairs, seed):
         sources_ids = [source_vocab.encode(s) for s in pairs.sources]
