@@ -774,7 +774,7 @@ def test_the_rollout_settings_redraw_the_rollout_in_the_page_for_a_test_image_an
     page.locator("#vit-source").get_by_label("draw", exact=True).check()
     canvas = page.locator("#tab-vit canvas").first
     page.wait_for_function(BRUSH_READY.replace("birnn", "vit"), timeout=30_000)
-    _stroke(page, canvas)
+    _stroke(page, canvas, "vit")
     page.click("#vit-button")
     drawn = f"{ROLLOUT_TITLE}.startsWith('attention rollout (max of heads, discard 90%')"
     page.wait_for_function(drawn, timeout=60_000)
@@ -790,14 +790,20 @@ FIRST_TITLE = "String(document.querySelector('#birnn-probabilities .js-plotly-pl
 TOASTS = "Array.from(document.querySelectorAll('[data-testid=toast-body]')).map(t => t.innerText).join(' | ')"
 
 
-def _stroke(page, canvas) -> None:
+def _stroke(page, canvas, tab: str = "birnn") -> None:
+    """A vertical stroke (a 1), then wait until the pad holds it (its Undo button is enabled): Gradio's editor takes
+    a stroke in a little after the pen lifts, and a click on the button before that sends an empty pad."""
     box = canvas.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.2
     page.mouse.move(x, y)
     page.mouse.down()
-    for step in range(1, 15):  # a vertical stroke: a 1
+    for step in range(1, 15):
         page.mouse.move(x, y + step * box["height"] * 0.04)
     page.mouse.up()
+    page.wait_for_function(
+        f"document.querySelector('#tab-{tab} .digit-sketch button[aria-label=\"Undo\"]')?.disabled === false",
+        timeout=30_000,
+    )
 
 
 @pytest.mark.skipif(data_file("mnist/mnist.npz") is None, reason="needs mnist.npz under S2S_VIZ_DATA")
