@@ -4,7 +4,7 @@ One file per engine, each over the model's one step (``decode_step``):
 
 * ``tf_loop``: greedy search, sampling and teacher-forced scoring, one compiled loop (``run``);
 * ``tf_batched``: batched greedy decoding that drops the rows that ended (``run_tokens``);
-* ``tf_beam``: beam search, compiled whole (``beam_search``) and step by step (``beam_stepwise``).
+* ``tf_beam``: ``portable_beam``'s beam search, compiled whole (``beam_search``) and step by step (``beam_stepwise``).
 
 A model that sets ``decode_with_xla`` (every translator here: a step is dozens of small ops) has each loop
 compiled by XLA into one fused program, 2-5x faster on a CPU; where XLA cannot compile a model, the engines fall
