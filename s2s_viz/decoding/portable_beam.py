@@ -180,7 +180,7 @@ class PortableBeamEngine:
         and the step table read (the ``k + 1`` best continuations of each, its ``TOP_K`` most likely tokens)."""
 
         def step(tokens, parents, states, memory):
-            states = keras.tree.map_structure(lambda x: ops.take(x, ops.convert_to_tensor(parents), axis=0), states)
+            states = keras.tree.map_structure(lambda x: take_rows(x, ops.convert_to_tensor(parents)), states)
             logits, states, alpha = self.model.decode_step(ops.convert_to_tensor(tokens), states, memory)
             log_probs = ops.log_softmax(self._forbid(ops.cast(logits, "float32")), axis=-1)  # (k, V)
             best, best_ids = ops.top_k(log_probs, k=k + 1)  # (k, k + 1): ties to the lower id, as argsort's
